@@ -1,0 +1,46 @@
+#pragma once
+// Helpers shared by the cospace-cli subcommands: output, exit codes, the terminal progress bar.
+
+#include "core/job.h"
+
+#include <QCommandLineParser>
+#include <QJsonObject>
+#include <QString>
+
+#include <functional>
+
+namespace cospace::cli {
+
+enum ExitCode { kOk = 0, kFailed = 1, kUsage = 2, kCancelled = 130 };
+
+void out(const QString &line);    // stdout, with newline
+void err(const QString &line);    // stderr, with newline
+void printJson(const QJsonObject &object);
+
+// Parses `args` (the subcommand's own argv, args[0] = "cospace-cli COMMAND"). On --help or a
+// usage error prints to the right stream and returns false with *exitCode set.
+bool parseArgs(QCommandLineParser &parser, const QStringList &args, int *exitCode);
+
+// A progress callback for JobControl: a one-line bar on stderr when it is a terminal
+// (done/total, items/s, ETA), nothing otherwise.
+JobControl::Callback terminalProgress(const QString &label);
+void endProgressLine();
+
+// Ctrl-C / SIGTERM call job->cancel() while the job runs (the job stops at its next step).
+class CancelOnSignal
+{
+public:
+    explicit CancelOnSignal(JobControl *job);
+    ~CancelOnSignal();
+};
+
+struct Command {
+    const char *name;
+    const char *summary;
+    std::function<int(const QStringList &args)> run;
+};
+
+int runDemo(const QStringList &args);
+int runCaptions(const QStringList &args);
+
+}  // namespace cospace::cli

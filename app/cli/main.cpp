@@ -1,0 +1,87 @@
+// cospace-cli: the headless front end. Argument parsing and printing only; the core does the work.
+
+#include "clicommon.h"
+
+#include "core/runtime.h"
+
+#include <QCoreApplication>
+
+#include <exception>
+
+using namespace cospace;
+using namespace cospace::cli;
+
+namespace {
+
+const QList<Command> &commands()
+{
+    static const QList<Command> list{
+        {"demo", "Write a demo dataset: emoji (Noto), openmoji (rendered SVG) or shapes (generated)", runDemo},
+        {"captions", "Check a paired captions file (TSV/CSV/JSONL/COCO/Flickr) and report bad rows", runCaptions},
+    };
+    return list;
+}
+
+void printUsage()
+{
+    out(u"Usage: cospace-cli [--threads N] COMMAND [options]\n\n"
+        "Explore shared image-text embedding spaces from the command line.\n\nCommands:"_qs);
+    for (const Command &c : commands())
+        out(u"  %1  %2"_qs.arg(QString::fromLatin1(c.name).leftJustified(10), QString::fromLatin1(c.summary)));
+    out(u"\nGlobal options:\n"
+        "  --threads N   compute threads (default: all cores)\n"
+        "  --version     print the version\n"
+        "  --help        this text; 'cospace-cli COMMAND --help' describes a command"_qs);
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"cospace"_qs);
+    QCoreApplication::setApplicationVersion(QString::fromLatin1(COSPACE_VERSION));
+
+    QStringList args = app.arguments();
+    args.removeFirst();
+    int threads = 0;
+    while (!args.isEmpty() && args.first().startsWith(u"--"_qs)) {
+        const QString flag = args.takeFirst();
+        if (flag == u"--version") { out(versionString()); return kOk; }
+        if (flag == u"--help") { printUsage(); return kOk; }
+        if (flag == u"--threads" && !args.isEmpty()) {
+            bool ok = false;
+            threads = args.takeFirst().toInt(&ok);
+            if (!ok || threads < 0) { err(u"--threads takes a whole number"_qs); return kUsage; }
+            continue;
+        }
+        err(u"unknown option %1\n"_qs.arg(flag));
+        printUsage();
+        return kUsage;
+    }
+    if (args.isEmpty()) {
+        printUsage();
+        return kUsage;
+    }
+    const QString name = args.first();
+    for (const Command &c : commands()) {
+        if (name != QLatin1String(c.name))
+            continue;
+        initComputeThreads(threads);
+        args[0] = u"cospace-cli "_qs + name;
+        try {
+            return c.run(args);
+        } catch (const JobCancelled &) {
+            endProgressLine();
+            err(u"cancelled"_qs);
+            return kCancelled;
+        } catch (const std::exception &e) {
+            endProgressLine();
+            err(u"cospace-cli %1: %2"_qs.arg(name, QString::fromUtf8(e.what())));
+            return kFailed;
+        }
+    }
+    err(u"unknown command '%1'\n"_qs.arg(name));
+    printUsage();
+    return kUsage;
+}

@@ -1,0 +1,62 @@
+// cospace: the desktop explorer. Parses arguments and opens the main window.
+
+#include "core/dataset.h"
+#include "core/runtime.h"
+#include "core/workspace.h"
+#include "ui/mainwindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QMessageBox>
+
+using namespace cospace;
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(u"cospace"_qs);
+    QApplication::setOrganizationName(u"cospace"_qs);
+    QApplication::setApplicationDisplayName(u"Cospace"_qs);
+    QApplication::setApplicationVersion(QString::fromLatin1(COSPACE_VERSION));
+    QApplication::setDesktopFileName(QString::fromLatin1(COSPACE_APP_ID));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(u"Explore shared image-text embedding spaces."_qs);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption workspace(u"workspace"_qs, u"Open a workspace file (.cospace)."_qs, u"FILE"_qs);
+    const QCommandLineOption dataset(u"dataset"_qs, u"Open a dataset folder (images/ + captions.tsv)."_qs, u"DIR"_qs);
+    const QCommandLineOption screenshot(u"screenshot"_qs, u"Save the window to PNG once loaded, then exit."_qs, u"OUT.png"_qs);
+    const QCommandLineOption threads(u"threads"_qs, u"Compute threads (default: all cores)."_qs, u"N"_qs, u"0"_qs);
+    parser.addOptions({workspace, dataset, screenshot, threads});
+    parser.addPositionalArgument(u"path"_qs, u"A workspace file or dataset folder to open."_qs, u"[path]"_qs);
+    parser.process(app);
+
+    initComputeThreads(parser.value(threads).toInt());
+
+    MainWindow window;
+    QString path = parser.value(workspace);
+    if (path.isEmpty())
+        path = parser.value(dataset);
+    if (path.isEmpty() && !parser.positionalArguments().isEmpty())
+        path = parser.positionalArguments().first();
+    if (!path.isEmpty()) {
+        try {
+            if (QFileInfo(path).isDir())
+                window.openWorkspace(Workspace::forDataset(path));
+            else
+                window.openWorkspace(Workspace::load(path), path);
+        } catch (const std::exception &e) {
+            if (parser.isSet(screenshot)) {
+                qCritical("%s", e.what());
+                return 1;
+            }
+            QMessageBox::warning(nullptr, u"Cospace"_qs, QString::fromUtf8(e.what()));
+        }
+    }
+    window.show();
+    if (parser.isSet(screenshot))
+        window.screenshotWhenReady(parser.value(screenshot));
+    return app.exec();
+}

@@ -1,0 +1,130 @@
+// cospace-cli as outside checks drive it: flags, exit codes, JSON output.
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void versionAndHelp();
+    void exitCodes_data();
+    void exitCodes();
+    void demoShapesJson();
+    void captionsReportsBadRows();
+    void noWidgetsLinked();
+
+private:
+    struct Run { int code; QByteArray out; QByteArray err; };
+    Run cli(const QStringList &args);
+};
+
+TestCli::Run TestCli::cli(const QStringList &args)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(u"DISPLAY"_qs);       // must run with no display
+    env.remove(u"WAYLAND_DISPLAY"_qs);
+    env.remove(u"QT_QPA_PLATFORM"_qs);
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(COSPACE_CLI), args);
+    if (!p.waitForFinished(120000))
+        return {-1, {}, "timeout"};
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, p.readAllStandardOutput(),
+            p.readAllStandardError()};
+}
+
+void TestCli::versionAndHelp()
+{
+    const Run v = cli({u"--version"_qs});
+    QCOMPARE(v.code, 0);
+    QVERIFY2(v.out.startsWith("Cospace " COSPACE_VERSION), v.out.constData());
+    const Run h = cli({u"--help"_qs});
+    QCOMPARE(h.code, 0);
+    for (const char *command : {"demo", "captions"})
+        QVERIFY2(h.out.contains(QByteArray("\n  ").append(command)), command);
+    const Run sub = cli({u"demo"_qs, u"--help"_qs});
+    QCOMPARE(sub.code, 0);
+    QVERIFY(sub.out.contains("--count"));
+}
+
+void TestCli::exitCodes_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("no command") << QStringList{} << 2 << QByteArray("Usage");
+    QTest::newRow("unknown command") << QStringList{u"frobnicate"_qs} << 2 << QByteArray("unknown command 'frobnicate'");
+    QTest::newRow("unknown option") << QStringList{u"demo"_qs, u"--bogus"_qs} << 2 << QByteArray("bogus");
+    QTest::newRow("unknown demo") << QStringList{u"demo"_qs, u"cats"_qs, u"/tmp/x"_qs} << 2 << QByteArray("unknown demo 'cats'");
+    QTest::newRow("bad count") << QStringList{u"demo"_qs, u"shapes"_qs, u"/tmp/x"_qs, u"--count"_qs, u"-3"_qs} << 2
+                               << QByteArray("--count");
+    QTest::newRow("unreadable captions") << QStringList{u"captions"_qs, u"/nonexistent/c.tsv"_qs} << 1
+                                         << QByteArray("cannot read");
+}
+
+void TestCli::exitCodes()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QByteArray, message);
+    const Run r = cli(args);
+    QCOMPARE(r.code, code);
+    const QByteArray all = r.err + r.out;
+    QVERIFY2(all.contains(message), all.constData());
+}
+
+void TestCli::demoShapesJson()
+{
+    QTemporaryDir dir;
+    const Run r = cli({u"demo"_qs, u"shapes"_qs, dir.path(), u"--count"_qs, u"25"_qs, u"--seed"_qs, u"4"_qs, u"--json"_qs});
+    QCOMPARE(r.code, 0);
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(o.value(u"images"_qs).toInt(), 25);
+    QVERIFY(o.value(u"captions"_qs).toInt() >= 50);
+    QVERIFY(QFileInfo::exists(dir.filePath(u"images/000/000024.png"_qs)));
+    QVERIFY(QFileInfo::exists(dir.filePath(u"captions.tsv"_qs)));
+}
+
+void TestCli::captionsReportsBadRows()
+{
+    QTemporaryDir dir;
+    QFile img(dir.filePath(u"a.png"_qs));
+    QVERIFY(img.open(QIODevice::WriteOnly));
+    img.close();
+    QFile tsv(dir.filePath(u"c.tsv"_qs));
+    QVERIFY(tsv.open(QIODevice::WriteOnly));
+    tsv.write("a.png\tok\ngone.png\tx\na.png\t\n");
+    tsv.close();
+    const Run json = cli({u"captions"_qs, tsv.fileName(), u"--json"_qs});
+    QCOMPARE(json.code, 0);
+    const QJsonObject o = QJsonDocument::fromJson(json.out).object();
+    QCOMPARE(o.value(u"rows"_qs).toInt(), 1);
+    QCOMPARE(o.value(u"format"_qs).toString(), u"tsv"_qs);
+    const QJsonArray issues = o.value(u"issues"_qs).toArray();
+    QCOMPARE(issues.size(), 2);
+    QCOMPARE(issues[0].toObject().value(u"line"_qs).toInt(), 2);
+    QCOMPARE(issues[1].toObject().value(u"line"_qs).toInt(), 3);
+    const Run text = cli({u"captions"_qs, tsv.fileName()});
+    QVERIFY2(text.err.contains("c.tsv:2: unknown image 'gone.png'"), text.err.constData());
+}
+
+void TestCli::noWidgetsLinked()
+{
+    QProcess ldd;
+    ldd.start(u"ldd"_qs, {QStringLiteral(COSPACE_CLI)});
+    QVERIFY(ldd.waitForFinished());
+    const QByteArray libs = ldd.readAllStandardOutput();
+    QVERIFY2(libs.contains("libQt6Core"), libs.constData());
+    QVERIFY2(!libs.contains("libQt6Widgets"), "cospace-cli must not link Qt Widgets");
+    QVERIFY2(!libs.contains("libQt6Charts"), "cospace-cli must not link Qt Charts");
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,313 @@
+#include "ui/mainwindow.h"
+
+#include "core/dataset.h"
+#include "ui/mapview.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPointer>
+#include <QProgressBar>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTimer>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <cmath>
+
+namespace cospace {
+
+int CollectionSnapshot::imageCount() const
+{
+    int n = 0;
+    for (const Folder &f : folders)
+        n += int(f.images.size());
+    return n;
+}
+
+CollectionSnapshot loadCollection(const Workspace &workspace)
+{
+    CollectionSnapshot snapshot;
+    for (const QString &folder : workspace.folders) {
+        ImageScan scan = scanImages(folder);
+        snapshot.folders.append({folder, std::move(scan.images), std::move(scan.issues)});
+    }
+    for (const QString &file : workspace.captionFiles)
+        snapshot.captionFiles.append(readCaptionFile(file));
+    return snapshot;
+}
+
+MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
+{
+    setWindowTitle(tr("Cospace"));
+    setWindowIcon(QIcon(u":/icons/cospace.svg"_qs));
+    setAcceptDrops(true);
+    m_map = new MapView(this);
+    setCentralWidget(m_map);
+    buildDocks();
+    buildMenus();
+    m_jobLabel = new QLabel(this);
+    m_jobProgress = new QProgressBar(this);
+    m_jobProgress->setMaximumWidth(200);
+    m_jobProgress->setVisible(false);
+    statusBar()->addWidget(m_jobLabel, 1);
+    statusBar()->addPermanentWidget(m_jobProgress);
+    resize(1280, 800);
+    QSettings settings;
+    restoreGeometry(settings.value(u"window/geometry"_qs).toByteArray());
+    restoreState(settings.value(u"window/state"_qs).toByteArray());
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open Workspace…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, &MainWindow::openWorkspaceFile);
+    file->addAction(tr("&Save Workspace As…"), QKeySequence::SaveAs, this, &MainWindow::saveWorkspaceAs);
+    file->addSeparator();
+    file->addAction(tr("Add &Folder…"), QKeySequence(Qt::CTRL | Qt::Key_O), this, &MainWindow::addFolder);
+    file->addAction(tr("&Load Captions…"), QKeySequence(Qt::CTRL | Qt::Key_L), this, &MainWindow::loadCaptions);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(tr("Zoom &In"), QKeySequence::ZoomIn, this, [this] { m_map->zoomBy(1.25, m_map->rect().center()); });
+    view->addAction(tr("Zoom &Out"), QKeySequence::ZoomOut, this, [this] { m_map->zoomBy(0.8, m_map->rect().center()); });
+    view->addAction(tr("&Fit to Window"), QKeySequence(Qt::CTRL | Qt::Key_0), this, [this] { m_map->fitToView(); });
+    view->addSeparator();
+    for (QDockWidget *dock : findChildren<QDockWidget *>())
+        view->addAction(dock->toggleViewAction());
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Cospace"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::buildDocks()
+{
+    auto *collectionDock = new QDockWidget(tr("Collection"), this);
+    collectionDock->setObjectName(u"collectionDock"_qs);
+    m_collection = new QTreeWidget(collectionDock);
+    m_collection->setHeaderLabels({tr("Folder / file"), tr("Count")});
+    m_collection->setColumnWidth(0, 220);
+    collectionDock->setWidget(m_collection);
+    addDockWidget(Qt::LeftDockWidgetArea, collectionDock);
+
+    auto *captionDock = new QDockWidget(tr("Captions"), this);
+    captionDock->setObjectName(u"captionDock"_qs);
+    auto *captionPanel = new QWidget(captionDock);
+    auto *layout = new QVBoxLayout(captionPanel);
+    layout->setContentsMargins(4, 4, 4, 4);
+    m_captionEdit = new QLineEdit(captionPanel);
+    m_captionEdit->setPlaceholderText(tr("Type a caption and press Enter"));
+    m_captionEdit->setClearButtonEnabled(true);
+    connect(m_captionEdit, &QLineEdit::returnPressed, this, &MainWindow::addTypedCaption);
+    m_captions = new QListWidget(captionPanel);
+    m_captions->setUniformItemSizes(true);
+    layout->addWidget(m_captionEdit);
+    layout->addWidget(m_captions);
+    captionDock->setWidget(captionPanel);
+    addDockWidget(Qt::RightDockWidgetArea, captionDock);
+}
+
+void MainWindow::openWorkspace(const Workspace &workspace, const QString &file)
+{
+    m_workspace = workspace;
+    m_workspaceFile = file;
+    setWindowTitle(workspace.name.isEmpty() ? tr("Cospace") : tr("%1 — Cospace").arg(workspace.name));
+    const quint64 generation = ++m_generation;
+    setBusy(true, tr("Scanning %n folder(s)…", nullptr, int(workspace.folders.size())));
+    auto *watcher = new QFutureWatcher<CollectionSnapshot>(this);
+    connect(watcher, &QFutureWatcher<CollectionSnapshot>::finished, this, [this, watcher, generation] {
+        watcher->deleteLater();
+        if (generation != m_generation)
+            return;  // a newer workspace replaced this one while it loaded
+        applySnapshot(watcher->result());
+    });
+    watcher->setFuture(QtConcurrent::run(loadCollection, workspace));
+}
+
+void MainWindow::applySnapshot(const CollectionSnapshot &snapshot)
+{
+    m_collection->clear();
+    for (const CollectionSnapshot::Folder &folder : snapshot.folders) {
+        auto *item = new QTreeWidgetItem(m_collection, {QFileInfo(folder.path).fileName(),
+                                                        QString::number(folder.images.size())});
+        item->setToolTip(0, folder.path);
+        for (const ParseIssue &issue : folder.issues)
+            new QTreeWidgetItem(item, {issue.toString(), tr("skipped")});
+    }
+    m_captions->clear();
+    QList<MapPoint> points;
+    QHash<QString, int> imageIndex;
+    for (const CollectionSnapshot::Folder &folder : snapshot.folders)
+        for (const QString &image : folder.images)
+            if (!imageIndex.contains(image)) {
+                imageIndex.insert(image, int(points.size()));
+                points.append({MapPoint::Image, {}, image, QFileInfo(image).fileName()});
+            }
+    // Until a model is chosen and the space projected, the map is a gallery grid; each caption
+    // sits beside its image so pairs can be seen.
+    const int columns = std::max(1, int(std::ceil(std::sqrt(double(points.size())))));
+    for (int i = 0; i < points.size(); ++i)
+        points[i].pos = QPointF(i % columns, i / columns);
+    for (const CaptionFile &file : snapshot.captionFiles) {
+        auto *item = new QTreeWidgetItem(m_collection, {QFileInfo(file.path).fileName(),
+                                                        QString::number(file.rows.size())});
+        item->setToolTip(0, file.path);
+        for (const ParseIssue &issue : file.issues)
+            new QTreeWidgetItem(item, {issue.toString(), tr("bad row")});
+        QHash<int, int> perImage;
+        for (const CaptionRow &row : file.rows) {
+            m_captions->addItem(row.caption);
+            const auto it = imageIndex.constFind(row.image);
+            if (it == imageIndex.constEnd())
+                continue;
+            const int k = perImage[*it]++;
+            const QPointF base = points[*it].pos;
+            points.append({MapPoint::Caption, base + QPointF(0.42, -0.3 + 0.2 * (k % 4)), {}, row.caption});
+        }
+    }
+    for (const QString &caption : m_workspace.captions)
+        m_captions->addItem(caption);
+    m_collection->expandAll();
+    m_map->setPoints(std::move(points));
+    setBusy(false, tr("%n image(s), %1 captions — gallery layout (no model loaded yet)", nullptr,
+                      snapshot.imageCount()).arg(m_captions->count()));
+    Q_EMIT ready();
+}
+
+void MainWindow::setBusy(bool busy, const QString &what)
+{
+    m_busy = busy;
+    m_jobLabel->setText(what);
+    m_jobProgress->setVisible(busy);
+    m_jobProgress->setRange(0, 0);  // indeterminate while scanning
+}
+
+void MainWindow::screenshotWhenReady(const QString &pngPath)
+{
+    m_pendingScreenshot = pngPath;
+    auto take = [this] {
+        // Give queued thumbnail loads a moment to land before grabbing.
+        QTimer::singleShot(1500, this, [this] {
+            const bool ok = grab().save(m_pendingScreenshot, "PNG");
+            if (!ok)
+                qWarning("cannot write screenshot %s", qPrintable(m_pendingScreenshot));
+            QApplication::exit(ok ? 0 : 1);
+        });
+    };
+    if (m_busy)
+        connect(this, &MainWindow::ready, this, take, Qt::SingleShotConnection);
+    else
+        take();
+}
+
+void MainWindow::addFolder()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Add Image Folder"));
+    if (dir.isEmpty())
+        return;
+    Workspace w = m_workspace;
+    if (!w.folders.contains(dir))
+        w.folders << dir;
+    openWorkspace(w, m_workspaceFile);
+}
+
+void MainWindow::loadCaptions()
+{
+    const QString file = QFileDialog::getOpenFileName(this, tr("Load Captions"), {},
+                                                      tr("Caption files (*.tsv *.csv *.jsonl *.json *.txt *.token);;All files (*)"));
+    if (file.isEmpty())
+        return;
+    Workspace w = m_workspace;
+    if (!w.captionFiles.contains(file))
+        w.captionFiles << file;
+    openWorkspace(w, m_workspaceFile);
+}
+
+void MainWindow::openWorkspaceFile()
+{
+    const QString file = QFileDialog::getOpenFileName(this, tr("Open Workspace"), {}, tr("Cospace workspace (*.cospace)"));
+    if (file.isEmpty())
+        return;
+    try {
+        openWorkspace(Workspace::load(file), file);
+    } catch (const std::exception &e) {
+        QMessageBox::warning(this, tr("Open Workspace"), QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::saveWorkspaceAs()
+{
+    const QString file = QFileDialog::getSaveFileName(this, tr("Save Workspace"), m_workspaceFile,
+                                                      tr("Cospace workspace (*.cospace)"));
+    if (file.isEmpty())
+        return;
+    try {
+        m_workspace.save(file);
+        m_workspaceFile = file;
+    } catch (const std::exception &e) {
+        QMessageBox::warning(this, tr("Save Workspace"), QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::addTypedCaption()
+{
+    const QString text = m_captionEdit->text().simplified();
+    if (text.isEmpty())
+        return;
+    m_workspace.captions << text;
+    m_captions->addItem(text);
+    m_captionEdit->clear();
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About Cospace"),
+                       tr("<h3>Cospace %1</h3><p>Explore shared image–text embedding spaces.</p>"
+                          "<p><b>Demo data licences</b><br>"
+                          "Noto Color Emoji art (via npm <i>emoji-datasource-google</i>, MIT): Apache License 2.0.<br>"
+                          "OpenMoji art and annotations (npm <i>openmoji</i>): CC BY-SA 4.0.<br>"
+                          "CLIP BPE vocabulary: MIT, © 2021 OpenAI.</p>")
+                           .arg(QString::fromLatin1(COSPACE_VERSION)));
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (event->mimeData()->hasUrls())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    Workspace w = m_workspace;
+    for (const QUrl &url : event->mimeData()->urls()) {
+        const QFileInfo info(url.toLocalFile());
+        if (info.isDir() && !w.folders.contains(info.absoluteFilePath()))
+            w.folders << info.absoluteFilePath();
+    }
+    if (w.folders != m_workspace.folders)
+        openWorkspace(w, m_workspaceFile);
+    event->acceptProposedAction();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(u"window/geometry"_qs, saveGeometry());
+    settings.setValue(u"window/state"_qs, saveState());
+    event->accept();
+}
+
+}  // namespace cospace
