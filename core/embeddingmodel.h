@@ -1,0 +1,56 @@
+#pragma once
+// The one interface every image-text model in Cospace implements: a model trained in Cospace
+// (a checkpoint file), an external CLIP-compatible TorchScript bundle (a folder), and the
+// bundled default model (the word "default").
+//
+// Outputs are always L2-normalised, one row per input. Implementations are NOT thread-safe:
+// serialise calls on one instance (one worker thread owns it). Errors are std::runtime_error
+// with a message a user can act on ("model.pt: ... re-export with torch 1.13").
+
+#include "core/matrix.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace cospace {
+
+// An 8-bit RGB image, row-major, 3 bytes per pixel, no padding. Decoders produce it; models
+// preprocess it (resize/crop/normalise) themselves, each in its own way.
+struct RgbImage {
+    int width = 0;
+    int height = 0;
+    std::vector<std::uint8_t> pixels;   // width * height * 3
+    bool isNull() const { return width <= 0 || height <= 0; }
+};
+
+class EmbeddingModel
+{
+public:
+    virtual ~EmbeddingModel() = default;
+
+    virtual QString name() const = 0;          // shown to the user
+    virtual QString source() const = 0;        // where it was loaded from (path or "default")
+    // Identifies the weights and preprocessing: stored embeddings are keyed by it.
+    virtual QString fingerprint() const = 0;
+    virtual int embedDim() const = 0;
+    virtual int imageSize() const = 0;         // square input side the image tower expects
+
+    // Preprocessing of one image into the model's input, CHW float of imageSize()^2 * 3 values.
+    // Pure and thread-safe (worker threads call it while another thread runs the model).
+    virtual std::vector<float> preprocess(const RgbImage &image) const = 0;
+    // Runs the image tower on `count` preprocessed images laid end to end.
+    virtual Matrix encodePreprocessed(const std::vector<float> &batch, int count) = 0;
+    virtual Matrix encodeTexts(const QStringList &texts) = 0;
+
+    Matrix encodeImages(const std::vector<RgbImage> &images);
+};
+
+// Loads "default", a checkpoint file (*.cospace-ckpt) or a bundle folder (model.pt +
+// cospace-model.json). Throws std::runtime_error naming the path and what is wrong.
+std::unique_ptr<EmbeddingModel> loadModel(const QString &spec);
+
+}  // namespace cospace

@@ -1,0 +1,27 @@
+#pragma once
+// A dense row-major float matrix: the plain type in which vectors cross the core's public API
+// (embeddings, layouts, similarity tables), so callers never need Torch or OpenCV headers.
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace cospace {
+
+struct Matrix {
+    int rows = 0;
+    int cols = 0;
+    std::vector<float> data;   // rows * cols values, row-major
+
+    Matrix() = default;
+    Matrix(int r, int c, float fill = 0.f) : rows(r), cols(c), data(std::size_t(r) * std::size_t(c), fill) {}
+
+    float *row(int i) { return data.data() + std::size_t(i) * std::size_t(cols); }
+    const float *row(int i) const { return data.data() + std::size_t(i) * std::size_t(cols); }
+    std::span<const float> rowSpan(int i) const { return {row(i), std::size_t(cols)}; }
+    float &at(int i, int j) { return data[std::size_t(i) * std::size_t(cols) + std::size_t(j)]; }
+    float at(int i, int j) const { return data[std::size_t(i) * std::size_t(cols) + std::size_t(j)]; }
+    bool empty() const { return rows == 0 || cols == 0; }
+};
+
+}  // namespace cospace
