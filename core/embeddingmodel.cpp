@@ -40,14 +40,6 @@ std::unique_ptr<EmbeddingModel> loadBundleModel(const QString &dir)
 {
     throw std::runtime_error(u"%1: model bundles are not supported yet"_qs.arg(dir).toStdString());
 }
-std::unique_ptr<EmbeddingModel> loadCheckpointModel(const QString &file)
-{
-    throw std::runtime_error(u"%1: checkpoints are not supported yet"_qs.arg(file).toStdString());
-}
-std::unique_ptr<EmbeddingModel> loadDefaultModel()
-{
-    throw std::runtime_error("the default model is not available yet");
-}
 
 }  // namespace detail
 }  // namespace cospace

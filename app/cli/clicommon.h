@@ -42,5 +42,7 @@ struct Command {
 
 int runDemo(const QStringList &args);
 int runCaptions(const QStringList &args);
+int runTrain(const QStringList &args);
+int runEval(const QStringList &args);
 
 }  // namespace cospace::cli

@@ -18,6 +18,8 @@ const QList<Command> &commands()
     static const QList<Command> list{
         {"demo", "Write a demo dataset: emoji (Noto), openmoji (rendered SVG) or shapes (generated)", runDemo},
         {"captions", "Check a paired captions file (TSV/CSV/JSONL/COCO/Flickr) and report bad rows", runCaptions},
+        {"train", "Train a shared image-text space on paired data (run folder, checkpoints, metrics)", runTrain},
+        {"eval", "Evaluate a model on image<TAB>caption pairs: recall both ways, RSUM, gap", runEval},
     };
     return list;
 }

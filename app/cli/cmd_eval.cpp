@@ -1,0 +1,57 @@
+// cospace-cli eval --model MODEL --pairs PAIRS.tsv [--json]
+
+#include "clicommon.h"
+
+#include "core/embeddingmodel.h"
+#include "core/evaluation.h"
+
+namespace cospace::cli {
+
+int runEval(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Evaluate a model on paired data: Recall@1/5/10 both ways, median/mean rank, RSUM, alignment,\n"
+        "uniformity and modality gap. MODEL is a checkpoint file, a model bundle folder or \"default\"."_qs);
+    const QCommandLineOption model(u"model"_qs, u"checkpoint, bundle folder or default"_qs, u"MODEL"_qs);
+    const QCommandLineOption pairsOption(u"pairs"_qs, u"image<TAB>caption file, paths relative to its folder"_qs, u"PAIRS.tsv"_qs);
+    const QCommandLineOption json(u"json"_qs, u"print one JSON object"_qs);
+    parser.addOptions({model, pairsOption, json});
+    int code = kOk;
+    if (!parseArgs(parser, args, &code))
+        return code;
+    if (!parser.isSet(model) || !parser.isSet(pairsOption)) {
+        err(u"usage: cospace-cli eval --model MODEL --pairs PAIRS.tsv [--json]"_qs);
+        return kUsage;
+    }
+    const CaptionFile pairs = readCaptionFile(parser.value(pairsOption));
+    if (pairs.rows.isEmpty()) {
+        for (const ParseIssue &issue : pairs.issues)
+            err(issue.toString());
+        err(u"%1: no usable pairs"_qs.arg(parser.value(pairsOption)));
+        return kFailed;
+    }
+    std::unique_ptr<EmbeddingModel> m = loadModel(parser.value(model));
+    JobControl job(terminalProgress(u"eval"_qs));
+    CancelOnSignal cancelOnCtrlC(&job);
+    const EvaluationResult r = evaluatePairs(*m, pairs, &job);
+    endProgressLine();
+    for (const ParseIssue &issue : r.skipped)
+        err(u"skipped: "_qs + issue.toString());
+    if (parser.isSet(json)) {
+        printJson(r.metrics.toJson());
+        return kOk;
+    }
+    const RetrievalMetrics &x = r.metrics;
+    out(u"%1 on %2: %3 images, %4 captions"_qs.arg(m->name(), parser.value(pairsOption)).arg(x.nImages).arg(x.nCaptions));
+    out(u"            R@1     R@5     R@10    median  mean"_qs);
+    for (const auto &[label, s] : {std::pair{u"image->text"_qs, x.i2t}, std::pair{u"text->image"_qs, x.t2i}})
+        out(u"%1  %2  %3  %4  %5  %6"_qs.arg(label, -11).arg(s.r1, 6, 'f', 3).arg(s.r5, 6, 'f', 3)
+                .arg(s.r10, 6, 'f', 3).arg(s.medianRank, 6, 'f', 1).arg(s.meanRank, 7, 'f', 1));
+    out(u"RSUM %1   alignment %2   uniformity %3   modality gap %4   cos matched %5 / random %6"_qs
+            .arg(x.rsum, 0, 'f', 1).arg(x.alignment, 0, 'f', 3).arg(x.uniformity, 0, 'f', 3)
+            .arg(x.modalityGap, 0, 'f', 3).arg(x.cosMatched, 0, 'f', 3).arg(x.cosRandom, 0, 'f', 3));
+    return kOk;
+}
+
+}  // namespace cospace::cli

@@ -1,0 +1,114 @@
+#include "core/evaluation.h"
+
+#include "core/imageops_p.h"
+
+#include <QFileInfo>
+#include <QHash>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+namespace cospace {
+
+RgbImage readImageFile(const QString &path)
+{
+    QString error;
+    const cv::Mat rgb = detail::readRgb(path, &error);
+    if (rgb.empty())
+        throw std::runtime_error(u"%1: %2"_qs.arg(path, error).toStdString());
+    return detail::fromMat(rgb);
+}
+
+EvaluationResult evaluatePairs(EmbeddingModel &model, const CaptionFile &pairs, JobControl *job, int batchSize)
+{
+    EvaluationResult result;
+    result.skipped = pairs.issues;
+    QStringList paths;
+    for (const CaptionRow &row : pairs.rows)
+        paths << row.image;
+    paths.removeDuplicates();
+    paths.sort();
+
+    const std::size_t per = std::size_t(model.imageSize()) * std::size_t(model.imageSize()) * 3;
+    const unsigned threads = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+    if (job) {
+        job->setStage(u"embedding images"_qs);
+        job->setTotal(paths.size() + pairs.rows.size());
+    }
+    Matrix images(0, model.embedDim());
+    QHash<QString, int> row;
+    for (qsizetype start = 0; start < paths.size(); start += batchSize) {
+        if (job && job->cancelled())
+            throw JobCancelled{};
+        const int n = int(std::min<qsizetype>(batchSize, paths.size() - start));
+        std::vector<float> batch(per * std::size_t(n));
+        std::vector<QString> errors(static_cast<std::size_t>(n));
+        std::atomic<int> next{0};
+        auto work = [&] {
+            for (int i = next++; i < n; i = next++) {
+                try {
+                    const std::vector<float> x = model.preprocess(readImageFile(paths[start + i]));
+                    std::copy(x.begin(), x.end(), batch.begin() + std::ptrdiff_t(per * std::size_t(i)));
+                } catch (const std::exception &e) {
+                    errors[std::size_t(i)] = QString::fromUtf8(e.what());
+                }
+            }
+        };
+        std::vector<std::thread> pool;
+        for (unsigned t = 0; t < threads; ++t)
+            pool.emplace_back(work);
+        for (std::thread &t : pool)
+            t.join();
+        // Drop undecodable images from the batch before running the model.
+        std::vector<float> good;
+        QStringList goodPaths;
+        for (int i = 0; i < n; ++i) {
+            if (!errors[std::size_t(i)].isEmpty()) {
+                result.skipped.append({paths[start + i], 0, errors[std::size_t(i)]});
+                continue;
+            }
+            good.insert(good.end(), batch.begin() + std::ptrdiff_t(per * std::size_t(i)),
+                        batch.begin() + std::ptrdiff_t(per * std::size_t(i + 1)));
+            goodPaths << paths[start + i];
+        }
+        const Matrix emb = model.encodePreprocessed(good, int(goodPaths.size()));
+        for (int i = 0; i < emb.rows; ++i) {
+            row.insert(goodPaths[i], images.rows);
+            images.data.insert(images.data.end(), emb.row(i), emb.row(i) + emb.cols);
+            ++images.rows;
+        }
+        if (job)
+            job->advance(n);
+    }
+
+    if (job)
+        job->setStage(u"embedding captions"_qs);
+    QStringList texts;
+    std::vector<int> owner;
+    for (const CaptionRow &r : pairs.rows) {
+        const auto it = row.constFind(r.image);
+        if (it == row.constEnd())
+            continue;
+        texts << r.caption;
+        owner.push_back(*it);
+    }
+    Matrix captions(0, model.embedDim());
+    for (qsizetype start = 0; start < texts.size(); start += 256) {
+        if (job && job->cancelled())
+            throw JobCancelled{};
+        const Matrix emb = model.encodeTexts(texts.mid(start, 256));
+        captions.data.insert(captions.data.end(), emb.data.begin(), emb.data.end());
+        captions.rows += emb.rows;
+        if (job)
+            job->advance(emb.rows);
+    }
+    if (images.rows == 0 || captions.rows == 0)
+        throw std::runtime_error(u"%1: no image-caption pairs could be evaluated"_qs.arg(pairs.path).toStdString());
+    result.metrics = computeRetrievalMetrics(images, captions, owner);
+    if (job)
+        job->finish();
+    return result;
+}
+
+}  // namespace cospace

@@ -1,0 +1,163 @@
+#include "core/metrics.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <numeric>
+#include <stdexcept>
+
+namespace cospace {
+
+namespace {
+
+constexpr int64_t kBlock = 1024;            // query rows per similarity block
+constexpr int kUniformitySample = 4096;
+
+torch::Tensor view(const Matrix &m)
+{
+    return torch::from_blob(const_cast<float *>(m.data.data()), {m.rows, m.cols});
+}
+
+void check(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage)
+{
+    if (images.cols != captions.cols)
+        throw std::invalid_argument("image and caption embeddings differ in dimension");
+    if (int(captionImage.size()) != captions.rows)
+        throw std::invalid_argument("one image index per caption is required");
+    for (int i : captionImage)
+        if (i < 0 || i >= images.rows)
+            throw std::invalid_argument("a caption names an image index out of range");
+}
+
+double uniformityOf(const Matrix &m)
+{
+    if (m.rows < 2)
+        return 0;
+    torch::Tensor x = view(m);
+    if (m.rows > kUniformitySample)
+        x = x.index_select(0, torch::linspace(0, m.rows - 1, kUniformitySample).to(torch::kInt64));
+    const int64_t n = x.size(0);
+    double sum = 0;
+    for (int64_t start = 0; start < n; start += kBlock) {
+        const torch::Tensor block = x.slice(0, start, std::min(n, start + kBlock));
+        const torch::Tensor sq = (2 - 2 * block.matmul(x.t())).clamp_min(0);   // ||a - b||^2 for unit vectors
+        sum += torch::exp(-2 * sq).sum().item<double>();
+    }
+    sum -= double(n);   // drop the diagonal (exp(0) = 1 each)
+    return std::log(sum / double(n * (n - 1)));
+}
+
+}  // namespace
+
+QJsonObject RankSummary::toJson() const
+{
+    return {{u"R@1"_qs, r1}, {u"R@5"_qs, r5}, {u"R@10"_qs, r10}, {u"median_rank"_qs, medianRank},
+            {u"mean_rank"_qs, meanRank}};
+}
+
+QJsonObject RetrievalMetrics::toJson() const
+{
+    return {{u"n_images"_qs, nImages}, {u"n_captions"_qs, nCaptions}, {u"i2t"_qs, i2t.toJson()},
+            {u"t2i"_qs, t2i.toJson()}, {u"rsum"_qs, rsum}, {u"alignment"_qs, alignment},
+            {u"uniformity"_qs, uniformity}, {u"modality_gap"_qs, modalityGap},
+            {u"cos_matched"_qs, cosMatched}, {u"cos_random"_qs, cosRandom}};
+}
+
+std::vector<int> textToImageRanks(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage)
+{
+    check(images, captions, captionImage);
+    torch::NoGradGuard noGrad;
+    const torch::Tensor img = view(images), cap = view(captions);
+    const torch::Tensor target = torch::from_blob(const_cast<int *>(captionImage.data()),
+                                                  {qsizetype(captionImage.size())}, torch::kInt32).to(torch::kInt64);
+    std::vector<int> ranks(captionImage.size());
+    for (int64_t start = 0; start < captions.rows; start += kBlock) {
+        const int64_t end = std::min<int64_t>(captions.rows, start + kBlock);
+        const torch::Tensor sim = cap.slice(0, start, end).matmul(img.t());           // [b, I]
+        const torch::Tensor own = target.slice(0, start, end).unsqueeze(1);
+        const torch::Tensor positive = sim.gather(1, own);                             // [b, 1]
+        // Competitors scoring >= the true image, minus the true image itself.
+        const torch::Tensor ahead = sim.ge(positive).sum(1) - 1;
+        const auto acc = ahead.accessor<int64_t, 1>();
+        for (int64_t i = 0; i < end - start; ++i)
+            ranks[std::size_t(start + i)] = int(acc[i]) + 1;
+    }
+    return ranks;
+}
+
+std::vector<int> imageToTextRanks(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage)
+{
+    check(images, captions, captionImage);
+    torch::NoGradGuard noGrad;
+    const torch::Tensor img = view(images), cap = view(captions);
+    const torch::Tensor owner = torch::from_blob(const_cast<int *>(captionImage.data()),
+                                                 {qsizetype(captionImage.size())}, torch::kInt32).to(torch::kInt64);
+    std::vector<int> ranks(std::size_t(images.rows), 0);
+    for (int64_t start = 0; start < images.rows; start += kBlock) {
+        const int64_t end = std::min<int64_t>(images.rows, start + kBlock);
+        const torch::Tensor sim = img.slice(0, start, end).matmul(cap.t());            // [b, C]
+        const torch::Tensor mine = owner.unsqueeze(0).eq(torch::arange(start, end).unsqueeze(1));   // [b, C]
+        const torch::Tensor best = sim.masked_fill(mine.logical_not(), -1e30).amax(1, true);       // best own caption
+        const torch::Tensor ahead = (sim.ge(best) & mine.logical_not()).sum(1);
+        const torch::Tensor hasCaption = mine.any(1);
+        const auto acc = ahead.accessor<int64_t, 1>();
+        const auto has = hasCaption.accessor<bool, 1>();
+        for (int64_t i = 0; i < end - start; ++i)
+            ranks[std::size_t(start + i)] = has[i] ? int(acc[i]) + 1 : 0;
+    }
+    // Images without captions have no i2t query.
+    ranks.erase(std::remove(ranks.begin(), ranks.end(), 0), ranks.end());
+    return ranks;
+}
+
+RankSummary summariseRanks(std::vector<int> ranks)
+{
+    RankSummary s;
+    if (ranks.empty())
+        return s;
+    const double n = double(ranks.size());
+    for (int r : ranks) {
+        s.r1 += r <= 1;
+        s.r5 += r <= 5;
+        s.r10 += r <= 10;
+        s.meanRank += r;
+    }
+    s.r1 /= n;
+    s.r5 /= n;
+    s.r10 /= n;
+    s.meanRank /= n;
+    std::sort(ranks.begin(), ranks.end());
+    const std::size_t mid = ranks.size() / 2;
+    s.medianRank = ranks.size() % 2 ? ranks[mid] : 0.5 * (ranks[mid - 1] + ranks[mid]);
+    return s;
+}
+
+RetrievalMetrics computeRetrievalMetrics(const Matrix &images, const Matrix &captions,
+                                         const std::vector<int> &captionImage)
+{
+    RetrievalMetrics m;
+    m.nImages = images.rows;
+    m.nCaptions = captions.rows;
+    m.i2t = summariseRanks(imageToTextRanks(images, captions, captionImage));
+    m.t2i = summariseRanks(textToImageRanks(images, captions, captionImage));
+    m.rsum = 100 * (m.i2t.r1 + m.i2t.r5 + m.i2t.r10 + m.t2i.r1 + m.t2i.r5 + m.t2i.r10);
+    if (images.rows == 0 || captions.rows == 0)
+        return m;
+
+    torch::NoGradGuard noGrad;
+    const torch::Tensor img = view(images), cap = view(captions);
+    const torch::Tensor owner = torch::from_blob(const_cast<int *>(captionImage.data()),
+                                                 {qsizetype(captionImage.size())}, torch::kInt32).to(torch::kInt64);
+    const torch::Tensor matched = (cap * img.index_select(0, owner)).sum(1);         // cosine of each pair
+    m.cosMatched = matched.mean().item<double>();
+    m.alignment = (2 - 2 * matched).clamp_min(0).mean().item<double>();
+    // Sum of all image-caption cosines is (sum of images) . (sum of captions).
+    const double all = (img.sum(0) * cap.sum(0)).sum().item<double>();
+    const double unmatchedCount = double(images.rows) * captions.rows - captions.rows;
+    m.cosRandom = unmatchedCount > 0 ? (all - matched.sum().item<double>()) / unmatchedCount : 0;
+    m.modalityGap = (img.mean(0) - cap.mean(0)).norm().item<double>();
+    m.uniformity = 0.5 * (uniformityOf(images) + uniformityOf(captions));
+    return m;
+}
+
+}  // namespace cospace

@@ -1,0 +1,52 @@
+#pragma once
+// Retrieval and geometry metrics of a shared space, given L2-normalised embeddings of images and
+// captions and, for each caption, the index of its image.
+//
+// Ranks are 1-based and pessimistic about ties: an item scoring exactly as high as the correct
+// one counts as ranked above it.
+//   image -> text  one query per image; its rank is that of the best-ranked of its own captions
+//                  among all captions (its other captions are not counted as competitors)
+//   text -> image  one query per caption; the rank of its image among all images
+// R@K = fraction of queries with rank <= K. RSUM = the six recalls in percent, summed (0..600).
+// alignment  = mean ||t - i||^2 over matched pairs (Wang & Isola 2020, alpha = 2)
+// uniformity = mean over both modalities of log mean_{x != y} exp(-2 ||x - y||^2) (t = 2), on
+//              at most 4096 evenly spaced items per modality
+// modality gap = || mean(images) - mean(captions) ||
+// cosMatched = mean cosine of matched pairs; cosRandom = mean cosine of all unmatched pairs.
+
+#include "core/matrix.h"
+
+#include <QJsonObject>
+
+#include <vector>
+
+namespace cospace {
+
+struct RankSummary {
+    double r1 = 0, r5 = 0, r10 = 0;
+    double medianRank = 0, meanRank = 0;
+    QJsonObject toJson() const;   // {"R@1", "R@5", "R@10", "median_rank", "mean_rank"}
+};
+
+struct RetrievalMetrics {
+    int nImages = 0;
+    int nCaptions = 0;
+    RankSummary i2t, t2i;
+    double rsum = 0;
+    double alignment = 0;
+    double uniformity = 0;
+    double modalityGap = 0;
+    double cosMatched = 0;
+    double cosRandom = 0;
+    QJsonObject toJson() const;   // the keys `cospace-cli eval --json` prints
+};
+
+std::vector<int> imageToTextRanks(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage);
+std::vector<int> textToImageRanks(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage);
+RankSummary summariseRanks(std::vector<int> ranks);
+
+// Throws std::invalid_argument when the shapes disagree or a caption names no image.
+RetrievalMetrics computeRetrievalMetrics(const Matrix &images, const Matrix &captions,
+                                         const std::vector<int> &captionImage);
+
+}  // namespace cospace
