@@ -102,6 +102,7 @@ SharedSpaceConfig SharedSpaceConfig::fromJson(const QJsonObject &json)
     readIntList(image, "widths", u"image."_qs, &c.image.widths);
     readIntList(image, "blocks", u"image."_qs, &c.image.blocks);
     readString(image, "norm", u"image."_qs, &c.image.norm);
+    readInt(image, "stem_stride", u"image."_qs, &c.image.stemStride);
 
     const QJsonObject text = json.value(u"text"_qs).toObject();
     readInt(text, "width", u"text."_qs, &c.text.width);
@@ -173,7 +174,8 @@ QJsonObject SharedSpaceConfig::toJson() const
     const AugmentConfig &g = train.augment;
     return {
         {u"image"_qs, QJsonObject{{u"size"_qs, image.size}, {u"widths"_qs, toArray(image.widths)},
-                                  {u"blocks"_qs, toArray(image.blocks)}, {u"norm"_qs, image.norm}}},
+                                  {u"blocks"_qs, toArray(image.blocks)}, {u"norm"_qs, image.norm},
+                                  {u"stem_stride"_qs, image.stemStride}}},
         {u"text"_qs, QJsonObject{{u"width"_qs, text.width}, {u"layers"_qs, text.layers}, {u"heads"_qs, text.heads},
                                  {u"context"_qs, text.context}, {u"pool"_qs, text.pool},
                                  {u"tokenizer"_qs, text.tokenizer}, {u"vocab_size"_qs, text.vocabSize}}},
@@ -201,6 +203,7 @@ void SharedSpaceConfig::validate() const
     for (int b : image.blocks)
         require(b >= 0 && b <= 16, u"image.blocks entries must be between 0 and 16"_qs);
     require(image.norm == u"batch" || image.norm == u"group", u"image.norm must be batch or group"_qs);
+    require(image.stemStride == 1 || image.stemStride == 2, u"image.stem_stride must be 1 or 2"_qs);
     if (image.norm == u"group")
         for (int w : image.widths)
             require(w % 8 == 0, u"image.widths must be multiples of 8 with group norm"_qs);
@@ -234,7 +237,7 @@ SharedSpaceConfig SharedSpaceConfig::preset(const QString &name)
 {
     SharedSpaceConfig c;
     if (name == u"tiny") {
-        c.image = {32, {16, 32, 64}, {1, 1, 1}, u"batch"_qs};
+        c.image = {32, {16, 32, 64}, {1, 1, 1}, u"batch"_qs, 1};
         c.text.width = 64;
         c.text.layers = 1;
         c.text.heads = 2;

@@ -3,7 +3,8 @@
 // inside every checkpoint, so a checkpoint is self-describing and loadable alone.
 //
 // {
-//   "image": {"size": 48, "widths": [32, 64, 128, 192], "blocks": [1, 1, 1, 1], "norm": "batch"},
+//   "image": {"size": 48, "widths": [32, 64, 128, 256], "blocks": [1, 1, 1, 1], "norm": "batch",
+//             "stem_stride": 2},
 //   "text":  {"width": 192, "layers": 2, "heads": 4, "context": 32, "pool": "mean",
 //             "tokenizer": "bpe", "vocab_size": 3000},
 //   "embed_dim": 128,
@@ -28,9 +29,10 @@ QString lossKindName(LossKind kind);
 
 struct ImageEncoderConfig {
     int size = 48;                             // square input side, pixels
-    std::vector<int> widths{32, 64, 128, 192}; // channels per stage; each stage after the first halves the resolution
+    std::vector<int> widths{32, 64, 128, 256}; // channels per stage; each stage after the first halves the resolution
     std::vector<int> blocks{1, 1, 1, 1};       // residual blocks per stage
     QString norm = QStringLiteral("batch");    // batch | group
+    int stemStride = 2;                        // 1 or 2: a stride-2 stem quarters the cost of every stage
 };
 
 struct TextEncoderConfig {

@@ -63,7 +63,7 @@ torch::Tensor ResidualBlockImpl::forward(const torch::Tensor &x)
 
 ImageTowerImpl::ImageTowerImpl(const ImageEncoderConfig &config, int embedDim)
 {
-    stem = register_module("stem", conv3x3(3, config.widths[0], 1));
+    stem = register_module("stem", conv3x3(3, config.widths[0], config.stemStride));
     stemNorm = makeNorm(config.norm, config.widths[0]);
     register_module("stem_norm", stemNorm.ptr());
     stages = register_module("stages", torch::nn::Sequential());

@@ -1,0 +1,103 @@
+// Retrieval metrics against ranks worked out by hand, with exact ties and several captions per image.
+
+#include "core/metrics.h"
+
+#include <QTest>
+
+#include <cmath>
+
+using namespace cospace;
+
+namespace {
+Matrix rows(const std::vector<std::vector<float>> &r)
+{
+    Matrix m(int(r.size()), int(r[0].size()));
+    for (std::size_t i = 0; i < r.size(); ++i)
+        for (std::size_t j = 0; j < r[i].size(); ++j)
+            m.at(int(i), int(j)) = r[i][j];
+    return m;
+}
+const float kHalf = float(std::sqrt(0.5));
+}  // namespace
+
+class TestMetrics : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void ranksByHand();
+    void summaryByHand();
+    void geometry();
+    void perfectSpace();
+    void rejectsBadShapes();
+};
+
+// Images I0=[1,0], I1=[0,1], I2=[.6,.8]; captions c0..c5 with owners 0,0,1,2,1,0.
+static const Matrix kImages = rows({{1, 0}, {0, 1}, {0.6f, 0.8f}});
+static const Matrix kCaptions = rows({{1, 0}, {0.8f, 0.6f}, {0, 1}, {0, 1}, {0.8f, 0.6f}, {kHalf, kHalf}});
+static const std::vector<int> kOwner{0, 0, 1, 2, 1, 0};
+
+void TestMetrics::ranksByHand()
+{
+    // t2i: c0 -> I0 first; c1: I2 (.96) beats I0 (.8); c2 -> I1 first; c3: I1 (1) beats I2 (.8);
+    // c4: I0 (.8) and I2 (.96) beat I1 (.6); c5: I1 ties I0 (counted ahead) and I2 (.99) beats it.
+    QCOMPARE(textToImageRanks(kImages, kCaptions, kOwner), (std::vector<int>{1, 2, 1, 2, 3, 3}));
+    // i2t: I0's best own caption c0 scores 1, unbeaten; I1's best (c2 = 1) ties c3 -> rank 2;
+    // I2's only caption c3 scores .8: c1, c4 (.96), c5 (.99) beat it and c2 (.8) ties -> rank 5.
+    QCOMPARE(imageToTextRanks(kImages, kCaptions, kOwner), (std::vector<int>{1, 2, 5}));
+}
+
+void TestMetrics::summaryByHand()
+{
+    const RetrievalMetrics m = computeRetrievalMetrics(kImages, kCaptions, kOwner);
+    QCOMPARE(m.nImages, 3);
+    QCOMPARE(m.nCaptions, 6);
+    QVERIFY(qFuzzyCompare(m.t2i.r1, 2.0 / 6));
+    QCOMPARE(m.t2i.r5, 1.0);
+    QCOMPARE(m.t2i.medianRank, 2.0);
+    QCOMPARE(m.t2i.meanRank, 2.0);
+    QVERIFY(qFuzzyCompare(m.i2t.r1, 1.0 / 3));
+    QCOMPARE(m.i2t.r5, 1.0);
+    QCOMPARE(m.i2t.medianRank, 2.0);
+    QVERIFY(qFuzzyCompare(m.i2t.meanRank, 8.0 / 3));
+    QVERIFY(std::abs(m.rsum - 100 * (1.0 / 3 + 1 + 1 + 2.0 / 6 + 1 + 1)) < 1e-9);
+    const QJsonObject json = m.toJson();
+    for (const char *key : {"n_images", "n_captions", "i2t", "t2i", "rsum", "alignment", "uniformity", "modality_gap"})
+        QVERIFY2(json.contains(QLatin1String(key)), key);
+    QVERIFY(json.value(u"i2t"_qs).toObject().contains(u"median_rank"_qs));
+}
+
+void TestMetrics::geometry()
+{
+    const RetrievalMetrics m = computeRetrievalMetrics(kImages, kCaptions, kOwner);
+    // Matched cosines: c0.I0=1, c1.I0=.8, c2.I1=1, c3.I2=.8, c4.I1=.6, c5.I0=.7071.
+    const double matched = (1 + 0.8 + 1 + 0.8 + 0.6 + kHalf) / 6;
+    QVERIFY(std::abs(m.cosMatched - matched) < 1e-6);
+    QVERIFY(std::abs(m.alignment - (2 - 2 * matched)) < 1e-6);
+    // Centroids [1.6/3, 1.8/3] and [(3.3071)/6, (3.9071)/6].
+    const double gx = 1.6 / 3 - (2.6 + kHalf) / 6, gy = 1.8 / 3 - (3.2 + kHalf) / 6;
+    QVERIFY(std::abs(m.modalityGap - std::sqrt(gx * gx + gy * gy)) < 1e-6);
+    QVERIFY(m.uniformity < 0);
+    QVERIFY(m.cosRandom < m.cosMatched);
+}
+
+void TestMetrics::perfectSpace()
+{
+    // Orthogonal images, each caption equal to its image: every rank is 1, no gap.
+    const Matrix img = rows({{1, 0, 0}, {0, 1, 0}, {0, 0, 1}});
+    const RetrievalMetrics m = computeRetrievalMetrics(img, img, {0, 1, 2});
+    QCOMPARE(m.i2t.r1, 1.0);
+    QCOMPARE(m.t2i.r1, 1.0);
+    QCOMPARE(m.rsum, 600.0);
+    QVERIFY(m.modalityGap < 1e-7);
+    QVERIFY(m.alignment < 1e-7);
+}
+
+void TestMetrics::rejectsBadShapes()
+{
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, computeRetrievalMetrics(kImages, kCaptions, {0, 1}));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, computeRetrievalMetrics(kImages, kCaptions, {0, 0, 1, 2, 1, 9}));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, computeRetrievalMetrics(rows({{1, 0, 0}}), kCaptions, kOwner));
+}
+
+QTEST_GUILESS_MAIN(TestMetrics)
+#include "tst_metrics.moc"

@@ -1,0 +1,129 @@
+// The own-model tokenizer: Unicode-aware splitting, BPE and word kinds, round trips, padding.
+
+#include "core/texttokenizer.h"
+
+#include <QTest>
+
+using namespace cospace;
+
+namespace {
+const QStringList kCorpus{
+    u"a small red circle left of a large blue square"_qs, u"a red circle and a blue square"_qs,
+    u"un café très noir"_qs, u"Ünïcødé naïve résumé"_qs, u"東京の夜景 and 東京タワー"_qs,
+    u"a grinning face: face, grin"_qs, u"the cat's hat costs 42 €"_qs, u"a red circle"_qs};
+}
+
+class TestTextTokenizer : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void preTokenize_data();
+    void preTokenize();
+    void roundTrip_data();
+    void roundTrip();
+    void unknownCharacters();
+    void paddingAndTruncation();
+    void jsonRoundTripAndDeterminism();
+    void bpeMergesFrequentWords();
+    void rejectsBadJson();
+};
+
+void TestTextTokenizer::preTokenize_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QStringList>("words");
+    QTest::newRow("case and punctuation") << "A Red, CIRCLE!" << QStringList{u"a"_qs, u"red"_qs, u","_qs, u"circle"_qs, u"!"_qs};
+    QTest::newRow("digits alone") << "route 66" << QStringList{u"route"_qs, u"6"_qs, u"6"_qs};
+    QTest::newRow("NFC: decomposed e-acute joins") << QString::fromUtf8("cafe\xcc\x81") << QStringList{QString::fromUtf8("café")};
+    QTest::newRow("combining marks stay in the word") << QString::fromUtf8("n\xcc\x83o") << QStringList{QString::fromUtf8("ño")};
+    QTest::newRow("CJK run") << QString::fromUtf8("東京 タワー") << QStringList{QString::fromUtf8("東京"), QString::fromUtf8("タワー")};
+    QTest::newRow("emoji stands alone") << QString::fromUtf8("hi😀there") << QStringList{u"hi"_qs, QString::fromUtf8("😀"), u"there"_qs};
+    QTest::newRow("whitespace only") << "  \t\n " << QStringList{};
+}
+
+void TestTextTokenizer::preTokenize()
+{
+    QFETCH(QString, text);
+    QFETCH(QStringList, words);
+    QCOMPARE(TextTokenizer::preTokenize(text), words);
+}
+
+void TestTextTokenizer::roundTrip_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("text");
+    for (const char *kind : {"bpe", "word"}) {
+        QTest::addRow("%s seen", kind) << kind << "a small red circle left of a large blue square";
+        QTest::addRow("%s unseen word, seen letters", kind) << kind << "a scarlet cube";
+        QTest::addRow("%s accents", kind) << kind << QString::fromUtf8("Un Café NOIR, très naïve");
+        QTest::addRow("%s CJK", kind) << kind << QString::fromUtf8("東京の夜景");
+    }
+}
+
+void TestTextTokenizer::roundTrip()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, text);
+    const TextTokenizer t = TextTokenizer::train(kCorpus, 300, kind);
+    const std::vector<int> ids = t.encode(text);
+    QVERIFY(!ids.empty());
+    for (int id : ids)
+        QVERIFY2(id != TextTokenizer::Unknown, "every character here was seen in training");
+    QCOMPARE(t.decode(ids), TextTokenizer::preTokenize(text).join(u' '));
+}
+
+void TestTextTokenizer::unknownCharacters()
+{
+    const TextTokenizer t = TextTokenizer::train(kCorpus, 300);
+    const std::vector<int> ids = t.encode(QString::fromUtf8("red ψ"));
+    QCOMPARE(ids.back(), int(TextTokenizer::Unknown));
+    QVERIFY(ids.front() != TextTokenizer::Unknown);
+}
+
+void TestTextTokenizer::paddingAndTruncation()
+{
+    const TextTokenizer t = TextTokenizer::train(kCorpus, 300);
+    const std::vector<int> shortIds = t.encodePadded(u"a red circle"_qs, 12);
+    QCOMPARE(shortIds.size(), std::size_t(12));
+    QCOMPARE(shortIds.front(), int(TextTokenizer::Start));
+    const std::vector<int> body = t.encode(u"a red circle"_qs);
+    QCOMPARE(shortIds[body.size() + 1], int(TextTokenizer::End));
+    QCOMPARE(shortIds.back(), int(TextTokenizer::Pad));
+    // Too long: truncated, and the end token survives in the last slot.
+    const QString longText = QStringList(40, u"red circle"_qs).join(u' ');
+    const std::vector<int> longIds = t.encodePadded(longText, 8);
+    QCOMPARE(longIds.size(), std::size_t(8));
+    QCOMPARE(longIds.back(), int(TextTokenizer::End));
+    QVERIFY(std::find(longIds.begin(), longIds.end(), int(TextTokenizer::Pad)) == longIds.end());
+}
+
+void TestTextTokenizer::jsonRoundTripAndDeterminism()
+{
+    const TextTokenizer a = TextTokenizer::train(kCorpus, 200);
+    const TextTokenizer b = TextTokenizer::train(kCorpus, 200);
+    QCOMPARE(a.pieces(), b.pieces());
+    const TextTokenizer c = TextTokenizer::fromJson(a.toJson());
+    QCOMPARE(c.vocabSize(), a.vocabSize());
+    for (const QString &text : kCorpus)
+        QCOMPARE(c.encode(text), a.encode(text));
+}
+
+void TestTextTokenizer::bpeMergesFrequentWords()
+{
+    const TextTokenizer t = TextTokenizer::train(kCorpus, 300);
+    // "red" appears four times: BPE learns it as one piece.
+    QCOMPARE(t.encode(u"red"_qs).size(), std::size_t(1));
+    QVERIFY(t.vocabSize() <= 300);
+    // A tiny vocabulary still encodes everything through characters.
+    const TextTokenizer small = TextTokenizer::train(kCorpus, 60);
+    QVERIFY(small.encode(u"red"_qs).size() >= 1);
+}
+
+void TestTextTokenizer::rejectsBadJson()
+{
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, TextTokenizer::fromJson(QJsonObject{{u"kind"_qs, u"zip"_qs}}));
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, TextTokenizer::fromJson(QJsonObject{{u"kind"_qs, u"bpe"_qs}}));
+}
+
+QTEST_GUILESS_MAIN(TestTextTokenizer)
+#include "tst_texttokenizer.moc"

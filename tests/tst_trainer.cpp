@@ -1,0 +1,290 @@
+// The trainer end to end on a small generated shapes set: it learns, checkpoints round-trip,
+// a resumed run equals an uninterrupted one, bad checkpoints and configs give clear errors.
+
+#include "core/embeddingmodel.h"
+#include "core/runtime.h"
+#include "core/shapesdemo.h"
+#include "core/sharedspacemodel.h"
+#include "core/trainer.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+
+using namespace cospace;
+
+namespace {
+
+SharedSpaceConfig tinyConfig(int epochs)
+{
+    SharedSpaceConfig c = SharedSpaceConfig::preset(u"tiny"_qs);
+    c.train.epochs = epochs;
+    c.train.batchSize = 32;
+    c.train.probeSize = 16;
+    return c;
+}
+
+QList<QJsonObject> readLines(const QString &path)
+{
+    QList<QJsonObject> lines;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return lines;
+    for (const QByteArray &line : f.readAll().split('\n'))
+        if (!line.trimmed().isEmpty())
+            lines << QJsonDocument::fromJson(line).object();
+    return lines;
+}
+
+Matrix embedProbe(const QString &checkpoint)
+{
+    const std::unique_ptr<EmbeddingModel> model = loadModel(checkpoint);
+    return model->encodeTexts({u"a small red circle"_qs, u"a blue square and a green triangle"_qs});
+}
+
+}  // namespace
+
+class TestTrainer : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void learnsShapes();
+    void checkpointRoundTrip();
+    void resumeEqualsUninterrupted_data();
+    void resumeEqualsUninterrupted();
+    void corruptCheckpoints_data();
+    void corruptCheckpoints();
+    void invalidConfigs_data();
+    void invalidConfigs();
+    void badDataIsReported();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_data;
+    QString m_small;   // for the runs that train several times
+    QString m_learnedRun;
+};
+
+void TestTrainer::initTestCase()
+{
+    initComputeThreads(2);
+    m_data = m_dir.filePath(u"shapes"_qs);
+    generateShapesDataset(m_data, {320, 5, 32, 2});
+    m_small = m_dir.filePath(u"small"_qs);
+    generateShapesDataset(m_small, {150, 6, 32, 2});
+}
+
+void TestTrainer::learnsShapes()
+{
+    // Chance R@10 for text->image over ~300 images is ~3%; a few epochs of the tiny model reach far more.
+    TrainerOptions o;
+    o.data = m_data;
+    o.config = tinyConfig(6);
+    o.config.train.valFraction = 0;   // measure on the training images
+    o.runDir = m_learnedRun = m_dir.filePath(u"learn"_qs);
+    Trainer trainer(o);
+    QList<EpochReport> epochs;
+    trainer.onEpoch = [&](const EpochReport &r) { epochs << r; };
+    JobControl job;
+    QVERIFY(trainer.run(job));
+    QCOMPARE(epochs.size(), 6);
+    QVERIFY2(epochs.last().val.t2i.r10 >= 0.35, qPrintable(QString::number(epochs.last().val.t2i.r10)));
+    QVERIFY(epochs.last().trainLoss < epochs.first().trainLoss);
+    QVERIFY(epochs.last().val.rsum > epochs.first().val.rsum);
+    // The run folder has everything the inspector reads.
+    QCOMPARE(readLines(m_learnedRun + u"/metrics.jsonl"_qs).size(), 6);
+    QVERIFY(!readLines(m_learnedRun + u"/steps.jsonl"_qs).isEmpty());
+    for (const char *f : {"/config.json", "/last.ckpt", "/best.ckpt", "/probe/pairs.tsv", "/probe/epoch-006.npy"})
+        QVERIFY2(QFileInfo::exists(m_learnedRun + QLatin1String(f)), f);
+    QCOMPARE(QFileInfo(m_learnedRun + u"/probe/epoch-006.npy"_qs).size(), 128 + 2 * 16 * 64 * 4);
+}
+
+void TestTrainer::checkpointRoundTrip()
+{
+    const QString ckpt = m_learnedRun + u"/last.ckpt"_qs;
+    const CheckpointInfo info = readCheckpointInfo(ckpt);
+    QCOMPARE(info.epoch, 6);
+    SharedSpaceConfig trained = tinyConfig(6);
+    trained.train.valFraction = 0;
+    QCOMPARE(info.config.toJson(), trained.toJson());   // the config travels inside the checkpoint
+    QCOMPARE(info.config.embedDim, 64);
+    QVERIFY(info.parameters > 10000);
+
+    const std::unique_ptr<EmbeddingModel> model = loadModel(ckpt);
+    QCOMPARE(model->embedDim(), 64);
+    QCOMPARE(model->imageSize(), 32);
+    QVERIFY(model->fingerprint().startsWith(u"own:"));
+    const Matrix a = embedProbe(ckpt), b = embedProbe(ckpt);
+    QCOMPARE(a.data, b.data);   // deterministic inference
+    for (int i = 0; i < a.rows; ++i) {
+        double norm = 0;
+        for (int j = 0; j < a.cols; ++j)
+            norm += a.at(i, j) * a.at(i, j);
+        QVERIFY(std::abs(norm - 1) < 1e-4);
+    }
+    RgbImage img{32, 32, std::vector<std::uint8_t>(32 * 32 * 3, 200)};
+    const Matrix e = model->encodeImages({img, img});
+    QCOMPARE(e.rows, 2);
+    QCOMPARE(e.cols, 64);
+}
+
+void TestTrainer::resumeEqualsUninterrupted_data()
+{
+    QTest::addColumn<int>("stopAtStep");   // 0: stop between epochs; N: cancel at global step N
+    QTest::newRow("between epochs") << 0;
+    QTest::newRow("mid-epoch (Ctrl-C)") << 7;
+}
+
+void TestTrainer::resumeEqualsUninterrupted()
+{
+    QFETCH(int, stopAtStep);
+    QTemporaryDir dir;
+    TrainerOptions o;
+    o.data = m_small;
+    o.config = tinyConfig(2);
+    o.runDir = dir.filePath(u"straight"_qs);
+    {
+        Trainer t(o);
+        JobControl job;
+        QVERIFY(t.run(job));
+    }
+    TrainerOptions r = o;
+    r.runDir = dir.filePath(u"resumed"_qs);
+    {
+        // The same 2-epoch run (same schedule), stopped part-way as Ctrl-C or the GUI's pause would.
+        Trainer t(r);
+        JobControl job;
+        int stepsPerEpoch = 0;
+        t.onStep = [&](const StepReport &s) {
+            stepsPerEpoch = s.stepsPerEpoch;
+            if (s.globalStep == stopAtStep)
+                job.cancel();
+        };
+        if (stopAtStep == 0)
+            t.onEpoch = [&](const EpochReport &e) { if (e.epoch == 1) job.cancel(); };
+        QVERIFY(!t.run(job));
+        QVERIFY(stepsPerEpoch > stopAtStep % stepsPerEpoch);
+        QCOMPARE(t.completedEpochs(), stopAtStep > 0 ? stopAtStep / stepsPerEpoch : 1);
+    }
+    {
+        r.resume = true;
+        r.epochs = 2;
+        Trainer t(r);
+        JobControl job;
+        QVERIFY(t.run(job));
+    }
+    const QList<QJsonObject> a = readLines(o.runDir + u"/metrics.jsonl"_qs);
+    const QList<QJsonObject> b = readLines(r.runDir + u"/metrics.jsonl"_qs);
+    QCOMPARE(a.size(), 2);
+    QCOMPARE(b.size(), 2);
+    for (const char *key : {"train_loss", "val_loss", "rsum", "modality_gap", "step"})
+        QVERIFY2(std::abs(a[1].value(QLatin1String(key)).toDouble() - b[1].value(QLatin1String(key)).toDouble()) < 1e-5,
+                 key);
+    const Matrix ea = embedProbe(o.runDir + u"/last.ckpt"_qs);
+    const Matrix eb = embedProbe(r.runDir + u"/last.ckpt"_qs);
+    for (std::size_t i = 0; i < ea.data.size(); ++i)
+        QVERIFY2(std::abs(ea.data[i] - eb.data[i]) < 1e-5, qPrintable(QString::number(i)));
+}
+
+void TestTrainer::corruptCheckpoints_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("missing") << "missing" << "no such";
+    QTest::newRow("empty") << "empty" << "empty file";
+    QTest::newRow("truncated") << "truncated" << "corrupt or truncated";
+    QTest::newRow("random bytes") << "random" << "corrupt or truncated";
+    QTest::newRow("text file") << "text" << "corrupt or truncated";
+}
+
+void TestTrainer::corruptCheckpoints()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"bad.ckpt"_qs);
+    QFile source(m_learnedRun + u"/last.ckpt"_qs);
+    QVERIFY(source.open(QIODevice::ReadOnly));
+    const QByteArray good = source.readAll();
+    QFile out(path);
+    if (kind != u"missing") {
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        if (kind == u"truncated")
+            out.write(good.left(good.size() / 2));
+        else if (kind == u"random")
+            out.write(QByteArray(4096, '\x5a'));
+        else if (kind == u"text")
+            out.write("this is not a checkpoint\n");
+        out.close();
+    }
+    try {
+        loadModel(path);
+        QFAIL("expected an error");
+    } catch (const std::runtime_error &e) {
+        const QString what = QString::fromUtf8(e.what());
+        QVERIFY2(what.contains(message), e.what());
+        QVERIFY2(what.contains(u"bad.ckpt"), e.what());
+    }
+}
+
+void TestTrainer::invalidConfigs_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("heads") << QByteArray(R"({"text": {"width": 30, "heads": 4}})") << "text.heads must divide text.width";
+    QTest::newRow("loss") << QByteArray(R"({"loss": "hinge"})") << "loss must be infonce, siglip or triplet";
+    QTest::newRow("blocks") << QByteArray(R"({"image": {"widths": [8, 16], "blocks": [1]}})") << "image.blocks";
+    QTest::newRow("type") << QByteArray(R"({"train": {"epochs": "ten"}})") << "train.epochs must be a whole number";
+    QTest::newRow("crop") << QByteArray(R"({"train": {"augment": {"crop_scale": [0.9, 0.2]}}})") << "crop_scale";
+}
+
+void TestTrainer::invalidConfigs()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, message);
+    try {
+        SharedSpaceConfig::fromJson(QJsonDocument::fromJson(json).object());
+        QFAIL("expected an error");
+    } catch (const std::runtime_error &e) {
+        QVERIFY2(QString::fromUtf8(e.what()).contains(message), e.what());
+    }
+    // The canonical form round-trips.
+    const SharedSpaceConfig c = SharedSpaceConfig::preset(u"default"_qs);
+    QCOMPARE(SharedSpaceConfig::fromJson(c.toJson()).toJson(), c.toJson());
+}
+
+void TestTrainer::badDataIsReported()
+{
+    QTemporaryDir dir;
+    generateShapesDataset(dir.path(), {40, 3, 32, 1});
+    // One undecodable image and one bad caption row: both reported, the rest trains.
+    QFile broken(dir.filePath(u"images/000/000001.png"_qs));
+    QVERIFY(broken.open(QIODevice::WriteOnly));
+    broken.write("not a png");
+    broken.close();
+    QFile captions(dir.filePath(u"captions.tsv"_qs));
+    QVERIFY(captions.open(QIODevice::Append));
+    captions.write("images/missing.png\ta ghost\n");
+    captions.close();
+    TrainerOptions o;
+    o.data = dir.path();
+    o.config = tinyConfig(1);
+    o.runDir = dir.filePath(u"run"_qs);
+    Trainer t(o);
+    t.prepare();
+    QCOMPARE(t.issues().size(), 2);
+    QStringList text;
+    for (const ParseIssue &i : t.issues())
+        text << i.toString();
+    QVERIFY2(text.join(u'\n').contains(u"000001.png"), qPrintable(text.join(u'\n')));
+    QVERIFY2(text.join(u'\n').contains(u"missing.png"), qPrintable(text.join(u'\n')));
+    JobControl job;
+    QVERIFY(t.run(job));
+}
+
+QTEST_GUILESS_MAIN(TestTrainer)
+#include "tst_trainer.moc"
