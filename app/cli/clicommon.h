@@ -44,5 +44,6 @@ int runDemo(const QStringList &args);
 int runCaptions(const QStringList &args);
 int runTrain(const QStringList &args);
 int runEval(const QStringList &args);
+int runProject(const QStringList &args);
 
 }  // namespace cospace::cli

@@ -20,6 +20,7 @@ const QList<Command> &commands()
         {"captions", "Check a paired captions file (TSV/CSV/JSONL/COCO/Flickr) and report bad rows", runCaptions},
         {"train", "Train a shared image-text space on paired data (run folder, checkpoints, metrics)", runTrain},
         {"eval", "Evaluate a model on image<TAB>caption pairs: recall both ways, RSUM, gap", runEval},
+        {"project", "Project N x D vectors (.npy) to a 2-D layout: pca, tsne or umap", runProject},
     };
     return list;
 }

@@ -1,0 +1,82 @@
+// cospace-cli project --vectors X.npy --method pca|tsne|umap --out Y.npy [--seed S]
+
+#include "clicommon.h"
+
+#include "core/npy.h"
+#include "core/projection.h"
+
+#include <QElapsedTimer>
+
+namespace cospace::cli {
+
+int runProject(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Project N x D vectors (float32/float64 .npy) to an N x 2 float32 .npy layout.\n"
+        "  pca   principal components (randomized SVD for large inputs)\n"
+        "  tsne  Barnes-Hut t-SNE, cosine, perplexity 30, early exaggeration 12 for 250 of 750 iterations\n"
+        "  umap  UMAP, cosine, n_neighbors 15, min_dist 0.1\n"
+        "Threads come from the global --threads flag (cospace-cli --threads N project ...); exact\n"
+        "repeatability of t-SNE/UMAP above 8192 rows needs --threads 1 (see core/projection.h)."_qs);
+    const QCommandLineOption vectors(u"vectors"_qs, u"input N x D .npy"_qs, u"X.npy"_qs);
+    const QCommandLineOption method(u"method"_qs, u"pca, tsne or umap (default umap)"_qs, u"METHOD"_qs, u"umap"_qs);
+    const QCommandLineOption outOpt(u"out"_qs, u"output N x 2 float32 .npy"_qs, u"Y.npy"_qs);
+    const QCommandLineOption seed(u"seed"_qs, u"random seed (default 1)"_qs, u"S"_qs, u"1"_qs);
+    const QCommandLineOption threadsOpt(u"threads"_qs, u"compute threads (same as the global flag)"_qs, u"N"_qs);
+    const QCommandLineOption iterations(u"iterations"_qs, u"t-SNE iterations / UMAP epochs (default: method's)"_qs, u"N"_qs);
+    const QCommandLineOption store(u"store"_qs, u"embedding store (needs the store; not available yet)"_qs, u"DB"_qs);
+    const QCommandLineOption model(u"model"_qs, u"model whose stored vectors to project (with --store)"_qs, u"MODEL"_qs);
+    parser.addOptions({vectors, method, outOpt, seed, threadsOpt, iterations, store, model});
+    int code = kOk;
+    if (!parseArgs(parser, args, &code))
+        return code;
+    if (parser.isSet(store) || parser.isSet(model)) {
+        err(u"--store/--model need the embedding store, which this build does not have yet; "
+            "export the vectors to .npy and use --vectors"_qs);
+        return kUsage;
+    }
+    if (!parser.isSet(vectors) || !parser.isSet(outOpt)) {
+        err(u"usage: cospace-cli project --vectors X.npy --method pca|tsne|umap --out Y.npy [--seed S]"_qs);
+        return kUsage;
+    }
+    ProjectionOptions options;
+    const QString m = parser.value(method);
+    if (m == u"pca") options.method = ProjectionMethod::Pca;
+    else if (m == u"tsne" || m == u"t-sne") options.method = ProjectionMethod::Tsne;
+    else if (m == u"umap") options.method = ProjectionMethod::Umap;
+    else { err(u"unknown --method '%1' (pca, tsne or umap)"_qs.arg(m)); return kUsage; }
+    bool ok = true;
+    options.seed = parser.value(seed).toULongLong(&ok);
+    if (!ok) { err(u"--seed takes a whole number"_qs); return kUsage; }
+    options.threads = 0;   // 0 = the global --threads setting (the OpenMP default it sets)
+    if (parser.isSet(threadsOpt)) {
+        options.threads = parser.value(threadsOpt).toInt(&ok);
+        if (!ok || options.threads < 0) { err(u"--threads takes a whole number"_qs); return kUsage; }
+    }
+    if (parser.isSet(iterations)) {
+        const int n = parser.value(iterations).toInt(&ok);
+        if (!ok || n < 1) { err(u"--iterations takes a positive whole number"_qs); return kUsage; }
+        options.tsneIterations = n;
+        options.umapEpochs = n;
+    }
+
+    QElapsedTimer total;
+    total.start();
+    const Matrix x = readNpy(parser.value(vectors));
+    const double readSeconds = total.nsecsElapsed() / 1e9;
+    JobControl job(terminalProgress(u"project "_qs + m));
+    CancelOnSignal cancelOnCtrlC(&job);
+    QElapsedTimer compute;
+    compute.start();
+    const Matrix y = project(x, options, &job);
+    const double computeSeconds = compute.nsecsElapsed() / 1e9;
+    endProgressLine();
+    writeNpy(parser.value(outOpt), y);
+    out(u"%1: %2 x %3 -> %4 in %5 s (read %6 s, projection %7 s)"_qs.arg(m).arg(x.rows).arg(x.cols)
+            .arg(parser.value(outOpt)).arg(total.nsecsElapsed() / 1e9, 0, 'f', 2)
+            .arg(readSeconds, 0, 'f', 2).arg(computeSeconds, 0, 'f', 2));
+    return kOk;
+}
+
+}  // namespace cospace::cli

@@ -1,0 +1,30 @@
+#pragma once
+// Private: cosine k-nearest-neighbour graphs for t-SNE, UMAP and out-of-sample placement.
+// Inputs are L2-normalised rows; distances are cosine distances 1 - <a, b>, ascending per row.
+
+#include "core/matrix.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace cospace {
+
+class JobControl;
+
+struct KnnGraph {
+    int n = 0, k = 0;
+    std::vector<int> index;      // n * k neighbour rows, nearest first, self excluded
+    std::vector<float> dist;     // n * k cosine distances
+};
+
+// kNN of every row among the other rows. Exact (FAISS brute force) for n <= kExactKnnLimit,
+// else hnswlib HNSW (approximate; the build order depends on `threads`, see projection.h).
+KnnGraph selfKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job);
+
+// Exact kNN of each query row among the base rows (out-of-sample placement; queries are few).
+KnnGraph queryKnn(const Matrix &unitBase, const Matrix &unitQueries, int k, int threads);
+
+Matrix normalizedRows(const Matrix &m);
+int resolveThreads(int threads);   // 0 -> all cores
+
+}  // namespace cospace

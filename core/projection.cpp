@@ -1,0 +1,222 @@
+#include "projection.h"
+
+#include "job.h"
+#include "knn_p.h"
+#include "pca.h"
+#include "projection_p.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace cospace {
+namespace {
+
+[[noreturn]] void invalid(const std::string &message) { throw std::runtime_error(message); }
+
+// PCA as a one-step projector, so every method looks the same to the GUI and the CLI.
+class PcaProjector final : public Projector
+{
+public:
+    PcaProjector(const Matrix &vectors, const ProjectionOptions &options)
+        : Projector(vectors, options), m_vectors(vectors), m_layout(vectors.rows, 2) {}
+    int run(int steps) override
+    {
+        if (steps > 0 && m_done == 0) {
+            m_pca = pca(m_vectors, 2, m_options.seed);
+            m_layout = m_pca.projected;
+            m_vectors = Matrix();   // no longer needed: the components place new points
+            m_done = 1;
+        }
+        return m_done;
+    }
+    int iteration() const override { return m_done; }
+    int totalIterations() const override { return 1; }
+    const Matrix &layout() const override { return m_layout; }
+    Matrix placeExact(const Matrix &v) const
+    {
+        if (v.cols != m_pca.components.cols)
+            invalid("place: vectors have " + std::to_string(v.cols) + " columns, the layout was made from "
+                    + std::to_string(m_pca.components.cols));
+        Matrix out(v.rows, 2);
+        for (int i = 0; i < v.rows; ++i)
+            for (int c = 0; c < 2; ++c) {
+                double s = 0;
+                for (int j = 0; j < v.cols; ++j)
+                    s += double(v.at(i, j) - m_pca.mean[std::size_t(j)]) * m_pca.components.at(c, j);
+                out.at(i, c) = float(s);
+            }
+        return out;
+    }
+private:
+    Matrix m_vectors;
+    Matrix m_layout;
+    PcaResult m_pca;
+    int m_done = 0;
+};
+
+void checkModality(const Matrix &v, const std::vector<int> &modality)
+{
+    validateProjectionInput(v);
+    if (modality.size() != std::size_t(v.rows))
+        invalid("modality labels: expected one per row");
+    for (int m : modality)
+        if (m != 0 && m != 1)
+            invalid("modality labels must be 0 (image) or 1 (caption)");
+}
+
+std::vector<double> modalityMean(const Matrix &unit, const std::vector<int> &modality, int which)
+{
+    std::vector<double> mean(std::size_t(unit.cols), 0.0);
+    int count = 0;
+    for (int i = 0; i < unit.rows; ++i) {
+        if (modality[std::size_t(i)] != which) continue;
+        ++count;
+        for (int j = 0; j < unit.cols; ++j) mean[std::size_t(j)] += unit.at(i, j);
+    }
+    if (count == 0)
+        invalid("modality gap: both modalities need at least one row");
+    for (double &m : mean) m /= count;
+    return mean;
+}
+
+}  // namespace
+
+void validateProjectionInput(const Matrix &v, const char *what)
+{
+    const std::string name(what);
+    if (v.rows < 3)
+        invalid(name + ": need at least 3 rows to project, got " + std::to_string(v.rows));
+    if (v.cols < 2)
+        invalid(name + ": need at least 2 columns, got " + std::to_string(v.cols));
+    if (v.data.size() != std::size_t(v.rows) * std::size_t(v.cols))
+        invalid(name + ": data size does not match " + std::to_string(v.rows) + " x " + std::to_string(v.cols));
+    for (std::size_t i = 0; i < v.data.size(); ++i)
+        if (!std::isfinite(v.data[i]))
+            invalid(name + ": row " + std::to_string(i / std::size_t(v.cols)) + " contains NaN or infinity");
+}
+
+SmoothKnn smoothKnn(const float *dist, int k, double target)
+{
+    constexpr int kIterations = 64;
+    constexpr double kTolerance = 1e-5;
+    constexpr double kMinScale = 1e-3;   // umap-learn MIN_K_DIST_SCALE
+    SmoothKnn s;
+    double mean = 0;
+    for (int j = 0; j < k; ++j) {
+        mean += dist[j];
+        if (s.rho == 0 && dist[j] > 0) s.rho = dist[j];
+    }
+    mean /= std::max(k, 1);
+    double lo = 0, hi = INFINITY, mid = 1;
+    for (int it = 0; it < kIterations; ++it) {
+        double sum = 0;
+        for (int j = 0; j < k; ++j) {
+            const double d = dist[j] - s.rho;
+            sum += d > 0 ? std::exp(-d / mid) : 1.0;
+        }
+        if (std::abs(sum - target) < kTolerance) break;
+        if (sum > target) { hi = mid; mid = (lo + hi) / 2; }
+        else { lo = mid; mid = std::isinf(hi) ? mid * 2 : (lo + hi) / 2; }
+    }
+    s.sigma = float(std::max(mid, kMinScale * mean));
+    if (s.sigma <= 0) s.sigma = 1e-6f;
+    return s;
+}
+
+Matrix initialLayout(const Matrix &unit, const ProjectionOptions &options)
+{
+    if (!options.initial.empty()) {
+        if (options.initial.rows != unit.rows || options.initial.cols != 2)
+            invalid("initial layout: expected " + std::to_string(unit.rows) + " x 2, got "
+                    + std::to_string(options.initial.rows) + " x " + std::to_string(options.initial.cols));
+        validateProjectionInput(options.initial, "initial layout");
+        return options.initial;
+    }
+    return pca(unit, 2, options.seed).projected;
+}
+
+Projector::Projector(const Matrix &vectors, const ProjectionOptions &options)
+    : m_unit(options.method == ProjectionMethod::Pca ? Matrix() : normalizedRows(vectors)), m_options(options) {}
+
+std::unique_ptr<Projector> Projector::create(const Matrix &vectors, const ProjectionOptions &options, JobControl *job)
+{
+    validateProjectionInput(vectors);
+    switch (options.method) {
+    case ProjectionMethod::Pca: return std::make_unique<PcaProjector>(vectors, options);
+    case ProjectionMethod::Tsne: return makeTsne(vectors, options, job);
+    case ProjectionMethod::Umap: return makeUmap(vectors, options, job);
+    }
+    invalid("unknown projection method");
+}
+
+Matrix Projector::place(const Matrix &vectors) const
+{
+    if (auto *p = dynamic_cast<const PcaProjector *>(this))
+        return p->placeExact(vectors);
+    if (vectors.cols != m_unit.cols)
+        invalid("place: vectors have " + std::to_string(vectors.cols) + " columns, the layout was made from "
+                + std::to_string(m_unit.cols));
+    for (float x : vectors.data)
+        if (!std::isfinite(x)) invalid("place: vectors contain NaN or infinity");
+    const int k = std::min(m_options.nNeighbors, m_unit.rows);
+    const KnnGraph g = queryKnn(m_unit, normalizedRows(vectors), k, m_options.threads);
+    const Matrix &y = layout();
+    Matrix out(vectors.rows, 2);
+    for (int i = 0; i < g.n; ++i) {
+        const float *d = g.dist.data() + std::size_t(i) * g.k;
+        const int *nb = g.index.data() + std::size_t(i) * g.k;
+        const SmoothKnn s = smoothKnn(d, g.k, std::log2(double(g.k)));
+        double wx = 0, wy = 0, w = 0;
+        for (int j = 0; j < g.k; ++j) {
+            const double m = membership(d[j], s);
+            wx += m * y.at(nb[j], 0);
+            wy += m * y.at(nb[j], 1);
+            w += m;
+        }
+        out.at(i, 0) = float(wx / w);
+        out.at(i, 1) = float(wy / w);
+    }
+    return out;
+}
+
+Matrix project(const Matrix &vectors, const ProjectionOptions &options, JobControl *job)
+{
+    auto p = Projector::create(vectors, options, job);
+    if (job) {
+        job->setStage(QStringLiteral("optimising layout"));
+        job->setTotal(job->snapshot().done + p->totalIterations());   // after the kNN stage's count
+    }
+    while (!p->finished()) {
+        const int before = p->iteration();
+        p->run(10);
+        if (job) job->advance(p->iteration() - before);
+        if (job && job->cancelled()) throw JobCancelled{};
+    }
+    if (job) job->finish();
+    return p->layout();
+}
+
+double modalityGap(const Matrix &vectors, const std::vector<int> &modality)
+{
+    checkModality(vectors, modality);
+    const Matrix unit = normalizedRows(vectors);
+    const auto a = modalityMean(unit, modality, 0), b = modalityMean(unit, modality, 1);
+    double s = 0;
+    for (std::size_t j = 0; j < a.size(); ++j) s += (a[j] - b[j]) * (a[j] - b[j]);
+    return std::sqrt(s);
+}
+
+double centreModalities(Matrix &vectors, const std::vector<int> &modality)
+{
+    const double gap = modalityGap(vectors, modality);
+    vectors = normalizedRows(vectors);
+    const std::vector<double> means[2] = {modalityMean(vectors, modality, 0), modalityMean(vectors, modality, 1)};
+    for (int i = 0; i < vectors.rows; ++i) {
+        const auto &m = means[modality[std::size_t(i)]];
+        for (int j = 0; j < vectors.cols; ++j) vectors.at(i, j) -= float(m[std::size_t(j)]);
+    }
+    return gap;
+}
+
+}  // namespace cospace

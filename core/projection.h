@@ -1,0 +1,109 @@
+#pragma once
+// 2-D projections of embedding vectors: PCA, t-SNE and UMAP behind one step-wise Projector.
+//
+// Usage (a GUI animates by calling run() in slices from a worker thread and drawing layout()):
+//     auto p = Projector::create(vectors, options, &job);   // validates, builds kNN + affinities
+//     while (!p->finished() && !job.cancelled()) { p->run(25); draw(p->layout()); }
+// run(steps) performs at most `steps` more iterations (t-SNE gradient steps, UMAP epochs, PCA: one
+// step) and returns early, leaving a consistent state, when the JobControl is cancelled; calling
+// run() again continues. run(100) + run(100) gives exactly the layout of run(200).
+//
+// Input: an N x D row-major Matrix; rows are compared by cosine similarity (t-SNE, UMAP) and are
+// L2-normalised internally; PCA uses the raw rows. N >= 3, D >= 2 (PCA: D >= 2), every value finite,
+// otherwise std::runtime_error with a message saying what is wrong. Output: an N x 2 layout.
+//
+// Determinism: every method is seeded (options.seed) and repeatable on one machine.
+//  - PCA: results do not depend on the thread count beyond BLAS round-off (~1e-6 relative).
+//  - t-SNE and UMAP use an exact cosine kNN for N <= kExactKnnLimit, which is identical for any
+//    thread count. Above it they use an HNSW index (hnswlib) built with `threads` inserting threads:
+//    the approximate neighbour lists, and so the layout, can differ between runs when threads > 1.
+//    Use threads = 1 for bit-identical large layouts.
+//  - t-SNE gradients are parallel but reduced in a fixed order: same result for any thread count.
+//  - UMAP's SGD runs on one thread (it is cheap next to the kNN): same result for any thread count.
+// A Projector is not thread-safe: drive it from one thread at a time; layout() returns a reference
+// that run() mutates.
+
+#include "core/matrix.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace cospace {
+
+class JobControl;
+
+enum class ProjectionMethod { Pca, Tsne, Umap };
+
+inline constexpr int kExactKnnLimit = 8192;   // brute-force kNN up to this many rows
+
+struct ProjectionOptions {
+    ProjectionMethod method = ProjectionMethod::Umap;
+    std::uint64_t seed = 1;
+    int threads = 0;                 // 0 = the process default (omp_get_max_threads(): all cores,
+                                     // or cospace-cli's --threads)
+
+    // t-SNE (defaults follow openTSNE / the issue: perplexity 30, EE 12 for 250 iterations)
+    double perplexity = 30.0;
+    double earlyExaggeration = 12.0;
+    int earlyExaggerationIterations = 250;
+    int tsneIterations = 750;        // total, including the early-exaggeration phase
+    double learningRate = 0.0;       // 0 = auto: max(N / 12, 50)
+    double theta = 0.5;              // Barnes-Hut accuracy (0 = exact, slow)
+
+    // UMAP (defaults follow umap-learn: n_neighbors 15, min_dist 0.1, spread 1, 5 negative samples)
+    int nNeighbors = 15;
+    double minDist = 0.1;
+    double spread = 1.0;
+    int umapEpochs = 0;              // 0 = auto: 500 for N <= 10000, else 200 (umap-learn's rule)
+    int negativeSampleRate = 5;
+
+    // Optional N x 2 starting layout (e.g. the previous checkpoint's, aligned): replaces the PCA
+    // initialisation of t-SNE/UMAP so an item moves smoothly between layouts. t-SNE then skips early
+    // exaggeration, which would tear the given arrangement apart.
+    Matrix initial;
+};
+
+class Projector
+{
+public:
+    // Validates the input and does all preparation (kNN graph, affinities, initial layout), reporting
+    // progress through `job` (may be null; must outlive the Projector). Throws std::runtime_error.
+    static std::unique_ptr<Projector> create(const Matrix &vectors, const ProjectionOptions &options,
+                                             JobControl *job = nullptr);
+    virtual ~Projector() = default;
+
+    virtual int run(int steps) = 0;          // returns the iteration reached
+    virtual int iteration() const = 0;
+    virtual int totalIterations() const = 0;
+    bool finished() const { return iteration() >= totalIterations(); }
+    virtual const Matrix &layout() const = 0;
+
+    // Out-of-sample placement: puts each row of `vectors` (M x D, same D) into the current layout
+    // without moving the existing points, at the similarity-weighted mean of its k nearest input rows
+    // (UMAP-style smooth-kNN weights, k = nNeighbors). A duplicate of an input row lands next to it.
+    Matrix place(const Matrix &vectors) const;
+
+protected:
+    Projector(const Matrix &vectors, const ProjectionOptions &options);
+    Matrix m_unit;               // L2-normalised input rows (for place())
+    ProjectionOptions m_options;
+};
+
+// Runs a projector to the end. Throws JobCancelled if `job` is cancelled, std::runtime_error on bad input.
+Matrix project(const Matrix &vectors, const ProjectionOptions &options, JobControl *job = nullptr);
+
+// Throws std::runtime_error unless `vectors` is a usable N x D input (N >= 3, D >= 2, finite).
+void validateProjectionInput(const Matrix &vectors, const char *what = "vectors");
+
+// --- joint image + caption layouts -------------------------------------------------------------
+
+// The modality gap: the Euclidean distance between the means of the L2-normalised rows of modality
+// 0 (e.g. images) and modality 1 (captions); `modality[i]` is 0 or 1 for row i.
+double modalityGap(const Matrix &vectors, const std::vector<int> &modality);
+
+// "Centre each modality" (a visual aid, not a property of the model): L2-normalises every row and
+// subtracts its modality's mean, removing the gap before projecting. Returns the gap it removed.
+double centreModalities(Matrix &vectors, const std::vector<int> &modality);
+
+}  // namespace cospace

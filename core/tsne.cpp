@@ -1,0 +1,274 @@
+// Barnes-Hut t-SNE (van der Maaten 2014) on a cosine kNN graph, as a step-wise Projector.
+//
+// Conventions follow scikit-learn/openTSNE so layouts are comparable: conditional affinities over
+// the 3*perplexity nearest neighbours calibrated by binary search on the precision, symmetrised
+// P = (P + P^T) / 2N; gradient without the constant factor 4 and learning rate N/12 (the same step
+// as sklearn's "auto" N/(12*4) with the factor); momentum 0.5 then 0.8; delta-bar-delta gains.
+// Every per-point quantity is computed independently and reduced in index order, so the result is
+// the same for any thread count.
+
+#include "job.h"
+#include "knn_p.h"
+#include "projection_p.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace cospace {
+namespace {
+
+constexpr double kMinGain = 0.01;
+constexpr double kMomentumEarly = 0.5, kMomentumLate = 0.8;
+constexpr double kInitStd = 1e-4;        // PCA init scaled so column 0 has this std (openTSNE, sklearn)
+constexpr int kMaxTreeDepth = 40;        // guards against coincident points
+constexpr int kParallelMin = 2048;       // below this a parallel region costs more than it saves
+
+// Quadtree over the current layout, rebuilt every iteration: nodes in one array, children contiguous.
+class QuadTree
+{
+public:
+    struct Node {
+        float comX = 0, comY = 0, width = 0;
+        int count = 0, child = -1, begin = 0, end = 0;
+    };
+    void build(const std::vector<float> &y, int n)
+    {
+        m_y = &y;
+        m_nodes.clear();
+        m_perm.resize(std::size_t(n));
+        std::iota(m_perm.begin(), m_perm.end(), 0);
+        float x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+        for (int i = 0; i < n; ++i) {
+            x0 = std::min(x0, y[2 * i]); x1 = std::max(x1, y[2 * i]);
+            y0 = std::min(y0, y[2 * i + 1]); y1 = std::max(y1, y[2 * i + 1]);
+        }
+        const float side = std::max(x1 - x0, y1 - y0) * 1.0001f + 1e-12f;
+        m_nodes.emplace_back();
+        split(0, 0, n, x0, y0, side, 0);
+    }
+    // Repulsive force numerator and the Z contribution for point i (theta: Barnes-Hut criterion).
+    void repulsion(int i, float theta2, double &fx, double &fy, double &sumQ) const
+    {
+        const std::vector<float> &y = *m_y;
+        const float xi = y[2 * i], yi = y[2 * i + 1];
+        int stack[4 * kMaxTreeDepth + 8];
+        int top = 0;
+        stack[top++] = 0;
+        while (top > 0) {
+            const Node &nd = m_nodes[std::size_t(stack[--top])];
+            if (nd.count == 0) continue;
+            const float dx = xi - nd.comX, dy = yi - nd.comY, d2 = dx * dx + dy * dy;
+            if (nd.child < 0 || nd.width * nd.width < theta2 * d2) {
+                if (nd.child < 0 && nd.count <= 8) {   // small leaf: exact, skipping i itself
+                    for (int p = nd.begin; p < nd.end; ++p) {
+                        const int j = m_perm[std::size_t(p)];
+                        if (j == i) continue;
+                        const float ex = xi - y[2 * j], ey = yi - y[2 * j + 1];
+                        const double q = 1.0 / (1.0 + ex * ex + ey * ey);
+                        sumQ += q; fx += q * q * ex; fy += q * q * ey;
+                    }
+                } else {
+                    const bool self = nd.child < 0;   // deep leaf of coincident points may hold i
+                    const double cnt = nd.count - (self && d2 == 0 ? 1 : 0);
+                    const double q = 1.0 / (1.0 + d2);
+                    sumQ += cnt * q; fx += cnt * q * q * dx; fy += cnt * q * q * dy;
+                }
+                continue;
+            }
+            for (int c = 0; c < 4; ++c) stack[top++] = nd.child + c;
+        }
+    }
+private:
+    void split(int node, int begin, int end, float x0, float y0, float side, int depth)
+    {
+        const std::vector<float> &y = *m_y;
+        double sx = 0, sy = 0;
+        for (int p = begin; p < end; ++p) {
+            const int j = m_perm[std::size_t(p)];
+            sx += y[2 * j]; sy += y[2 * j + 1];
+        }
+        Node &nd = m_nodes[std::size_t(node)];
+        nd.count = end - begin; nd.begin = begin; nd.end = end; nd.width = side;
+        if (nd.count > 0) { nd.comX = float(sx / nd.count); nd.comY = float(sy / nd.count); }
+        if (nd.count <= 1 || depth >= kMaxTreeDepth) return;
+        const float h = side / 2, mx = x0 + h, my = y0 + h;
+        auto *perm = m_perm.data();
+        // Partition into quadrants (x<mx,y<my), (x>=mx,y<my), (x<mx,y>=my), (x>=mx,y>=my).
+        auto quadrant = [&](int j) { return (y[2 * j] >= mx ? 1 : 0) + (y[2 * j + 1] >= my ? 2 : 0); };
+        int bounds[5];
+        bounds[0] = begin;
+        int start = begin;
+        for (int q = 0; q < 3; ++q) {
+            start = int(std::stable_partition(perm + start, perm + end, [&](int j) { return quadrant(j) == q; }) - perm);
+            bounds[q + 1] = start;
+        }
+        bounds[4] = end;
+        const int child = int(m_nodes.size());
+        m_nodes[std::size_t(node)].child = child;
+        m_nodes.resize(m_nodes.size() + 4);
+        for (int q = 0; q < 4; ++q)
+            split(child + q, bounds[q], bounds[q + 1], x0 + (q & 1 ? h : 0), y0 + (q & 2 ? h : 0), h, depth + 1);
+    }
+    const std::vector<float> *m_y = nullptr;
+    std::vector<Node> m_nodes;
+    std::vector<int> m_perm;
+};
+
+class TsneProjector final : public Projector
+{
+public:
+    TsneProjector(const Matrix &vectors, const ProjectionOptions &options, JobControl *job)
+        : Projector(vectors, options), m_job(job), m_threads(resolveThreads(options.threads))
+    {
+        const int n = vectors.rows;
+        if (options.perplexity <= 0 || options.tsneIterations < 1 || options.theta < 0)
+            throw std::runtime_error("t-SNE: perplexity and iterations must be positive");
+        const int k = std::min(n - 1, int(std::floor(3 * options.perplexity)));
+        const KnnGraph g = selfKnn(m_unit, k, m_threads, options.seed, job);
+        if (job && job->cancelled()) throw JobCancelled{};
+        if (job) job->setStage(QStringLiteral("affinities"));
+        buildAffinities(g, std::min(options.perplexity, double(k)));
+        m_layout = initialLayout(m_unit, options);
+        m_eeIterations = options.initial.empty() ? std::min(options.earlyExaggerationIterations, options.tsneIterations) : 0;
+        if (options.initial.empty()) {
+            double m = 0, s = 0;
+            for (int i = 0; i < n; ++i) m += m_layout.at(i, 0);
+            m /= n;
+            for (int i = 0; i < n; ++i) s += (m_layout.at(i, 0) - m) * (m_layout.at(i, 0) - m);
+            const double scale = kInitStd / std::max(std::sqrt(s / std::max(n - 1, 1)), 1e-12);
+            for (float &v : m_layout.data) v = float(v * scale);
+        }
+        m_learningRate = options.learningRate > 0 ? options.learningRate : std::max(n / 12.0, 50.0);
+        m_update.assign(std::size_t(2 * n), 0.f);
+        m_gains.assign(std::size_t(2 * n), 1.f);
+        m_grad.assign(std::size_t(2 * n), 0.f);
+    }
+
+    int run(int steps) override
+    {
+        for (int s = 0; s < steps && m_it < totalIterations(); ++s) {
+            if (m_job && m_job->cancelled()) break;
+            step();
+            ++m_it;
+        }
+        return m_it;
+    }
+    int iteration() const override { return m_it; }
+    int totalIterations() const override { return m_options.tsneIterations; }
+    const Matrix &layout() const override { return m_layout; }
+
+private:
+    // Conditional p_{j|i} by binary search on beta so that the entropy equals log(perplexity),
+    // then the symmetric joint P in CSR form (rows sorted by column, so sums are in a fixed order).
+    void buildAffinities(const KnnGraph &g, double perplexity)
+    {
+        const int n = g.n, k = g.k;
+        const double target = std::log(perplexity);
+        std::vector<float> cond(std::size_t(n) * k);
+#pragma omp parallel for num_threads(m_threads) schedule(static)
+        for (int i = 0; i < n; ++i) {
+            const float *d = g.dist.data() + std::size_t(i) * k;
+            float *p = cond.data() + std::size_t(i) * k;
+            double beta = 1, lo = -INFINITY, hi = INFINITY;
+            for (int it = 0; it < 200; ++it) {
+                double sum = 0, sumDP = 0;
+                for (int j = 0; j < k; ++j) {
+                    const double e = std::exp(-beta * (d[j] - d[0]));   // shifted by d[0] for stability
+                    p[j] = float(e); sum += e; sumDP += e * (d[j] - d[0]);
+                }
+                const double entropy = std::log(sum) + beta * sumDP / sum;
+                for (int j = 0; j < k; ++j) p[j] = float(p[j] / sum);
+                if (std::abs(entropy - target) < 1e-5) break;
+                if (entropy > target) { lo = beta; beta = std::isinf(hi) ? beta * 2 : (beta + hi) / 2; }
+                else { hi = beta; beta = std::isinf(lo) ? beta / 2 : (beta + lo) / 2; }
+            }
+        }
+        std::vector<std::pair<std::int64_t, float>> entries;
+        entries.reserve(std::size_t(n) * k * 2);
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < k; ++j) {
+                const int t = g.index[std::size_t(i) * k + j];
+                const float v = cond[std::size_t(i) * k + j];
+                entries.emplace_back(std::int64_t(i) * n + t, v);
+                entries.emplace_back(std::int64_t(t) * n + i, v);
+            }
+        std::sort(entries.begin(), entries.end(), [](auto &a, auto &b) { return a.first < b.first; });
+        m_rowStart.assign(std::size_t(n) + 1, 0);
+        m_col.clear(); m_val.clear();
+        for (std::size_t e = 0; e < entries.size();) {
+            std::size_t f = e;
+            double v = 0;
+            while (f < entries.size() && entries[f].first == entries[e].first) v += entries[f++].second;
+            const int row = int(entries[e].first / n);
+            m_col.push_back(int(entries[e].first % n));
+            m_val.push_back(float(v / (2.0 * n)));
+            m_rowStart[std::size_t(row) + 1] = int(m_col.size());
+            e = f;
+        }
+        for (int i = 0; i < n; ++i) m_rowStart[std::size_t(i) + 1] = std::max(m_rowStart[std::size_t(i) + 1], m_rowStart[std::size_t(i)]);
+    }
+
+    void step()
+    {
+        const int n = m_layout.rows;
+        std::vector<float> &y = m_layout.data;
+        const bool early = m_it < m_eeIterations;
+        const double exaggeration = early ? m_options.earlyExaggeration : 1.0;
+        const double momentum = early ? kMomentumEarly : kMomentumLate;
+        m_tree.build(y, n);
+        const float theta2 = float(m_options.theta * m_options.theta);
+        std::vector<double> sumQ(static_cast<std::size_t>(n)), rep(static_cast<std::size_t>(2 * n));
+#pragma omp parallel for num_threads(m_threads) schedule(dynamic, 128) if (n >= kParallelMin)
+        for (int i = 0; i < n; ++i) {
+            double fx = 0, fy = 0, q = 0;
+            m_tree.repulsion(i, theta2, fx, fy, q);
+            sumQ[std::size_t(i)] = q; rep[std::size_t(2 * i)] = fx; rep[std::size_t(2 * i + 1)] = fy;
+        }
+        double z = 0;
+        for (double q : sumQ) z += q;   // fixed order: thread-count independent
+        z = std::max(z, 1e-300);
+#pragma omp parallel for num_threads(m_threads) schedule(dynamic, 128) if (n >= kParallelMin)
+        for (int i = 0; i < n; ++i) {
+            double ax = 0, ay = 0;
+            const float xi = y[std::size_t(2 * i)], yi = y[std::size_t(2 * i + 1)];
+            for (int e = m_rowStart[std::size_t(i)]; e < m_rowStart[std::size_t(i) + 1]; ++e) {
+                const int j = m_col[std::size_t(e)];
+                const float dx = xi - y[std::size_t(2 * j)], dy = yi - y[std::size_t(2 * j + 1)];
+                const double w = m_val[std::size_t(e)] / (1.0 + dx * dx + dy * dy);
+                ax += w * dx; ay += w * dy;
+            }
+            m_grad[std::size_t(2 * i)] = float(exaggeration * ax - rep[std::size_t(2 * i)] / z);
+            m_grad[std::size_t(2 * i + 1)] = float(exaggeration * ay - rep[std::size_t(2 * i + 1)] / z);
+        }
+        for (std::size_t c = 0; c < y.size(); ++c) {
+            const bool sameSign = (m_grad[c] > 0) == (m_update[c] > 0);
+            m_gains[c] = float(std::max(sameSign ? m_gains[c] * 0.8 : m_gains[c] + 0.2, kMinGain));
+            m_update[c] = float(momentum * m_update[c] - m_learningRate * m_gains[c] * m_grad[c]);
+            y[c] += m_update[c];
+        }
+        double mx = 0, my = 0;   // keep the layout centred (openTSNE does the same)
+        for (int i = 0; i < n; ++i) { mx += y[std::size_t(2 * i)]; my += y[std::size_t(2 * i + 1)]; }
+        mx /= n; my /= n;
+        for (int i = 0; i < n; ++i) { y[std::size_t(2 * i)] -= float(mx); y[std::size_t(2 * i + 1)] -= float(my); }
+    }
+
+    JobControl *m_job;
+    int m_threads;
+    int m_it = 0;
+    int m_eeIterations = 0;
+    double m_learningRate = 0;
+    Matrix m_layout;
+    std::vector<int> m_rowStart, m_col;
+    std::vector<float> m_val, m_update, m_gains, m_grad;
+    QuadTree m_tree;
+};
+
+}  // namespace
+
+std::unique_ptr<Projector> makeTsne(const Matrix &vectors, const ProjectionOptions &options, JobControl *job)
+{
+    return std::make_unique<TsneProjector>(vectors, options, job);
+}
+
+}  // namespace cospace

@@ -1,0 +1,216 @@
+// UMAP (McInnes, Healy & Melville 2018) as a step-wise Projector, following umap-learn's defaults
+// and its optimize_layout_euclidean schedule: fuzzy simplicial set from a cosine kNN graph
+// (smooth-kNN calibration, fuzzy union), edges sampled in proportion to their weight, negative
+// sampling, linearly decaying learning rate, gradients clipped to [-4, 4].
+//
+// The SGD runs on one thread in a fixed edge order with one seeded generator, so the result does
+// not depend on the thread count and run(a) + run(b) == run(a + b) exactly. It is cheap next to the
+// kNN graph (which is multi-threaded).
+
+#include "job.h"
+#include "knn_p.h"
+#include "projection_p.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace cospace {
+namespace {
+
+constexpr double kInitialAlpha = 1.0;
+constexpr float kGradClip = 4.f;
+constexpr double kInitRange = 10.0;   // umap-learn rescales the initial layout to [0, 10]
+
+// Fit 1 / (1 + a x^(2b)) to the target membership curve (umap-learn's find_ab_params) by
+// Gauss-Newton with a step-halving line search on 300 points in [0, 3*spread].
+std::pair<double, double> fitAB(double spread, double minDist)
+{
+    std::vector<double> xs, ys;
+    for (int i = 0; i < 300; ++i) {
+        const double x = 3 * spread * i / 299.0;
+        xs.push_back(x);
+        ys.push_back(x < minDist ? 1.0 : std::exp(-(x - minDist) / spread));
+    }
+    auto loss = [&](double a, double b) {
+        double s = 0;
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+            const double r = 1.0 / (1.0 + a * std::pow(xs[i], 2 * b)) - ys[i];
+            s += r * r;
+        }
+        return s;
+    };
+    double a = 1.5, b = 0.9;
+    for (int it = 0; it < 100; ++it) {
+        double jtj[3] = {0, 0, 0}, jtr[2] = {0, 0};
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+            if (xs[i] <= 0) continue;
+            const double p = std::pow(xs[i], 2 * b), den = 1 + a * p, f = 1 / den;
+            const double da = -p * f * f, db = -a * p * 2 * std::log(xs[i]) * f * f;
+            const double r = f - ys[i];
+            jtj[0] += da * da; jtj[1] += da * db; jtj[2] += db * db;
+            jtr[0] += da * r; jtr[1] += db * r;
+        }
+        const double det = jtj[0] * jtj[2] - jtj[1] * jtj[1];
+        if (std::abs(det) < 1e-300) break;
+        const double sa = (jtj[2] * jtr[0] - jtj[1] * jtr[1]) / det, sb = (jtj[0] * jtr[1] - jtj[1] * jtr[0]) / det;
+        double t = 1, base = loss(a, b);
+        while (t > 1e-6 && !(a - t * sa > 0 && b - t * sb > 0 && loss(a - t * sa, b - t * sb) < base)) t /= 2;
+        if (t <= 1e-6) break;
+        a -= t * sa; b -= t * sb;
+    }
+    return {a, b};
+}
+
+class UmapProjector final : public Projector
+{
+public:
+    UmapProjector(const Matrix &vectors, const ProjectionOptions &options, JobControl *job)
+        : Projector(vectors, options), m_job(job), m_rng(options.seed)
+    {
+        const int n = vectors.rows;
+        if (options.nNeighbors < 2 || options.minDist < 0 || options.spread <= 0 || options.negativeSampleRate < 0)
+            throw std::runtime_error("UMAP: n_neighbors must be >= 2, min_dist >= 0, spread > 0");
+        // umap-learn counts the point itself among its n_neighbors: ask for n_neighbors - 1 others.
+        const int k = std::min(options.nNeighbors - 1, n - 1);
+        const KnnGraph g = selfKnn(m_unit, k, resolveThreads(options.threads), options.seed, job);
+        if (job && job->cancelled()) throw JobCancelled{};
+        m_epochs = options.umapEpochs > 0 ? options.umapEpochs : (n <= 10000 ? 500 : 200);
+        std::tie(m_a, m_b) = fitAB(options.spread, options.minDist);
+        buildGraph(g, std::log2(double(k + 1)));
+        initLayout(options);
+    }
+
+    int run(int steps) override
+    {
+        for (int s = 0; s < steps && m_epoch < m_epochs; ++s) {
+            if (m_job && m_job->cancelled()) break;
+            epoch(m_epoch);
+            ++m_epoch;
+        }
+        return m_epoch;
+    }
+    int iteration() const override { return m_epoch; }
+    int totalIterations() const override { return m_epochs; }
+    const Matrix &layout() const override { return m_layout; }
+
+private:
+    void buildGraph(const KnnGraph &g, double target)
+    {
+        const int n = g.n, k = g.k;
+        std::vector<std::pair<std::int64_t, float>> entries;
+        entries.reserve(std::size_t(n) * k * 2);
+        for (int i = 0; i < n; ++i) {
+            const float *d = g.dist.data() + std::size_t(i) * k;
+            // The point itself (distance 0, membership 1 in umap-learn) is left out of the sum's
+            // neighbours but counted in the target, as in smooth_knn_dist's loop from j = 1.
+            const SmoothKnn s = smoothKnn(d, k, target);
+            for (int j = 0; j < k; ++j) {
+                const int t = g.index[std::size_t(i) * k + j];
+                const float w = membership(d[j], s);
+                entries.emplace_back(std::int64_t(i) * n + t, w);
+                entries.emplace_back(std::int64_t(t) * n + i, -w);   // sign marks the transpose
+            }
+        }
+        std::sort(entries.begin(), entries.end(), [](auto &x, auto &y) { return x.first < y.first; });
+        // Fuzzy union: w = a + b - a b, where a = w(i->j) and b = w(j->i).
+        std::vector<float> weight;
+        for (std::size_t e = 0; e < entries.size();) {
+            double fwd = 0, bwd = 0;
+            std::size_t f = e;
+            for (; f < entries.size() && entries[f].first == entries[e].first; ++f)
+                (entries[f].second >= 0 ? fwd : bwd) = std::abs(entries[f].second);
+            const double w = fwd + bwd - fwd * bwd;
+            if (w > 0) {
+                m_head.push_back(int(entries[e].first / n));
+                m_tail.push_back(int(entries[e].first % n));
+                weight.push_back(float(w));
+            }
+            e = f;
+        }
+        // Drop edges too weak to be sampled once in the run, then schedule the rest (umap-learn's
+        // make_epochs_per_sample): an edge of weight w is sampled every max_w / w epochs.
+        const float maxW = *std::max_element(weight.begin(), weight.end());
+        std::size_t out = 0;
+        for (std::size_t e = 0; e < weight.size(); ++e) {
+            if (weight[e] < maxW / float(m_epochs)) continue;
+            m_head[out] = m_head[e]; m_tail[out] = m_tail[e];
+            m_epochsPerSample.push_back(double(maxW) / weight[e]);
+            ++out;
+        }
+        m_head.resize(out); m_tail.resize(out);
+        m_nextSample = m_epochsPerSample;
+        const double rate = std::max(m_options.negativeSampleRate, 1);
+        for (double e : m_epochsPerSample) m_nextNegative.push_back(e / rate);
+    }
+
+    void initLayout(const ProjectionOptions &options)
+    {
+        m_layout = initialLayout(m_unit, options);
+        if (!options.initial.empty()) return;   // a given layout keeps its coordinates
+        for (int c = 0; c < 2; ++c) {
+            float lo = INFINITY, hi = -INFINITY;
+            for (int i = 0; i < m_layout.rows; ++i) { lo = std::min(lo, m_layout.at(i, c)); hi = std::max(hi, m_layout.at(i, c)); }
+            const float scale = float(kInitRange) / std::max(hi - lo, 1e-12f);
+            for (int i = 0; i < m_layout.rows; ++i) m_layout.at(i, c) = (m_layout.at(i, c) - lo) * scale;
+        }
+    }
+
+    void epoch(int n)
+    {
+        float *y = m_layout.data.data();
+        const int rows = m_layout.rows;
+        const float alpha = float(kInitialAlpha * (1.0 - double(n) / m_epochs));
+        const double a = m_a, b = m_b;
+        const bool negatives = m_options.negativeSampleRate > 0;
+        const double negPerSample = 1.0 / std::max(m_options.negativeSampleRate, 1);
+        for (std::size_t e = 0; e < m_head.size(); ++e) {
+            if (m_nextSample[e] > n) continue;
+            float *cur = y + 2 * m_head[e];
+            float *oth = y + 2 * m_tail[e];
+            float dx = cur[0] - oth[0], dy = cur[1] - oth[1];
+            double d2 = dx * dx + dy * dy;
+            if (d2 > 0) {
+                const float coeff = float(-2.0 * a * b * std::pow(d2, b - 1.0) / (a * std::pow(d2, b) + 1.0));
+                const float gx = std::clamp(coeff * dx, -kGradClip, kGradClip) * alpha;
+                const float gy = std::clamp(coeff * dy, -kGradClip, kGradClip) * alpha;
+                cur[0] += gx; cur[1] += gy; oth[0] -= gx; oth[1] -= gy;
+            }
+            m_nextSample[e] += m_epochsPerSample[e];
+            if (!negatives) continue;
+            const int count = int((n - m_nextNegative[e]) / (m_epochsPerSample[e] * negPerSample));
+            for (int p = 0; p < count; ++p) {
+                const int r = m_rng.below(rows);
+                if (r == m_tail[e] || r == m_head[e]) continue;
+                const float *o = y + 2 * r;
+                dx = cur[0] - o[0]; dy = cur[1] - o[1];
+                d2 = dx * dx + dy * dy;
+                float gx = kGradClip, gy = kGradClip;
+                if (d2 > 0) {
+                    const float coeff = float(2.0 * b / ((0.001 + d2) * (a * std::pow(d2, b) + 1.0)));
+                    gx = std::clamp(coeff * dx, -kGradClip, kGradClip);
+                    gy = std::clamp(coeff * dy, -kGradClip, kGradClip);
+                }
+                cur[0] += gx * alpha; cur[1] += gy * alpha;
+            }
+            m_nextNegative[e] += count * m_epochsPerSample[e] * negPerSample;
+        }
+    }
+
+    JobControl *m_job;
+    Rng m_rng;
+    int m_epochs = 0, m_epoch = 0;
+    double m_a = 1, m_b = 1;
+    Matrix m_layout;
+    std::vector<int> m_head, m_tail;
+    std::vector<double> m_epochsPerSample, m_nextSample, m_nextNegative;
+};
+
+}  // namespace
+
+std::unique_ptr<Projector> makeUmap(const Matrix &vectors, const ProjectionOptions &options, JobControl *job)
+{
+    return std::make_unique<UmapProjector>(vectors, options, job);
+}
+
+}  // namespace cospace

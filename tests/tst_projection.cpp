@@ -1,0 +1,434 @@
+// The projection engine: PCA on a hand-checked case, t-SNE/UMAP on separated blobs, determinism,
+// resume == uninterrupted, cancel/continue, out-of-sample placement, Procrustes, modality gap,
+// invalid input, and `cospace-cli project` end to end. Small N throughout: each case runs in well
+// under a second or two.
+
+#include "core/alignment.h"
+#include "core/job.h"
+#include "core/npy.h"
+#include "core/pca.h"
+#include "core/projection.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <stdexcept>
+
+using namespace cospace;
+
+namespace {
+
+struct Blobs {
+    Matrix x;
+    std::vector<int> label;
+};
+
+// `clusters` tight Gaussian blobs around random directions on the unit sphere (cosine-separated).
+Blobs makeBlobs(int clusters, int perCluster, int dim, double spread, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> g(0.f, 1.f);
+    Matrix centres(clusters, dim);
+    for (float &v : centres.data) v = g(rng);
+    Blobs b{Matrix(clusters * perCluster, dim), {}};
+    for (int c = 0; c < clusters; ++c) {
+        double norm = 0;
+        for (int j = 0; j < dim; ++j) norm += centres.at(c, j) * centres.at(c, j);
+        for (int p = 0; p < perCluster; ++p) {
+            const int i = c * perCluster + p;
+            for (int j = 0; j < dim; ++j)
+                b.x.at(i, j) = float(centres.at(c, j) / std::sqrt(norm) + spread * g(rng) / std::sqrt(dim));
+            b.label.push_back(c);
+        }
+    }
+    return b;
+}
+
+// Indices of the k nearest rows of row i in a 2-D layout (Euclidean), self excluded.
+std::vector<int> layoutNeighbours(const Matrix &y, int i, int k)
+{
+    std::vector<std::pair<float, int>> d;
+    for (int j = 0; j < y.rows; ++j)
+        if (j != i) d.emplace_back(std::hypot(y.at(i, 0) - y.at(j, 0), y.at(i, 1) - y.at(j, 1)), j);
+    std::partial_sort(d.begin(), d.begin() + k, d.end());
+    std::vector<int> out;
+    for (int j = 0; j < k; ++j) out.push_back(d[std::size_t(j)].second);
+    return out;
+}
+
+// Fraction of each point's 10 layout neighbours that come from its own blob (1 = perfectly separated).
+double neighbourPurity(const Matrix &y, const std::vector<int> &label)
+{
+    double same = 0;
+    for (int i = 0; i < y.rows; ++i)
+        for (int j : layoutNeighbours(y, i, 10)) same += label[std::size_t(j)] == label[std::size_t(i)];
+    return same / (10.0 * y.rows);
+}
+
+ProjectionOptions options(ProjectionMethod method, int iterations = 0)
+{
+    ProjectionOptions o;
+    o.method = method;
+    o.seed = 7;
+    o.threads = 1;   // the machine may be busy: 2 spinning OpenMP threads on 1 free core crawl
+    if (iterations > 0) { o.tsneIterations = iterations; o.umapEpochs = iterations; }
+    return o;
+}
+
+bool allFinite(const Matrix &m)
+{
+    return std::all_of(m.data.begin(), m.data.end(), [](float v) { return std::isfinite(v); });
+}
+
+}  // namespace
+
+class TestProjection : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void pcaHandChecked();
+    void pcaRandomizedFindsPlantedDirections();
+    void separatesBlobs_data();
+    void separatesBlobs();
+    void deterministic_data();
+    void deterministic();
+    void resumeEqualsUninterrupted_data();
+    void resumeEqualsUninterrupted();
+    void cancelThenContinue();
+    void placesDuplicateNextToOriginal_data();
+    void placesDuplicateNextToOriginal();
+    void orthogonalProcrustesRecoversRotation();
+    void procrustes2DRecoversSimilarity_data();
+    void procrustes2DRecoversSimilarity();
+    void initialLayoutIsUsed();
+    void modalityGap();
+    void rejectsInvalidInput_data();
+    void rejectsInvalidInput();
+    void cliProjectEndToEnd_data();
+    void cliProjectEndToEnd();
+};
+
+// Rows (±2, 0, 5) and (0, ±1, 5): mean (0, 0, 5), covariance diag(8/3, 2/3, 0) with divisor N-1 = 3,
+// so PC1 = x, PC2 = y and the scores are the centred x and y coordinates.
+void TestProjection::pcaHandChecked()
+{
+    Matrix x(4, 3);
+    const float rows[4][3] = {{2, 0, 5}, {0, 1, 5}, {-2, 0, 5}, {0, -1, 5}};
+    for (int i = 0; i < 4; ++i) for (int j = 0; j < 3; ++j) x.at(i, j) = rows[i][j];
+    const PcaResult r = pca(x, 2);
+    QCOMPARE(r.mean[2], 5.f);
+    QVERIFY(std::abs(r.explainedVariance[0] - 8.f / 3) < 1e-5f);
+    QVERIFY(std::abs(r.explainedVariance[1] - 2.f / 3) < 1e-5f);
+    QVERIFY(std::abs(r.components.at(0, 0) - 1.f) < 1e-6f);   // sign: largest loading positive
+    QVERIFY(std::abs(r.components.at(1, 1) - 1.f) < 1e-6f);
+    for (int i = 0; i < 4; ++i) {
+        QVERIFY(std::abs(r.projected.at(i, 0) - rows[i][0]) < 1e-5f);
+        QVERIFY(std::abs(r.projected.at(i, 1) - rows[i][1]) < 1e-5f);
+    }
+}
+
+// N > 2000 and D > 64 takes the randomized path: it must find two planted directions.
+void TestProjection::pcaRandomizedFindsPlantedDirections()
+{
+    const int n = 3000, d = 100;
+    std::mt19937 rng(3);
+    std::normal_distribution<float> g(0.f, 1.f);
+    std::vector<float> u(d, 0.f), v(d, 0.f);
+    u[3] = 0.6f; u[40] = 0.8f;          // unit, orthogonal
+    v[10] = 1.f;
+    Matrix x(n, d);
+    for (int i = 0; i < n; ++i) {
+        const float a = 3 * g(rng), b = 2 * g(rng);
+        for (int j = 0; j < d; ++j) x.at(i, j) = 1.f + a * u[j] + b * v[j] + 0.05f * g(rng);
+    }
+    const PcaResult r = pca(x, 2, 11);
+    double du = 0, dv = 0;
+    for (int j = 0; j < d; ++j) { du += r.components.at(0, j) * u[j]; dv += r.components.at(1, j) * v[j]; }
+    QVERIFY2(std::abs(du) > 0.999 && std::abs(dv) > 0.999, qPrintable(u"%1 %2"_qs.arg(du).arg(dv)));
+    QVERIFY(std::abs(r.explainedVariance[0] / 9.0 - 1.0) < 0.1);
+}
+
+void TestProjection::separatesBlobs_data()
+{
+    QTest::addColumn<int>("method");
+    QTest::newRow("tsne") << int(ProjectionMethod::Tsne);
+    QTest::newRow("umap") << int(ProjectionMethod::Umap);
+}
+
+void TestProjection::separatesBlobs()
+{
+    QFETCH(int, method);
+    const Blobs b = makeBlobs(6, 80, 32, 0.3, 1);
+    const Matrix y = project(b.x, options(ProjectionMethod(method)));
+    QCOMPARE(y.rows, b.x.rows);
+    QCOMPARE(y.cols, 2);
+    QVERIFY(allFinite(y));
+    const double purity = neighbourPurity(y, b.label);
+    QVERIFY2(purity > 0.97, qPrintable(u"10-NN blob purity %1"_qs.arg(purity)));
+}
+
+void TestProjection::deterministic_data()
+{
+    QTest::addColumn<int>("method");
+    QTest::newRow("pca") << int(ProjectionMethod::Pca);
+    QTest::newRow("tsne") << int(ProjectionMethod::Tsne);
+    QTest::newRow("umap") << int(ProjectionMethod::Umap);
+}
+
+// Same seed -> identical layout, and (below the exact-kNN limit) 1 thread == 2 threads.
+void TestProjection::deterministic()
+{
+    QFETCH(int, method);
+    const Blobs b = makeBlobs(4, 50, 16, 0.5, 2);
+    ProjectionOptions o = options(ProjectionMethod(method), 150);
+    const Matrix first = project(b.x, o);
+    const Matrix again = project(b.x, o);
+    QVERIFY(first.data == again.data);
+    if (method != int(ProjectionMethod::Pca)) {
+        o.threads = 2;
+        QVERIFY(project(b.x, o).data == first.data);
+    }
+    if (method == int(ProjectionMethod::Umap)) {   // t-SNE from a PCA start draws no random numbers
+        o.seed = 8;
+        QVERIFY(project(b.x, o).data != first.data);
+    }
+}
+
+void TestProjection::resumeEqualsUninterrupted_data() { deterministic_data(); }
+
+void TestProjection::resumeEqualsUninterrupted()
+{
+    QFETCH(int, method);
+    const Blobs b = makeBlobs(4, 50, 16, 0.5, 3);
+    const ProjectionOptions o = options(ProjectionMethod(method), 200);
+    auto whole = Projector::create(b.x, o);
+    whole->run(200);
+    auto parts = Projector::create(b.x, o);
+    parts->run(100);
+    QCOMPARE(parts->finished(), method == int(ProjectionMethod::Pca));
+    parts->run(100);
+    QVERIFY(parts->finished());
+    QCOMPARE(parts->iteration(), whole->iteration());
+    QVERIFY(parts->layout().data == whole->layout().data);
+}
+
+void TestProjection::cancelThenContinue()
+{
+    const Blobs b = makeBlobs(3, 40, 8, 0.5, 4);
+    JobControl job;
+    auto p = Projector::create(b.x, options(ProjectionMethod::Tsne, 60), &job);
+    p->run(20);
+    QCOMPARE(p->iteration(), 20);
+    job.cancel();
+    QCOMPARE(p->run(20), 20);   // cancelled: no step taken, state intact
+    JobControl fresh;
+    auto reference = Projector::create(b.x, options(ProjectionMethod::Tsne, 60), &fresh);
+    reference->run(20);
+    QVERIFY(p->layout().data == reference->layout().data);
+    QVERIFY_THROWS_EXCEPTION(JobCancelled, project(b.x, options(ProjectionMethod::Umap), &job));
+}
+
+void TestProjection::placesDuplicateNextToOriginal_data() { deterministic_data(); }
+
+// A copy of row 5 must land closer to row 5 than row 5's 10th-nearest layout neighbour is.
+void TestProjection::placesDuplicateNextToOriginal()
+{
+    QFETCH(int, method);
+    const Blobs b = makeBlobs(5, 40, 24, 0.4, 5);
+    auto p = Projector::create(b.x, options(ProjectionMethod(method)));
+    p->run(p->totalIterations());
+    const Matrix &y = p->layout();
+    Matrix dup(1, b.x.cols);
+    std::copy(b.x.row(5), b.x.row(5) + b.x.cols, dup.row(0));
+    const Matrix placed = p->place(dup);
+    QCOMPARE(placed.rows, 1);
+    const float dist = std::hypot(placed.at(0, 0) - y.at(5, 0), placed.at(0, 1) - y.at(5, 1));
+    const int tenth = layoutNeighbours(y, 5, 10).back();
+    const float radius = std::hypot(y.at(tenth, 0) - y.at(5, 0), y.at(tenth, 1) - y.at(5, 1));
+    QVERIFY2(dist <= radius, qPrintable(u"placed %1 away, 10-NN radius %2"_qs.arg(dist).arg(radius)));
+    if (method == int(ProjectionMethod::Pca))
+        QVERIFY(dist < 1e-4f);   // linear: the exact same point
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, p->place(Matrix(1, b.x.cols + 1)));
+}
+
+void TestProjection::orthogonalProcrustesRecoversRotation()
+{
+    const int n = 60, d = 6;
+    std::mt19937 rng(6);
+    std::normal_distribution<float> g(0.f, 1.f);
+    Matrix a(n, d);
+    for (float &v : a.data) v = g(rng);
+    // A known orthogonal matrix: a product of Givens rotations in planes (0,1), (2,4), (1,5).
+    Matrix r(d, d);
+    for (int i = 0; i < d; ++i) r.at(i, i) = 1;
+    const int planes[3][2] = {{0, 1}, {2, 4}, {1, 5}};
+    const double angles[3] = {0.7, -1.2, 2.1};
+    for (int p = 0; p < 3; ++p) {
+        const int i = planes[p][0], j = planes[p][1];
+        const float c = float(std::cos(angles[p])), s = float(std::sin(angles[p]));
+        for (int row = 0; row < d; ++row) {
+            const float ri = r.at(row, i), rj = r.at(row, j);
+            r.at(row, i) = c * ri - s * rj;
+            r.at(row, j) = s * ri + c * rj;
+        }
+    }
+    const Matrix b = applyRotation(a, r);
+    const Matrix found = orthogonalProcrustes(a, b);
+    for (std::size_t k = 0; k < r.data.size(); ++k)
+        QVERIFY2(std::abs(found.data[k] - r.data[k]) < 1e-4f, qPrintable(u"entry %1"_qs.arg(k)));
+}
+
+void TestProjection::procrustes2DRecoversSimilarity_data()
+{
+    QTest::addColumn<double>("angle");
+    QTest::addColumn<double>("scale");
+    QTest::addColumn<bool>("reflect");
+    QTest::newRow("rotate 40 deg, scale 2") << 0.698 << 2.0 << false;
+    QTest::newRow("rotate -170 deg, shrink") << -2.967 << 0.3 << false;
+    QTest::newRow("mirrored") << 1.0 << 1.0 << true;
+}
+
+void TestProjection::procrustes2DRecoversSimilarity()
+{
+    QFETCH(double, angle);
+    QFETCH(double, scale);
+    QFETCH(bool, reflect);
+    std::mt19937 rng(9);
+    std::normal_distribution<float> g(0.f, 1.f);
+    Matrix ref(50, 2), moving(50, 2);
+    for (float &v : ref.data) v = 5 * g(rng);
+    // moving = inverse transform of ref: ref = s R (mirror?) moving + t
+    const double c = std::cos(angle), s = std::sin(angle);
+    const float tx = 3.f, ty = -7.f;
+    for (int i = 0; i < 50; ++i) {
+        const double x = (ref.at(i, 0) - tx) / scale, y = (ref.at(i, 1) - ty) / scale;
+        moving.at(i, 0) = float(c * x + s * y);
+        moving.at(i, 1) = float(-s * x + c * y) * (reflect ? -1.f : 1.f);
+    }
+    const Similarity2D t = procrustes2D(moving, ref);
+    QCOMPARE(t.reflect, reflect);
+    QVERIFY(std::abs(t.scale() - scale) < 1e-4);
+    QVERIFY(std::abs(std::remainder(t.angleRadians() - angle, 2 * M_PI)) < 1e-4);
+    QVERIFY(t.rmsd < 1e-4);
+    std::vector<float> displacement;
+    alignLayout(moving, ref, &displacement);
+    QCOMPARE(int(displacement.size()), 50);
+    QVERIFY(*std::max_element(displacement.begin(), displacement.end()) < 1e-3f);
+}
+
+// Starting from a previous layout keeps items where they were when the data has not changed.
+void TestProjection::initialLayoutIsUsed()
+{
+    const Blobs b = makeBlobs(4, 40, 16, 0.4, 10);
+    ProjectionOptions o = options(ProjectionMethod::Umap, 200);
+    const Matrix first = project(b.x, o);
+    // Start from the first layout moved 100 units right: a run that ignored it would land near [0, 10].
+    o.initial = first;
+    for (int i = 0; i < first.rows; ++i) o.initial.at(i, 0) += 100.f;
+    o.seed = 99;
+    const Matrix second = project(b.x, o);
+    double meanX = 0;
+    for (int i = 0; i < second.rows; ++i) meanX += second.at(i, 0) / second.rows;
+    QVERIFY2(meanX > 50, qPrintable(u"mean x %1"_qs.arg(meanX)));
+    std::vector<float> displacement;
+    alignLayout(second, first, &displacement);
+    std::sort(displacement.begin(), displacement.end());
+    float lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < first.rows; ++i) { lo = std::min(lo, first.at(i, 0)); hi = std::max(hi, first.at(i, 0)); }
+    const float median = displacement[displacement.size() / 2];
+    QVERIFY2(median < 0.25f * (hi - lo), qPrintable(u"median displacement %1 of width %2"_qs.arg(median).arg(hi - lo)));
+    o.initial = Matrix(3, 2);
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, Projector::create(b.x, o));
+}
+
+void TestProjection::modalityGap()
+{
+    // Two modalities, each a blob around a different axis: the gap is |e0 - e1| = sqrt(2) when tight.
+    Matrix x(6, 3);
+    std::vector<int> modality{0, 0, 0, 1, 1, 1};
+    for (int i = 0; i < 3; ++i) { x.at(i, 0) = 1; x.at(i + 3, 1) = 1; }
+    QVERIFY(std::abs(cospace::modalityGap(x, modality) - std::sqrt(2.0)) < 1e-6);
+    x.at(1, 2) = 0.5f;   // spread the images a little
+    const double removed = centreModalities(x, modality);
+    QVERIFY(removed > 1.0);
+    QVERIFY(cospace::modalityGap(x, modality) < removed);   // recomputed on re-normalised rows
+    for (int j = 0; j < 3; ++j) {
+        double m0 = 0, m1 = 0;
+        for (int i = 0; i < 3; ++i) { m0 += x.at(i, j); m1 += x.at(i + 3, j); }
+        QVERIFY(std::abs(m0) < 1e-6 && std::abs(m1) < 1e-6);
+    }
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, cospace::modalityGap(x, {0, 1}));
+}
+
+void TestProjection::rejectsInvalidInput_data()
+{
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<int>("cols");
+    QTest::addColumn<bool>("nan");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("two rows") << 2 << 8 << false << u"at least 3 rows"_qs;
+    QTest::newRow("empty") << 0 << 0 << false << u"at least 3 rows"_qs;
+    QTest::newRow("one column") << 10 << 1 << false << u"at least 2 columns"_qs;
+    QTest::newRow("NaN") << 10 << 4 << true << u"row 3 contains NaN"_qs;
+}
+
+void TestProjection::rejectsInvalidInput()
+{
+    QFETCH(int, rows);
+    QFETCH(int, cols);
+    QFETCH(bool, nan);
+    QFETCH(QString, expected);
+    Matrix x(rows, cols, 0.5f);
+    for (std::size_t i = 0; i < x.data.size(); ++i) x.data[i] = float(i % 7) - 3;
+    if (nan) x.at(3, 1) = NAN;
+    for (ProjectionMethod m : {ProjectionMethod::Pca, ProjectionMethod::Tsne, ProjectionMethod::Umap}) {
+        try {
+            project(x, options(m));
+            QFAIL("expected std::runtime_error");
+        } catch (const std::runtime_error &e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(expected), e.what());
+        }
+    }
+}
+
+void TestProjection::cliProjectEndToEnd_data()
+{
+    QTest::addColumn<QString>("method");
+    QTest::newRow("pca") << u"pca"_qs;
+    QTest::newRow("tsne") << u"tsne"_qs;
+    QTest::newRow("umap") << u"umap"_qs;
+}
+
+void TestProjection::cliProjectEndToEnd()
+{
+    QFETCH(QString, method);
+    QTemporaryDir dir;
+    const Blobs b = makeBlobs(3, 40, 16, 0.3, 12);
+    const QString in = dir.filePath(u"x.npy"_qs), outPath = dir.filePath(u"y.npy"_qs);
+    writeNpy(in, b.x);
+    QProcess p;
+    p.start(QStringLiteral(COSPACE_CLI), {u"--threads"_qs, u"1"_qs, u"project"_qs, u"--vectors"_qs, in,
+                                           u"--method"_qs, method, u"--out"_qs, outPath, u"--seed"_qs, u"3"_qs});
+    QVERIFY(p.waitForFinished(60000));
+    QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+    QVERIFY(p.readAllStandardOutput().contains(" s"));   // prints the wall time
+    const Matrix y = readNpy(outPath);
+    QCOMPARE(y.rows, b.x.rows);
+    QCOMPARE(y.cols, 2);
+    QVERIFY(allFinite(y));
+    QVERIFY(neighbourPurity(y, b.label) > 0.95);
+
+    // A bad input file fails with the file's name and a non-zero exit code.
+    p.start(QStringLiteral(COSPACE_CLI), {u"project"_qs, u"--vectors"_qs, outPath + u".missing"_qs,
+                                           u"--method"_qs, method, u"--out"_qs, outPath});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY(p.readAllStandardError().contains("y.npy.missing"));
+}
+
+QTEST_GUILESS_MAIN(TestProjection)
+#include "tst_projection.moc"
