@@ -33,13 +33,4 @@ std::unique_ptr<EmbeddingModel> loadModel(const QString &spec)
         u"%1: no such model (expected \"default\", a checkpoint file or a bundle folder)"_qs.arg(spec).toStdString());
 }
 
-namespace detail {
-
-// Placeholders until the loaders land (issues 3 and 4); each is replaced by its own .cpp.
-std::unique_ptr<EmbeddingModel> loadBundleModel(const QString &dir)
-{
-    throw std::runtime_error(u"%1: model bundles are not supported yet"_qs.arg(dir).toStdString());
-}
-
-}  // namespace detail
 }  // namespace cospace

@@ -20,6 +20,8 @@ const QList<Command> &commands()
         {"captions", "Check a paired captions file (TSV/CSV/JSONL/COCO/Flickr) and report bad rows", runCaptions},
         {"train", "Train a shared image-text space on paired data (run folder, checkpoints, metrics)", runTrain},
         {"eval", "Evaluate a model on image<TAB>caption pairs: recall both ways, RSUM, gap", runEval},
+        {"tokenize", "Print the CLIP BPE token ids of captions read from stdin (needs a model bundle)", runTokenize},
+        {"encode", "Print the normalised embedding of one caption or image (--json)", runEncode},
         {"project", "Project N x D vectors (.npy) to a 2-D layout: pca, tsne or umap", runProject},
     };
     return list;

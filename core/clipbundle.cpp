@@ -1,0 +1,277 @@
+// The bundle loader: the only place Cospace runs foreign TorchScript.
+
+#include "core/clipbundle.h"
+
+#include "core/cliptokenizer.h"
+#include "core/modelloaders_p.h"
+
+#include <torch/script.h>
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+namespace cospace {
+
+namespace {
+
+[[noreturn]] void fail(const QString &message) { throw std::runtime_error(message.toStdString()); }
+
+std::array<float, 3> triple(const QJsonValue &v, const QString &what, const QString &file)
+{
+    const QJsonArray a = v.toArray();
+    if (a.size() != 3)
+        fail(u"%1: image.%2 must be a list of 3 numbers"_qs.arg(file, what));
+    std::array<float, 3> out{};
+    for (int i = 0; i < 3; ++i)
+        out[std::size_t(i)] = float(a[i].toDouble());
+    return out;
+}
+
+void expectString(const QJsonObject &o, const QString &key, const QString &want, const QString &file,
+                  const QString &section)
+{
+    const QString got = o.value(key).toString(want);
+    if (got != want)
+        fail(u"%1: %2.%3 \"%4\" is not supported (Cospace implements \"%5\")"_qs.arg(file, section, key, got, want));
+}
+
+// The first line of a LibTorch message (they carry long C++ backtraces after it).
+QString firstLine(const char *what)
+{
+    const QString s = QString::fromUtf8(what).trimmed();
+    return s.left(s.indexOf(u'\n') < 0 ? s.size() : s.indexOf(u'\n')).left(300);
+}
+
+// Turns what LibTorch says about an archive into something the user can act on.
+[[noreturn]] void failTorch(const QString &file, const char *what, bool probing)
+{
+    const QString all = QString::fromUtf8(what);
+    QString line = firstLine(what);
+    // Interpreter errors start with a generic line; the line naming CUDA is the informative one.
+    for (const QString &l : all.split(u'\n')) {
+        if (l.contains(u"CUDA"_qs)) {
+            line = l.trimmed().left(300);
+            break;
+        }
+    }
+    const QString cuda = u"%1: the TorchScript graph is tied to CUDA (as OpenAI's original .pt downloads are) and "
+                         "Cospace runs on the CPU; re-export the model with packaging/export/export_clip.py (%2)"_qs;
+    if (line.contains(u"CUDA"_qs, Qt::CaseInsensitive))
+        fail(cuda.arg(file, line));
+    if (all.contains(u"Unknown builtin op"_qs) || all.contains(u"Unknown type name"_qs)
+        || all.contains(u"maximum supported version"_qs) || all.contains(u"too old"_qs)
+        || all.contains(u"Arguments for call are not valid"_qs) || all.contains(u"Unknown attribute"_qs)
+        || all.contains(u"attribute lookup is not defined on builtin"_qs))
+        fail(u"%1: uses operators or an archive version that LibTorch 1.13 does not know; export the model with "
+             "torch 1.13.x (%2)"_qs.arg(file, line));
+    if (all.contains(u"CUDA"_qs, Qt::CaseInsensitive))
+        fail(cuda.arg(file, line));
+    if (!probing)
+        fail(u"%1: not a readable TorchScript archive (corrupt or truncated?): %2"_qs.arg(file, line));
+    fail(u"%1: the model failed on a test input: %2"_qs.arg(file, line));
+}
+
+class ClipBundleModel final : public EmbeddingModel
+{
+public:
+    explicit ClipBundleModel(ClipBundleInfo info)
+        : m_info(std::move(info)), m_tokenizer(m_info.vocabPath)
+    {
+        const QString modelFile = QDir(m_info.dir).filePath(QString::fromLatin1(kClipBundleModel));
+        const QString shown = QDir::toNativeSeparators(modelFile);
+        try {
+            m_module = torch::jit::load(QFile::encodeName(modelFile).toStdString(), torch::kCPU);
+        } catch (const std::exception &e) {
+            failTorch(shown, e.what(), false);
+        }
+        m_module.eval();
+        for (const char *method : {"encode_image", "encode_text"}) {
+            if (!m_module.find_method(method))
+                fail(u"%1: has no %2 method; export the model with packaging/export/export_clip.py"_qs
+                         .arg(shown, QLatin1String(method)));
+        }
+        probe(shown);
+        m_fingerprint = fingerprintOf(modelFile);
+    }
+
+    QString name() const override { return m_info.name; }
+    QString source() const override { return m_info.dir; }
+    QString fingerprint() const override { return m_fingerprint; }
+    int embedDim() const override { return m_info.embedDim; }
+    int imageSize() const override { return m_info.image.size; }
+
+    std::vector<float> preprocess(const RgbImage &image) const override
+    {
+        return clipPreprocess(image, m_info.image);
+    }
+
+    Matrix encodePreprocessed(const std::vector<float> &batch, int count) override
+    {
+        const std::int64_t s = m_info.image.size;
+        if (count <= 0)
+            return Matrix(0, m_info.embedDim);
+        if (batch.size() != std::size_t(count) * std::size_t(3 * s * s))
+            throw std::invalid_argument("encodePreprocessed: batch size does not match count");
+        c10::InferenceMode guard;
+        // from_blob does not copy; the model only reads its input.
+        const torch::Tensor input = torch::from_blob(const_cast<float *>(batch.data()), {count, 3, s, s});
+        return run("encode_image", input, count);
+    }
+
+    Matrix encodeTexts(const QStringList &texts) override
+    {
+        if (texts.isEmpty())
+            return Matrix(0, m_info.embedDim);
+        const std::int64_t n = texts.size(), ctx = m_info.contextLength;
+        std::vector<std::int64_t> ids;
+        ids.reserve(std::size_t(n * ctx));
+        for (const QString &t : texts) {
+            const std::vector<std::int64_t> row = m_tokenizer.tokenize(t, int(ctx), m_info.truncate);
+            ids.insert(ids.end(), row.begin(), row.end());
+        }
+        c10::InferenceMode guard;
+        const torch::Tensor input = torch::from_blob(ids.data(), {n, ctx}, torch::kLong);
+        return run("encode_text", input, int(n));
+    }
+
+private:
+    Matrix run(const char *method, const torch::Tensor &input, int count)
+    {
+        torch::Tensor out = m_module.get_method(method)({input}).toTensor();
+        out = out.to(torch::kFloat).contiguous();
+        if (out.dim() != 2 || out.size(0) != count || out.size(1) != m_info.embedDim)
+            fail(u"%1: %2 returned shape %3, expected [%4, %5]"_qs.arg(m_info.dir, QLatin1String(method),
+                     QString::fromStdString(c10::str(out.sizes()))).arg(count).arg(m_info.embedDim));
+        Matrix m(count, m_info.embedDim);
+        std::memcpy(m.data.data(), out.data_ptr<float>(), m.data.size() * sizeof(float));
+        for (int i = 0; i < count; ++i) {   // Cospace's contract: unit rows (a zero row stays zero)
+            double sq = 0;
+            for (int j = 0; j < m.cols; ++j)
+                sq += double(m.at(i, j)) * m.at(i, j);
+            const float inv = sq > 0 ? float(1.0 / std::sqrt(sq)) : 0.f;
+            for (int j = 0; j < m.cols; ++j)
+                m.at(i, j) *= inv;
+        }
+        return m;
+    }
+
+    // One image and one caption through the towers: catches CUDA-tied graphs and wrong sizes at
+    // load time instead of in the middle of an embedding run.
+    void probe(const QString &shown)
+    {
+        const std::int64_t s = m_info.image.size;
+        for (const char *method : {"encode_image", "encode_text"}) {
+            torch::Tensor out;
+            try {
+                c10::InferenceMode guard;
+                const bool image = method[7] == 'i';
+                const torch::Tensor input = image ? torch::zeros({1, 3, s, s})
+                                                  : torch::tensor(m_tokenizer.tokenize(u"a photo"_qs, m_info.contextLength))
+                                                        .view({1, -1});
+                out = m_module.get_method(method)({input}).toTensor();
+            } catch (const std::exception &e) {
+                failTorch(shown, e.what(), true);
+            }
+            if (out.dim() != 2 || out.size(0) != 1 || out.size(1) != m_info.embedDim)
+                fail(u"%1: %2 gives vectors of shape %3 but cospace-model.json says embed_dim %4; the bundle's files "
+                     "do not belong together (re-export it)"_qs.arg(shown, QLatin1String(method),
+                          QString::fromStdString(c10::str(out.sizes()))).arg(m_info.embedDim));
+        }
+    }
+
+    QString fingerprintOf(const QString &modelFile) const
+    {
+        QCryptographicHash hash(QCryptographicHash::Sha256);
+        QFile f(modelFile);
+        if (!f.open(QIODevice::ReadOnly) || !hash.addData(&f))
+            fail(u"%1: cannot read"_qs.arg(modelFile));
+        hash.addData(m_info.json);
+        return u"clip:"_qs + QString::fromLatin1(hash.result().toHex().left(16));
+    }
+
+    ClipBundleInfo m_info;
+    ClipTokenizer m_tokenizer;
+    torch::jit::Module m_module;
+    QString m_fingerprint;
+};
+
+}  // namespace
+
+bool looksLikeClipBundle(const QString &dir)
+{
+    return QFileInfo(QDir(dir).filePath(QString::fromLatin1(kClipBundleJson))).isFile();
+}
+
+ClipBundleInfo readClipBundleInfo(const QString &dir)
+{
+    const QDir d(dir);
+    const QString jsonFile = QDir::toNativeSeparators(d.filePath(QString::fromLatin1(kClipBundleJson)));
+    const QString modelFile = QDir::toNativeSeparators(d.filePath(QString::fromLatin1(kClipBundleModel)));
+    if (!QFileInfo(jsonFile).isFile())
+        fail(u"%1: not a model bundle: %2 is missing (export one with packaging/export/export_clip.py)"_qs
+                 .arg(dir, QString::fromLatin1(kClipBundleJson)));
+    if (!QFileInfo(modelFile).isFile())
+        fail(u"%1: model bundle is incomplete: %2 is missing"_qs.arg(dir, QString::fromLatin1(kClipBundleModel)));
+    QFile f(jsonFile);
+    if (!f.open(QIODevice::ReadOnly))
+        fail(u"%1: cannot read: %2"_qs.arg(jsonFile, f.errorString()));
+    ClipBundleInfo info;
+    info.dir = QFileInfo(dir).absoluteFilePath();
+    info.json = f.readAll();
+    QJsonParseError error;
+    const QJsonObject o = QJsonDocument::fromJson(info.json, &error).object();
+    if (error.error != QJsonParseError::NoError)
+        fail(u"%1: not valid JSON at offset %2: %3"_qs.arg(jsonFile).arg(error.offset).arg(error.errorString()));
+    const int format = o.value(u"format"_qs).toInt(-1);
+    if (format != kClipBundleFormat)
+        fail(u"%1: unknown bundle format %2 (this Cospace reads format %3); re-export with the export_clip.py "
+             "that ships with this version"_qs.arg(jsonFile, o.value(u"format"_qs).toVariant().toString())
+                 .arg(kClipBundleFormat));
+    info.name = o.value(u"name"_qs).toString(QFileInfo(dir).fileName());
+    info.embedDim = o.value(u"embed_dim"_qs).toInt();
+    info.logitScale = o.value(u"logit_scale"_qs).toDouble(100.0);
+    const QJsonObject image = o.value(u"image"_qs).toObject();
+    info.image.size = image.value(u"size"_qs).toInt();
+    if (info.embedDim <= 0 || info.image.size <= 0 || info.image.size > 4096)
+        fail(u"%1: embed_dim and image.size must be positive whole numbers"_qs.arg(jsonFile));
+    expectString(image, u"resize"_qs, u"shortest"_qs, jsonFile, u"image"_qs);
+    expectString(image, u"crop"_qs, u"center"_qs, jsonFile, u"image"_qs);
+    expectString(image, u"interpolation"_qs, u"bicubic"_qs, jsonFile, u"image"_qs);
+    info.image.mean = triple(image.value(u"mean"_qs), u"mean"_qs, jsonFile);
+    info.image.std = triple(image.value(u"std"_qs), u"std"_qs, jsonFile);
+    for (float s : info.image.std) {
+        if (!(s > 0))
+            fail(u"%1: image.std values must be positive"_qs.arg(jsonFile));
+    }
+    const QJsonObject text = o.value(u"text"_qs).toObject();
+    expectString(text, u"tokenizer"_qs, u"clip-bpe"_qs, jsonFile, u"text"_qs);
+    const QString vocab = text.value(u"vocab"_qs).toString(u"bpe_simple_vocab_16e6.txt.gz"_qs);
+    info.vocabPath = d.absoluteFilePath(vocab);
+    if (!QFileInfo(info.vocabPath).isFile())
+        fail(u"%1: model bundle is incomplete: the vocabulary %2 named in %3 is missing"_qs.arg(dir, vocab,
+                 QString::fromLatin1(kClipBundleJson)));
+    info.contextLength = text.value(u"context_length"_qs).toInt(ClipTokenizer::kContextLength);
+    info.truncate = text.value(u"truncate"_qs).toBool(true);
+    if (info.contextLength < 2 || info.contextLength > 4096)
+        fail(u"%1: text.context_length must be between 2 and 4096"_qs.arg(jsonFile));
+    return info;
+}
+
+namespace detail {
+
+std::unique_ptr<EmbeddingModel> loadBundleModel(const QString &dir)
+{
+    return std::make_unique<ClipBundleModel>(readClipBundleInfo(dir));
+}
+
+}  // namespace detail
+}  // namespace cospace

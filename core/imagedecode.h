@@ -1,0 +1,53 @@
+#pragma once
+// Decoding image files for embedding: one call per file, a clear reason when a file is skipped.
+//
+// decodeImageFile() reads the header first and refuses images above `maxPixels` before any pixel
+// is decoded (decompression bombs). JPEGs are decoded in the DCT domain at 1/2, 1/4 or 1/8 scale
+// when that still leaves the shorter side >= `minShortSide` (pass 2 x the model's input size);
+// the EXIF orientation of JPEGs is applied. Alpha is composited on white; grey, 16-bit and CMYK
+// become 8-bit RGB. GIF gives its first frame (through Qt: OpenCV 4.6 has no GIF decoder).
+// Formats: JPEG, PNG, WebP, BMP, TIFF, GIF (recognised by content, not by file name).
+//
+// Thread-safe: decode files on as many worker threads as you like.
+
+#include "core/embeddingmodel.h"
+
+#include <QString>
+
+#include <cstdint>
+
+namespace cospace {
+
+enum class DecodeFailure {
+    None,
+    BrokenLink,   // a symbolic link whose target does not exist
+    Unreadable,   // missing, a folder, or no permission
+    ZeroBytes,
+    NotAnImage,   // not one of the formats above
+    TooLarge,     // header says more than maxPixels
+    Truncated,    // the file ends before the image data does
+    Corrupt,      // the decoder rejected the data
+};
+
+struct DecodeOptions {
+    std::int64_t maxPixels = 100'000'000;   // 100 MP
+    int minShortSide = 0;                   // 0: always decode at full size
+};
+
+struct DecodedImage {
+    RgbImage image;
+    DecodeFailure failure = DecodeFailure::None;
+    QString reason;              // short user-facing text, e.g. "truncated JPEG data"; empty when ok
+    int fileWidth = 0;           // size stored in the file (before reduction and orientation)
+    int fileHeight = 0;
+    int reduction = 1;           // JPEG DCT scale denominator used: 1, 2, 4 or 8
+    bool ok() const { return failure == DecodeFailure::None; }
+};
+
+DecodedImage decodeImageFile(const QString &path, const DecodeOptions &options = {});
+
+// The keyword of a failure as reports and JSON use it: "broken link", "unreadable", "zero bytes",
+// "not an image", "too large", "truncated", "corrupt" ("" for None).
+QString decodeFailureName(DecodeFailure failure);
+
+}  // namespace cospace

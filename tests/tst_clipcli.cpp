@@ -1,0 +1,140 @@
+// cospace-cli tokenize / encode as outside checks drive them, on the tiny CLIP fixture bundle.
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTest>
+
+#include <cmath>
+
+namespace {
+
+const QString kFixture = QStringLiteral(COSPACE_TINY_CLIP);
+const QString kBundle = kFixture + u"/tiny"_qs;
+
+QJsonObject jsonFile(const QString &path)
+{
+    QFile f(path);
+    f.open(QIODevice::ReadOnly);
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+}  // namespace
+
+class TestClipCli : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void tokenizeMatchesReference();
+    void encodeText();
+    void encodeImageJson();
+    void errors_data();
+    void errors();
+
+private:
+    struct Run { int code; QByteArray out; QByteArray err; };
+    Run cli(const QStringList &args, const QByteArray &input = {});
+};
+
+TestClipCli::Run TestClipCli::cli(const QStringList &args, const QByteArray &input)
+{
+    QProcess p;
+    p.start(QStringLiteral(COSPACE_CLI), args);
+    p.write(input);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(120000))
+        return {-1, {}, "timeout"};
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, p.readAllStandardOutput(),
+            p.readAllStandardError()};
+}
+
+void TestClipCli::tokenizeMatchesReference()
+{
+    const QJsonArray cases = jsonFile(QStringLiteral(COSPACE_TEST_DATA "/clip/clip_tokenizer_cases.json"))
+                                 .value(u"cases"_qs).toArray();
+    QByteArray input;
+    QList<QByteArray> expected;
+    for (const QJsonValue &v : cases) {
+        const QJsonObject c = v.toObject();
+        const QString text = c.value(u"text"_qs).toString();
+        if (text.contains(u'\n') || text.contains(u'\r'))
+            continue;   // one caption per line: multi-line cases cannot be fed this way
+        input += text.toUtf8() + '\n';
+        const QJsonArray ids = (c.contains(u"encode"_qs) ? c.value(u"encode"_qs) : c.value(u"encode_without_ftfy"_qs)).toArray();
+        QByteArray line;
+        for (const QJsonValue &id : ids)
+            line += (line.isEmpty() ? "" : " ") + QByteArray::number(id.toInt());
+        expected << line;
+    }
+    const Run r = cli({u"tokenize"_qs, u"--model"_qs, kBundle}, input);
+    QVERIFY2(r.code == 0, r.err.constData());
+    QList<QByteArray> lines = r.out.split('\n');
+    QCOMPARE(lines.takeLast(), QByteArray());   // output ends with a newline
+    QCOMPARE(lines.size(), expected.size());
+    for (int i = 0; i < lines.size(); ++i)
+        QCOMPARE(lines[i], expected[i]);
+}
+
+void TestClipCli::encodeText()
+{
+    const QJsonObject ref = jsonFile(kFixture + u"/reference.json"_qs);
+    const QString text = ref.value(u"texts"_qs).toArray().at(0).toString();
+    const QJsonArray want = ref.value(u"text_embeddings"_qs).toArray().at(0).toArray();
+    const Run r = cli({u"encode"_qs, u"--model"_qs, kBundle, u"--text"_qs, text});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QList<QByteArray> values = r.out.trimmed().split(' ');
+    QCOMPARE(values.size(), want.size());
+    for (int j = 0; j < values.size(); ++j)
+        QVERIFY(std::abs(values[j].toDouble() - want[j].toDouble()) < 1e-4);
+}
+
+void TestClipCli::encodeImageJson()
+{
+    const QJsonObject ref = jsonFile(kFixture + u"/reference.json"_qs);
+    const QJsonObject file = ref.value(u"files"_qs).toArray().at(0).toObject();
+    const Run r = cli({u"encode"_qs, u"--model"_qs, kBundle, u"--image"_qs,
+                       kFixture + u"/images/"_qs + file.value(u"file"_qs).toString(), u"--json"_qs});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonArray got = QJsonDocument::fromJson(r.out).object().value(u"embedding"_qs).toArray();
+    const QJsonArray want = file.value(u"embedding"_qs).toArray();
+    QCOMPARE(got.size(), want.size());
+    double norm = 0;
+    for (int j = 0; j < got.size(); ++j) {
+        QVERIFY(std::abs(got[j].toDouble() - want[j].toDouble()) < 1e-4);
+        norm += got[j].toDouble() * got[j].toDouble();
+    }
+    QVERIFY(std::abs(norm - 1) < 1e-4);
+}
+
+void TestClipCli::errors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("tokenize without model") << QStringList{u"tokenize"_qs} << 2 << QByteArray("usage");
+    QTest::newRow("tokenize not a bundle") << QStringList{u"tokenize"_qs, u"--model"_qs, u"/tmp"_qs} << 2
+                                           << QByteArray("not a model bundle");
+    QTest::newRow("encode both") << QStringList{u"encode"_qs, u"--model"_qs, kBundle, u"--text"_qs, u"a"_qs,
+                                                u"--image"_qs, u"b.png"_qs} << 2 << QByteArray("usage");
+    QTest::newRow("encode bad image") << QStringList{u"encode"_qs, u"--model"_qs, kBundle, u"--image"_qs,
+                                                     QStringLiteral(COSPACE_TEST_DATA "/clip/README.md")}
+                                      << 1 << QByteArray("not an image");
+    QTest::newRow("encode broken bundle") << QStringList{u"encode"_qs, u"--model"_qs, kFixture + u"/broken/cuda"_qs,
+                                                         u"--text"_qs, u"a"_qs} << 1 << QByteArray("re-export");
+}
+
+void TestClipCli::errors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QByteArray, message);
+    const Run r = cli(args);
+    QCOMPARE(r.code, code);
+    const QByteArray all = r.err + r.out;
+    QVERIFY2(all.contains(message), all.constData());
+}
+
+QTEST_GUILESS_MAIN(TestClipCli)
+#include "tst_clipcli.moc"
