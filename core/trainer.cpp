@@ -222,7 +222,7 @@ struct Trainer::Private {
     torch::Tensor lossOf(const Batch &b);
     EpochReport evaluate(int epoch, double trainLoss, double seconds);
     void saveProbe(int epoch);
-    void save(const QString &name);
+    void save(const QString &name, bool withOptimizer);
 };
 
 Trainer::Trainer(TrainerOptions options) : d(std::make_unique<Private>())
@@ -238,6 +238,16 @@ int Trainer::trainImages() const { return d->trainImageCount; }
 int Trainer::valImages() const { return int(d->valImageList.size()); }
 int Trainer::trainPairs() const { return int(d->trainCaptions.size()); }
 int Trainer::completedEpochs() const { return d->state.epoch; }
+int Trainer::vocabularySize() const { return d->tokenizer.vocabSize(); }
+
+qint64 Trainer::parameterCount() const
+{
+    qint64 n = 0;
+    if (d->net)
+        for (const torch::Tensor &p : d->net->parameters())
+            n += p.numel();
+    return n;
+}
 const SharedSpaceConfig &Trainer::config() const { return d->config; }
 
 void Trainer::Private::loadPairs()
@@ -530,12 +540,12 @@ void Trainer::Private::saveProbe(int epoch)
     writeMatrixNpy(runPath(u"probe/epoch-%1.npy"_qs.arg(epoch, 3, 10, QLatin1Char('0'))), toMatrix(both));
 }
 
-void Trainer::Private::save(const QString &name)
+void Trainer::Private::save(const QString &name, bool withOptimizer)
 {
     state.config = config;
     state.tokenizer = tokenizer;
     state.extra.insert(u"data"_qs, QFileInfo(options.data).absoluteFilePath());
-    detail::saveCheckpoint(runPath(name), net, optimizer.get(), state);
+    detail::saveCheckpoint(runPath(name), net, withOptimizer ? optimizer.get() : nullptr, state);
 }
 
 void Trainer::prepare(JobControl *job)
@@ -670,7 +680,7 @@ bool Trainer::run(JobControl &job)
                 stopWorkers();
                 p.state.stepInEpoch = step;
                 p.state.extra.insert(u"partial_loss_sum"_qs, lossSum);
-                p.save(u"last.ckpt"_qs);
+                p.save(u"last.ckpt"_qs, true);
                 return false;
             }
             Batch batch;
@@ -721,9 +731,9 @@ bool Trainer::run(JobControl &job)
         if (report.best)
             p.state.bestRsum = report.val.rsum;
         p.saveProbe(epoch + 1);
-        p.save(u"last.ckpt"_qs);
+        p.save(u"last.ckpt"_qs, true);
         if (report.best)
-            p.save(u"best.ckpt"_qs);
+            p.save(u"best.ckpt"_qs, false);   // weights only: a third the size, what gets shipped
         appendLine(p.runPath(u"metrics.jsonl"_qs), report.toJson());
         if (onEpoch)
             onEpoch(report);

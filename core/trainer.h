@@ -8,7 +8,7 @@
 //   RUN/probe/pairs.tsv    the fixed probe pairs (image path, caption), <= 512
 //   RUN/probe/epoch-NNN.npy  probe embeddings after epoch NNN: P image rows, then P caption rows
 //   RUN/last.ckpt          after every epoch (and on cancel, mid-epoch); --resume continues from it
-//   RUN/best.ckpt          the epoch with the best validation RSUM
+//   RUN/best.ckpt          the epoch with the best validation RSUM (weights only, no optimizer state)
 //
 // Determinism: data order, the train/validation split and every augmentation are functions of
 // (seed, epoch, position), not of thread timing, and the networks use no dropout; with the same
@@ -80,6 +80,8 @@ public:
     int valImages() const;
     int trainPairs() const;
     int completedEpochs() const;
+    qint64 parameterCount() const;         // after prepare()
+    int vocabularySize() const;            // after prepare()
     const SharedSpaceConfig &config() const;
 
     std::function<void(const StepReport &)> onStep;

@@ -65,7 +65,10 @@ int runTrain(const QStringList &args)
     JobControl job(terminalProgress(u"train"_qs));
     CancelOnSignal cancelOnCtrlC(&job);
     Trainer trainer(options);
+    QElapsedTimer prepareTimer;
+    prepareTimer.start();
     trainer.prepare(&job);
+    const double prepareSeconds = prepareTimer.nsecsElapsed() / 1e9;
     endProgressLine();
     for (const ParseIssue &issue : trainer.issues())
         err(u"skipped: "_qs + issue.toString());
@@ -73,6 +76,7 @@ int runTrain(const QStringList &args)
             .arg(trainer.trainPairs()).arg(trainer.trainImages()).arg(trainer.valImages())
             .arg(trainer.config().train.epochs).arg(trainer.config().train.batchSize)
             .arg(lossKindName(trainer.config().loss)));
+    out(u"model: %1 parameters, vocabulary %2"_qs.arg(trainer.parameterCount()).arg(trainer.vocabularySize()));
     QElapsedTimer stageTimer;
     stageTimer.start();
     trainer.onStep = [&](const StepReport &s) {
@@ -82,9 +86,13 @@ int runTrain(const QStringList &args)
         job.setStage(u"epoch %1/%2 step %3/%4 loss %5 %6 samples/s"_qs.arg(s.epoch).arg(s.epochs).arg(s.step)
                          .arg(s.stepsPerEpoch).arg(s.loss, 0, 'f', 4).arg(s.samplesPerSecond, 0, 'f', 0));
     };
+    double trainSeconds = 0;
+    qint64 samples = 0;
     trainer.onEpoch = [&](const EpochReport &r) {
         endProgressLine();
         out(epochLine(r));
+        trainSeconds += r.seconds;
+        samples += qint64(trainer.trainPairs() / trainer.config().train.batchSize) * trainer.config().train.batchSize;
     };
     const bool finished = trainer.run(job);
     endProgressLine();
@@ -93,6 +101,9 @@ int runTrain(const QStringList &args)
                 .arg(trainer.completedEpochs()).arg(options.data, options.runDir));
         return kCancelled;
     }
+    out(u"throughput: %1 samples in %2 s of training steps = %3 samples/s; data preparation %4 s"_qs
+            .arg(samples).arg(trainSeconds, 0, 'f', 2).arg(samples / std::max(1e-9, trainSeconds), 0, 'f', 1)
+            .arg(prepareSeconds, 0, 'f', 2));
     out(u"done: %1/last.ckpt (best: %1/best.ckpt)"_qs.arg(options.runDir));
     return kOk;
 }
