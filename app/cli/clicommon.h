@@ -47,5 +47,9 @@ int runEval(const QStringList &args);
 int runTokenize(const QStringList &args);
 int runEncode(const QStringList &args);
 int runProject(const QStringList &args);
+int runEmbed(const QStringList &args);
+int runSearch(const QStringList &args);
+int runExport(const QStringList &args);
+int runImport(const QStringList &args);
 
 }  // namespace cospace::cli

@@ -1,0 +1,433 @@
+#include "core/embeddingstore.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+#include <sqlite3.h>
+
+#include <cstring>
+#include <functional>
+#include <stdexcept>
+
+// libsqlite3 directly rather than Qt SQL's QSQLITE: loading a million vectors is one prepared
+// statement whose blobs are copied straight from SQLite's page into the Matrix (no QVariant /
+// QByteArray per row), WAL and pragmas are set without driver indirection, and a connection is a
+// plain object with no QSqlDatabase name registry or thread-affinity rules.
+
+namespace cospace {
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+const char *const kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS items(
+  id INTEGER PRIMARY KEY,
+  modality INTEGER NOT NULL,
+  source TEXT NOT NULL DEFAULT '',
+  path TEXT NOT NULL DEFAULT '',
+  caption TEXT NOT NULL DEFAULT '',
+  size INTEGER NOT NULL DEFAULT -1,
+  mtime INTEGER NOT NULL DEFAULT -1,
+  UNIQUE(modality, source, path, caption));
+CREATE TABLE IF NOT EXISTS models(
+  id INTEGER PRIMARY KEY,
+  fingerprint TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  dim INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS embeddings(
+  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  vector BLOB NOT NULL,
+  PRIMARY KEY(model_id, item_id));
+CREATE INDEX IF NOT EXISTS embeddings_item ON embeddings(item_id);
+)sql";
+
+QString text(sqlite3_stmt *s, int col)
+{
+    const auto *p = reinterpret_cast<const char *>(sqlite3_column_text(s, col));
+    return p ? QString::fromUtf8(p, sqlite3_column_bytes(s, col)) : QString();
+}
+
+// A prepared statement that finalizes itself. Bind helpers take 1-based indices like SQLite.
+class Statement
+{
+public:
+    Statement(sqlite3 *db, const char *sql, const std::function<void(const QString &)> &onError) : m_onError(onError)
+    {
+        if (sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr) != SQLITE_OK)
+            m_onError(QString::fromUtf8(sqlite3_errmsg(db)));
+        m_db = db;
+    }
+    ~Statement() { sqlite3_finalize(m_stmt); }
+    Statement(const Statement &) = delete;
+    Statement &operator=(const Statement &) = delete;
+
+    void bind(int i, qint64 v) { sqlite3_bind_int64(m_stmt, i, v); }
+    void bind(int i, const QString &v)
+    {
+        const QByteArray utf8 = v.toUtf8();
+        sqlite3_bind_text(m_stmt, i, utf8.constData(), int(utf8.size()), SQLITE_TRANSIENT);
+    }
+    void bindBlob(int i, const float *data, int count)
+    {
+        sqlite3_bind_blob(m_stmt, i, data, count * int(sizeof(float)), SQLITE_STATIC);
+    }
+    // True while there is a row; throws on error.
+    bool step()
+    {
+        const int rc = sqlite3_step(m_stmt);
+        if (rc == SQLITE_ROW)
+            return true;
+        if (rc != SQLITE_DONE)
+            m_onError(QString::fromUtf8(sqlite3_errmsg(m_db)));
+        return false;
+    }
+    void reset()
+    {
+        sqlite3_reset(m_stmt);
+        sqlite3_clear_bindings(m_stmt);
+    }
+    sqlite3_stmt *get() const { return m_stmt; }
+
+private:
+    sqlite3 *m_db = nullptr;
+    sqlite3_stmt *m_stmt = nullptr;
+    std::function<void(const QString &)> m_onError;
+};
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back when an exception leaves the scope.
+class Transaction
+{
+public:
+    Transaction(sqlite3 *db, const std::function<void(const char *)> &exec) : m_db(db), m_exec(exec)
+    {
+        m_exec("BEGIN IMMEDIATE");
+    }
+    ~Transaction()
+    {
+        if (!m_done)
+            sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    void commit()
+    {
+        m_exec("COMMIT");
+        m_done = true;
+    }
+
+private:
+    sqlite3 *m_db;
+    std::function<void(const char *)> m_exec;
+    bool m_done = false;
+};
+
+bool insideRoot(const QString &path, const QString &root)
+{
+    return path == root || (path.startsWith(root) && (root.endsWith(u'/') || path.at(root.size()) == u'/'));
+}
+
+}  // namespace
+
+QString modalityName(Modality modality)
+{
+    return modality == Modality::Image ? u"image"_qs : u"caption"_qs;
+}
+
+std::optional<Modality> parseModality(const QString &name)
+{
+    if (name == u"image")
+        return Modality::Image;
+    if (name == u"caption")
+        return Modality::Caption;
+    return std::nullopt;
+}
+
+EmbeddingStore::EmbeddingStore(const QString &path) : m_path(QFileInfo(path).absoluteFilePath())
+{
+    QDir().mkpath(QFileInfo(m_path).absolutePath());
+    const QByteArray file = QFile::encodeName(m_path);
+    if (sqlite3_open_v2(file.constData(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+        const QString why = m_db ? QString::fromUtf8(sqlite3_errmsg(m_db)) : u"out of memory"_qs;
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        throw std::runtime_error(u"%1: cannot open store: %2"_qs.arg(m_path, why).toStdString());
+    }
+    sqlite3_busy_timeout(m_db, kBusyTimeoutMs);
+    try {
+        // WAL: readers never block the embedding writer; synchronous=NORMAL is durable against
+        // process crashes (kill -9) and keeps the database consistent on power loss.
+        exec("PRAGMA journal_mode=WAL");
+        exec("PRAGMA synchronous=NORMAL");
+        exec("PRAGMA foreign_keys=ON");
+        exec("PRAGMA cache_size=-65536");   // 64 MB page cache
+        Transaction t(m_db, [this](const char *sql) { exec(sql); });
+        exec(kSchema);
+        exec("INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1')");
+        t.commit();
+    } catch (...) {
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        throw;
+    }
+}
+
+EmbeddingStore::~EmbeddingStore()
+{
+    sqlite3_close(m_db);
+}
+
+void EmbeddingStore::fail(const QString &what) const
+{
+    throw std::runtime_error(u"%1: %2"_qs.arg(m_path, what).toStdString());
+}
+
+void EmbeddingStore::exec(const char *sql) const
+{
+    char *message = nullptr;
+    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+        const QString why = QString::fromUtf8(message ? message : sqlite3_errmsg(m_db));
+        sqlite3_free(message);
+        fail(why);
+    }
+}
+
+#define COSPACE_STMT(name, sql) Statement name(m_db, sql, [this](const QString &e) { fail(e); })
+
+qint64 EmbeddingStore::ensureModel(const QString &fingerprint, const QString &name, int dim)
+{
+    if (const auto m = findModel(fingerprint)) {
+        if (m->dim != dim)
+            fail(u"model %1 is stored with %2 dimensions, not %3"_qs.arg(fingerprint).arg(m->dim).arg(dim));
+        return m->id;
+    }
+    COSPACE_STMT(s, "INSERT INTO models(fingerprint, name, dim) VALUES(?, ?, ?)");
+    s.bind(1, fingerprint);
+    s.bind(2, name);
+    s.bind(3, qint64(dim));
+    s.step();
+    return sqlite3_last_insert_rowid(m_db);
+}
+
+std::optional<StoredModel> EmbeddingStore::findModel(const QString &fingerprint) const
+{
+    for (const StoredModel &m : models())
+        if (m.fingerprint == fingerprint)
+            return m;
+    return std::nullopt;
+}
+
+QList<StoredModel> EmbeddingStore::models() const
+{
+    COSPACE_STMT(s, "SELECT id, fingerprint, name, dim FROM models ORDER BY id");
+    QList<StoredModel> out;
+    while (s.step())
+        out.append({sqlite3_column_int64(s.get(), 0), text(s.get(), 1), text(s.get(), 2),
+                    sqlite3_column_int(s.get(), 3)});
+    return out;
+}
+
+QHash<QString, StoredFileState> EmbeddingStore::imageStates(qint64 modelId) const
+{
+    COSPACE_STMT(s, "SELECT i.path, i.size, i.mtime, e.item_id IS NOT NULL FROM items i "
+                    "LEFT JOIN embeddings e ON e.item_id = i.id AND e.model_id = ? WHERE i.modality = 0");
+    s.bind(1, modelId);
+    QHash<QString, StoredFileState> out;
+    while (s.step())
+        out.insert(text(s.get(), 0), {sqlite3_column_int64(s.get(), 1), sqlite3_column_int64(s.get(), 2),
+                                      sqlite3_column_int(s.get(), 3) != 0});
+    return out;
+}
+
+QString EmbeddingStore::captionKey(const QString &imagePath, const QString &caption)
+{
+    return imagePath + QChar(0x1f) + caption;
+}
+
+QSet<QString> EmbeddingStore::embeddedCaptions(qint64 modelId, const QString &source) const
+{
+    COSPACE_STMT(s, "SELECT i.path, i.caption FROM items i JOIN embeddings e ON e.item_id = i.id "
+                    "WHERE i.modality = 1 AND i.source = ? AND e.model_id = ?");
+    s.bind(1, source);
+    s.bind(2, modelId);
+    QSet<QString> out;
+    while (s.step())
+        out.insert(captionKey(text(s.get(), 0), text(s.get(), 1)));
+    return out;
+}
+
+void EmbeddingStore::putBatch(qint64 modelId, const QList<StoredItem> &items, const Matrix &vectors)
+{
+    if (vectors.rows != items.size())
+        fail(u"putBatch: %1 items but %2 vectors"_qs.arg(items.size()).arg(vectors.rows));
+    Transaction t(m_db, [this](const char *sql) { exec(sql); });
+    COSPACE_STMT(find, "SELECT id, size, mtime FROM items WHERE modality = ? AND source = ? AND path = ? AND caption = ?");
+    COSPACE_STMT(insert, "INSERT INTO items(modality, source, path, caption, size, mtime) VALUES(?, ?, ?, ?, ?, ?)");
+    COSPACE_STMT(update, "UPDATE items SET size = ?, mtime = ? WHERE id = ?");
+    COSPACE_STMT(stale, "DELETE FROM embeddings WHERE item_id = ?");
+    COSPACE_STMT(put, "INSERT OR REPLACE INTO embeddings(model_id, item_id, vector) VALUES(?, ?, ?)");
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        const StoredItem &item = items[i];
+        find.bind(1, qint64(item.modality));
+        find.bind(2, item.source);
+        find.bind(3, item.path);
+        find.bind(4, item.caption);
+        qint64 id = 0;
+        if (find.step()) {
+            id = sqlite3_column_int64(find.get(), 0);
+            const qint64 size = sqlite3_column_int64(find.get(), 1);
+            const qint64 mtime = sqlite3_column_int64(find.get(), 2);
+            // Known sizes that differ: the file changed, every model's vector is stale. A stored
+            // size of -1 (imported vectors) is unknown: adopt the file's without dropping anything.
+            if (item.size >= 0 && (size != item.size || mtime != item.mtime)) {
+                if (size >= 0) {
+                    stale.bind(1, id);
+                    stale.step();
+                    stale.reset();
+                }
+                update.bind(1, item.size);
+                update.bind(2, item.mtime);
+                update.bind(3, id);
+                update.step();
+                update.reset();
+            }
+        } else {
+            insert.bind(1, qint64(item.modality));
+            insert.bind(2, item.source);
+            insert.bind(3, item.path);
+            insert.bind(4, item.caption);
+            insert.bind(5, item.size);
+            insert.bind(6, item.mtime);
+            insert.step();
+            insert.reset();
+            id = sqlite3_last_insert_rowid(m_db);
+        }
+        find.reset();
+        put.bind(1, modelId);
+        put.bind(2, id);
+        put.bindBlob(3, vectors.row(int(i)), vectors.cols);
+        put.step();
+        put.reset();
+    }
+    t.commit();
+}
+
+int EmbeddingStore::dropMissingImages(const QStringList &roots, const QSet<QString> &present)
+{
+    QList<qint64> gone;
+    {
+        COSPACE_STMT(s, "SELECT id, path FROM items WHERE modality = 0 AND size >= 0");
+        while (s.step()) {
+            const QString path = text(s.get(), 1);
+            if (present.contains(path))
+                continue;
+            for (const QString &root : roots) {
+                if (insideRoot(path, root)) {
+                    gone.append(sqlite3_column_int64(s.get(), 0));
+                    break;
+                }
+            }
+        }
+    }
+    if (gone.isEmpty())
+        return 0;
+    Transaction t(m_db, [this](const char *sql) { exec(sql); });
+    COSPACE_STMT(del, "DELETE FROM items WHERE id = ?");
+    for (qint64 id : gone) {
+        del.bind(1, id);
+        del.step();
+        del.reset();
+    }
+    t.commit();
+    return int(gone.size());
+}
+
+int EmbeddingStore::dropMissingCaptions(const QString &source, const QSet<QString> &present)
+{
+    QList<qint64> gone;
+    {
+        COSPACE_STMT(s, "SELECT id, path, caption FROM items WHERE modality = 1 AND source = ?");
+        s.bind(1, source);
+        while (s.step())
+            if (!present.contains(captionKey(text(s.get(), 1), text(s.get(), 2))))
+                gone.append(sqlite3_column_int64(s.get(), 0));
+    }
+    if (gone.isEmpty())
+        return 0;
+    Transaction t(m_db, [this](const char *sql) { exec(sql); });
+    COSPACE_STMT(del, "DELETE FROM items WHERE id = ?");
+    for (qint64 id : gone) {
+        del.bind(1, id);
+        del.step();
+        del.reset();
+    }
+    t.commit();
+    return int(gone.size());
+}
+
+StoredSet EmbeddingStore::load(qint64 modelId, std::optional<Modality> modality) const
+{
+    int dim = 0;
+    for (const StoredModel &m : models())
+        if (m.id == modelId)
+            dim = m.dim;
+    if (dim <= 0)
+        fail(u"no model with id %1"_qs.arg(modelId));
+    const qint64 n = count(modelId, modality);
+    StoredSet out;
+    out.vectors = Matrix(int(n), dim);
+    out.items.reserve(n);
+    COSPACE_STMT(s, "SELECT i.id, i.modality, i.source, i.path, i.caption, i.size, i.mtime, e.vector "
+                    "FROM embeddings e JOIN items i ON i.id = e.item_id "
+                    "WHERE e.model_id = ?1 AND (?2 < 0 OR i.modality = ?2) ORDER BY e.item_id");
+    s.bind(1, modelId);
+    s.bind(2, modality ? qint64(*modality) : qint64(-1));
+    const int bytes = dim * int(sizeof(float));
+    int row = 0;
+    while (s.step() && row < n) {
+        sqlite3_stmt *st = s.get();
+        if (sqlite3_column_bytes(st, 7) != bytes)
+            fail(u"item %1: vector of %2 bytes, expected %3"_qs.arg(sqlite3_column_int64(st, 0))
+                     .arg(sqlite3_column_bytes(st, 7)).arg(bytes));
+        std::memcpy(out.vectors.row(row), sqlite3_column_blob(st, 7), std::size_t(bytes));
+        out.items.append({sqlite3_column_int64(st, 0), Modality(sqlite3_column_int(st, 1)), text(st, 3), text(st, 4),
+                          text(st, 2), sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6)});
+        ++row;
+    }
+    out.vectors.rows = row;
+    out.vectors.data.resize(std::size_t(row) * std::size_t(dim));
+    return out;
+}
+
+std::optional<std::vector<float>> EmbeddingStore::imageVector(qint64 modelId, const QString &path) const
+{
+    COSPACE_STMT(s, "SELECT e.vector FROM items i JOIN embeddings e ON e.item_id = i.id "
+                    "WHERE i.modality = 0 AND i.source = '' AND i.path = ? AND e.model_id = ?");
+    s.bind(1, path);
+    s.bind(2, modelId);
+    if (!s.step())
+        return std::nullopt;
+    const auto *p = static_cast<const float *>(sqlite3_column_blob(s.get(), 0));
+    return std::vector<float>(p, p + sqlite3_column_bytes(s.get(), 0) / int(sizeof(float)));
+}
+
+qint64 EmbeddingStore::count(qint64 modelId, std::optional<Modality> modality) const
+{
+    COSPACE_STMT(s, "SELECT count(*) FROM embeddings e JOIN items i ON i.id = e.item_id "
+                    "WHERE e.model_id = ?1 AND (?2 < 0 OR i.modality = ?2)");
+    s.bind(1, modelId);
+    s.bind(2, modality ? qint64(*modality) : qint64(-1));
+    s.step();
+    return sqlite3_column_int64(s.get(), 0);
+}
+
+qint64 EmbeddingStore::itemCount() const
+{
+    COSPACE_STMT(s, "SELECT count(*) FROM items");
+    s.step();
+    return sqlite3_column_int64(s.get(), 0);
+}
+
+}  // namespace cospace

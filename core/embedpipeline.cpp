@@ -1,0 +1,320 @@
+#include "core/embedpipeline.h"
+
+#include "core/dataset.h"
+#include "core/runtime.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QSet>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace cospace {
+
+namespace {
+
+constexpr int kTextBatch = 256;
+constexpr int kMaxDecodeThreads = 8;
+
+struct FileJob {
+    QString path;
+    qint64 size = 0;
+    qint64 mtime = 0;
+};
+
+// One decoded file on its way to the model: either pixels ready for the tower or a reason.
+struct Decoded {
+    int index = 0;                 // into the todo list
+    std::vector<float> input;      // preprocessed, empty on failure
+    SkippedFile failure;
+};
+
+// A bounded multi-producer, single-consumer queue; close() wakes everyone for shutdown.
+class BoundedQueue
+{
+public:
+    explicit BoundedQueue(std::size_t capacity) : m_capacity(capacity) {}
+    bool push(Decoded &&d)
+    {
+        std::unique_lock lock(m_mutex);
+        m_notFull.wait(lock, [&] { return m_closed || m_items.size() < m_capacity; });
+        if (m_closed)
+            return false;
+        m_items.push_back(std::move(d));
+        m_notEmpty.notify_one();
+        return true;
+    }
+    Decoded pop()
+    {
+        std::unique_lock lock(m_mutex);
+        m_notEmpty.wait(lock, [&] { return !m_items.empty(); });
+        Decoded d = std::move(m_items.front());
+        m_items.pop_front();
+        m_notFull.notify_one();
+        return d;
+    }
+    void close()
+    {
+        std::lock_guard lock(m_mutex);
+        m_closed = true;
+        m_notFull.notify_all();
+    }
+
+private:
+    std::size_t m_capacity;
+    std::mutex m_mutex;
+    std::condition_variable m_notFull, m_notEmpty;
+    std::deque<Decoded> m_items;
+    bool m_closed = false;
+};
+
+// Worker threads that decode todo[i] for i handed out in order; joined on destruction, so an
+// exception on the consumer side never leaves a thread behind.
+class DecodePool
+{
+public:
+    DecodePool(const EmbeddingModel &model, const QList<FileJob> &todo, const DecodeOptions &options,
+               BoundedQueue &queue, int threads)
+        : m_queue(queue)
+    {
+        for (int t = 0; t < threads; ++t)
+            m_threads.emplace_back([this, &model, &todo, options] { run(model, todo, options); });
+    }
+    ~DecodePool()
+    {
+        m_queue.close();
+        for (std::thread &t : m_threads)
+            t.join();
+    }
+    double seconds() const { return double(m_nanos.load()) * 1e-9; }
+
+private:
+    void run(const EmbeddingModel &model, const QList<FileJob> &todo, const DecodeOptions &options)
+    {
+        initWorkerThread();
+        QElapsedTimer timer;
+        for (int i = m_next++; i < todo.size(); i = m_next++) {
+            timer.start();
+            Decoded d;
+            d.index = i;
+            try {
+                const DecodedImage image = decodeImageFile(todo[i].path, options);
+                if (image.ok())
+                    d.input = model.preprocess(image.image);
+                else
+                    d.failure = {todo[i].path, decodeFailureName(image.failure), image.reason};
+            } catch (const std::exception &e) {
+                d.failure = {todo[i].path, u"corrupt"_qs, QString::fromUtf8(e.what())};
+            }
+            m_nanos += timer.nsecsElapsed();
+            if (!m_queue.push(std::move(d)))
+                return;
+        }
+    }
+
+    BoundedQueue &m_queue;
+    std::atomic<int> m_next{0};
+    std::atomic<qint64> m_nanos{0};
+    std::vector<std::thread> m_threads;
+};
+
+QString scanReason(const QString &message)
+{
+    if (message.contains(u"broken link"))
+        return u"broken link"_qs;
+    return u"unreadable"_qs;
+}
+
+// Runs the model on the images of `todo`, writing each batch to the store. Returns normally or
+// throws JobCancelled after committing what was done.
+void embedImages(EmbeddingModel &model, EmbeddingStore &store, qint64 modelId, const QList<FileJob> &todo,
+                 const EmbedParams &params, JobControl *job, EmbedResult &result, QSet<QString> &failed)
+{
+    if (todo.isEmpty())
+        return;
+    const int batchSize = std::max(1, params.batchSize);
+    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+    int threads = params.decodeThreads > 0 ? params.decodeThreads : std::min(cores, kMaxDecodeThreads);
+    threads = std::min<int>(threads, int(todo.size()));
+    const std::size_t capacity = std::size_t(params.queueCapacity > 0 ? params.queueCapacity : 2 * batchSize);
+    DecodeOptions options;
+    options.maxPixels = params.maxPixels;
+    options.minShortSide = 2 * model.imageSize();
+
+    BoundedQueue queue(capacity);
+    DecodePool pool(model, todo, options, queue, threads);
+    QList<StoredItem> items;
+    std::vector<float> inputs;
+    QElapsedTimer timer;
+    auto flush = [&] {
+        if (items.isEmpty())
+            return;
+        timer.start();
+        const Matrix vectors = model.encodePreprocessed(inputs, int(items.size()));
+        result.modelSeconds += timer.nsecsElapsed() * 1e-9;
+        timer.start();
+        store.putBatch(modelId, items, vectors);
+        result.storeSeconds += timer.nsecsElapsed() * 1e-9;
+        result.embeddedImages += int(items.size());
+        if (job)
+            job->advance(items.size());
+        items.clear();
+        inputs.clear();
+    };
+    for (qsizetype received = 0; received < todo.size(); ++received) {
+        if (job && job->cancelled()) {
+            flush();
+            throw JobCancelled{};
+        }
+        Decoded d = queue.pop();
+        if (d.input.empty()) {
+            result.skipped.append(d.failure);
+            failed.insert(d.failure.path);
+            if (job)
+                job->advance();
+            continue;
+        }
+        const FileJob &f = todo[d.index];
+        items.append({0, Modality::Image, f.path, {}, {}, f.size, f.mtime});
+        inputs.insert(inputs.end(), d.input.begin(), d.input.end());
+        if (items.size() >= batchSize)
+            flush();
+    }
+    flush();
+    result.decodeSeconds = pool.seconds();
+}
+
+void embedCaptions(EmbeddingModel &model, EmbeddingStore &store, qint64 modelId, const QString &file,
+                   JobControl *job, EmbedResult &result)
+{
+    QList<ParseIssue> issues;
+    const QList<StoredItem> all = readCaptionItems(file, &issues);
+    for (const ParseIssue &issue : issues)
+        result.skipped.append({issue.file, u"bad caption row"_qs, issue.toString()});
+    const QString source = QFileInfo(file).absoluteFilePath();
+    const QSet<QString> done = store.embeddedCaptions(modelId, source);
+    QSet<QString> present;
+    QList<StoredItem> todo;
+    for (const StoredItem &item : all) {
+        const QString key = EmbeddingStore::captionKey(item.path, item.caption);
+        if (present.contains(key))
+            continue;   // the same caption for the same image twice: one item
+        present.insert(key);
+        if (done.contains(key))
+            ++result.cached;
+        else
+            todo.append(item);
+    }
+    if (job) {
+        job->setStage(u"embedding captions"_qs);
+        job->setTotal(job->snapshot().total + todo.size());
+    }
+    QElapsedTimer timer;
+    for (qsizetype start = 0; start < todo.size(); start += kTextBatch) {
+        if (job && job->cancelled())
+            throw JobCancelled{};
+        const QList<StoredItem> batch = todo.mid(start, kTextBatch);
+        QStringList texts;
+        for (const StoredItem &item : batch)
+            texts << item.caption;
+        timer.start();
+        const Matrix vectors = model.encodeTexts(texts);
+        result.modelSeconds += timer.nsecsElapsed() * 1e-9;
+        timer.start();
+        store.putBatch(modelId, batch, vectors);
+        result.storeSeconds += timer.nsecsElapsed() * 1e-9;
+        result.embeddedCaptions += int(batch.size());
+        if (job)
+            job->advance(batch.size());
+    }
+    result.removed += store.dropMissingCaptions(source, present);
+}
+
+}  // namespace
+
+QList<StoredItem> readCaptionItems(const QString &path, QList<ParseIssue> *issues)
+{
+    const QString source = QFileInfo(path).absoluteFilePath();
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        throw std::runtime_error(u"%1: cannot read the captions file: %2"_qs.arg(path, file.errorString()).toStdString());
+    const QByteArray bytes = file.readAll();
+    QList<StoredItem> out;
+    if (QFileInfo(path).suffix().toLower() == u"txt" && !bytes.contains('\t')) {
+        // Plain text: one caption per line, no image.
+        for (const QString &line : QString::fromUtf8(bytes).split(u'\n')) {
+            const QString caption = line.trimmed();
+            if (!caption.isEmpty())
+                out.append({0, Modality::Caption, {}, caption, source, -1, -1});
+        }
+        return out;
+    }
+    CaptionOptions options;
+    options.requireImages = false;   // captions are worth embedding even without their image
+    const CaptionFile captions = parseCaptionBytes(bytes, path, options);
+    if (issues)
+        *issues = captions.issues;
+    for (const CaptionRow &row : captions.rows)
+        out.append({0, Modality::Caption, row.image, row.caption, source, -1, -1});
+    return out;
+}
+
+EmbedResult runEmbedding(EmbeddingModel &model, EmbeddingStore &store, const EmbedParams &params, JobControl *job)
+{
+    QElapsedTimer wall;
+    wall.start();
+    EmbedResult result;
+    const qint64 modelId = store.ensureModel(model.fingerprint(), model.name(), model.embedDim());
+    if (job)
+        job->setStage(u"scanning"_qs);
+
+    QStringList roots;
+    QStringList scanned;
+    for (const QString &root : params.roots) {
+        roots << QFileInfo(root).absoluteFilePath();
+        const ImageScan scan = scanImages(root);
+        scanned << scan.images;
+        for (const ParseIssue &issue : scan.issues)
+            if (!issue.message.startsWith(u"symlink loop"))   // the folder was scanned once already
+                result.skipped.append({issue.file, scanReason(issue.message), issue.message});
+    }
+    scanned.removeDuplicates();
+    const QHash<QString, StoredFileState> known = store.imageStates(modelId);
+    QList<FileJob> todo;
+    for (const QString &path : std::as_const(scanned)) {
+        const QFileInfo info(path);
+        const FileJob f{path, info.size(), info.lastModified().toMSecsSinceEpoch()};
+        const auto it = known.constFind(path);
+        if (it != known.constEnd() && it->embedded && it->size == f.size && it->mtime == f.mtime)
+            ++result.cached;
+        else
+            todo.append(f);
+    }
+    if (job) {
+        job->setStage(u"embedding images"_qs);
+        job->setTotal(todo.size());
+    }
+    QSet<QString> failed;
+    embedImages(model, store, modelId, todo, params, job, result, failed);
+    if (params.dropMissing) {
+        QSet<QString> present(scanned.begin(), scanned.end());
+        for (const QString &path : std::as_const(failed))
+            present.remove(path);
+        result.removed += store.dropMissingImages(roots, present);
+    }
+    if (!params.captionsFile.isEmpty())
+        embedCaptions(model, store, modelId, params.captionsFile, job, result);
+    result.seconds = wall.nsecsElapsed() * 1e-9;
+    if (job)
+        job->finish();
+    return result;
+}
+
+}  // namespace cospace

@@ -1,0 +1,178 @@
+#include "core/search.h"
+
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexHNSW.h>
+
+#include <QRegularExpression>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+
+namespace cospace {
+
+namespace {
+
+bool isNumber(const QString &word, float *value)
+{
+    bool ok = false;
+    const float v = word.toFloat(&ok);
+    if (ok && std::isfinite(v))
+        *value = v;
+    return ok && std::isfinite(v);
+}
+
+std::vector<float> sortedNullScores(const Matrix &null, std::span<const float> query)
+{
+    std::vector<float> scores(std::size_t(null.rows));
+    for (int i = 0; i < null.rows; ++i)
+        scores[std::size_t(i)] = std::inner_product(query.begin(), query.end(), null.row(i), 0.f);
+    std::sort(scores.begin(), scores.end());
+    return scores;
+}
+
+// Percentage of null scores strictly below `score`, ties counted half (a mid-rank percentile).
+double percentileOf(const std::vector<float> &nullScores, float score)
+{
+    if (nullScores.empty())
+        return 0;
+    const auto lo = std::lower_bound(nullScores.begin(), nullScores.end(), score);
+    const auto hi = std::upper_bound(lo, nullScores.end(), score);
+    const double below = double(lo - nullScores.begin()) + 0.5 * double(hi - lo);
+    return 100.0 * below / double(nullScores.size());
+}
+
+}  // namespace
+
+QList<PromptTerm> parsePrompt(const QString &prompt)
+{
+    static const QRegularExpression space(u"\\s+"_qs);
+    QList<PromptTerm> terms;
+    PromptTerm current;
+    float sign = 1.f;
+    bool weighted = false;
+    auto close = [&] {
+        if (!current.text.isEmpty()) {
+            current.weight *= sign;
+            terms.append(current);
+        }
+        current = {};
+        sign = 1.f;
+        weighted = false;
+    };
+    for (QString word : prompt.split(space, Qt::SkipEmptyParts)) {
+        if (word == u"+" || word == u"-") {
+            close();
+            sign = word == u"-" ? -1.f : 1.f;
+            continue;
+        }
+        if (word.startsWith(u'-') && word.size() > 1) {   // "-people", "-0.5"
+            close();
+            sign = -1.f;
+            word = word.mid(1);
+        }
+        float value = 0;
+        if (current.text.isEmpty() && !weighted && isNumber(word, &value)) {
+            current.weight = value;
+            weighted = true;
+            continue;
+        }
+        current.text += current.text.isEmpty() ? word : u' ' + word;
+    }
+    close();
+    if (terms.isEmpty())
+        throw std::runtime_error(u"empty query: '%1'"_qs.arg(prompt).toStdString());
+    return terms;
+}
+
+std::vector<float> combineTerms(const Matrix &termVectors, const std::vector<float> &weights)
+{
+    std::vector<float> q(std::size_t(termVectors.cols), 0.f);
+    for (int t = 0; t < termVectors.rows; ++t)
+        for (int j = 0; j < termVectors.cols; ++j)
+            q[std::size_t(j)] += weights[std::size_t(t)] * termVectors.at(t, j);
+    double norm = 0;
+    for (float v : q)
+        norm += double(v) * double(v);
+    norm = std::sqrt(norm);
+    if (norm < 1e-12)
+        throw std::runtime_error("the weighted query terms cancel out: nothing to search for");
+    for (float &v : q)
+        v = float(double(v) / norm);
+    return q;
+}
+
+std::vector<float> encodePrompt(EmbeddingModel &model, const QString &prompt)
+{
+    const QList<PromptTerm> terms = parsePrompt(prompt);
+    QStringList texts;
+    std::vector<float> weights;
+    for (const PromptTerm &t : terms) {
+        texts << t.text;
+        weights.push_back(t.weight);
+    }
+    return combineTerms(model.encodeTexts(texts), weights);
+}
+
+SearchIndex::SearchIndex(StoredSet set, const SearchIndexParams &params)
+    : m_items(std::move(set.items)), m_dim(set.vectors.cols)
+{
+    const Matrix &x = set.vectors;
+    if (x.rows != m_items.size())
+        throw std::runtime_error("SearchIndex: items and vectors differ in number");
+    m_exact = x.rows <= params.exactLimit;
+    if (m_exact) {
+        m_index = std::make_unique<faiss::IndexFlatIP>(m_dim);
+    } else {
+        auto hnsw = std::make_unique<faiss::IndexHNSWFlat>(m_dim, params.hnswM, faiss::METRIC_INNER_PRODUCT);
+        hnsw->hnsw.efConstruction = params.hnswEfConstruction;
+        hnsw->hnsw.efSearch = params.hnswEfSearch;
+        m_index = std::move(hnsw);
+    }
+    // The null set: a fixed-seed sample of the searched set (partial Fisher-Yates).
+    std::vector<int> order(std::size_t(x.rows));
+    std::iota(order.begin(), order.end(), 0);
+    std::mt19937 rng(params.nullSeed);
+    const int n = std::min(params.nullSetSize, x.rows);
+    m_null = Matrix(n, m_dim);
+    for (int i = 0; i < n; ++i) {
+        std::uniform_int_distribution<int> pick(i, x.rows - 1);
+        std::swap(order[std::size_t(i)], order[std::size_t(pick(rng))]);
+        std::copy(x.row(order[std::size_t(i)]), x.row(order[std::size_t(i)]) + m_dim, m_null.row(i));
+    }
+    if (x.rows > 0)
+        m_index->add(x.rows, x.data.data());
+    set.vectors = {};
+}
+
+SearchIndex::~SearchIndex() = default;
+
+QList<SearchHit> SearchIndex::search(std::span<const float> query, int k) const
+{
+    if (int(query.size()) != m_dim)
+        throw std::runtime_error(u"query has %1 dimensions, the index %2"_qs.arg(query.size()).arg(m_dim).toStdString());
+    k = std::min<qint64>(k, m_items.size());
+    QList<SearchHit> hits;
+    if (k <= 0)
+        return hits;
+    std::vector<float> scores(static_cast<std::size_t>(k));
+    std::vector<faiss::Index::idx_t> labels(static_cast<std::size_t>(k));
+    m_index->search(1, query.data(), k, scores.data(), labels.data());
+    const std::vector<float> null = sortedNullScores(m_null, query);
+    for (int i = 0; i < k; ++i) {
+        if (labels[std::size_t(i)] < 0)
+            break;
+        const float s = scores[std::size_t(i)];
+        hits.append({int(hits.size()) + 1, m_items[labels[std::size_t(i)]], s, percentileOf(null, s)});
+    }
+    return hits;
+}
+
+double SearchIndex::percentile(std::span<const float> query, float score) const
+{
+    return percentileOf(sortedNullScores(m_null, query), score);
+}
+
+}  // namespace cospace
