@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <cmath>
@@ -30,6 +31,7 @@ private Q_SLOTS:
     void tokenizeMatchesReference();
     void encodeText();
     void encodeImageJson();
+    void savedInputEqualsPil();
     void errors_data();
     void errors();
 
@@ -68,8 +70,9 @@ void TestClipCli::tokenizeMatchesReference()
             line += (line.isEmpty() ? "" : " ") + QByteArray::number(id.toInt());
         expected << line;
     }
-    const Run r = cli({u"tokenize"_qs, u"--model"_qs, kBundle}, input);
+    const Run r = cli({u"tokenize"_qs, u"--model"_qs, kBundle, u"--stats"_qs}, input);
     QVERIFY2(r.code == 0, r.err.constData());
+    QVERIFY2(r.err.contains(QByteArray(QByteArray::number(expected.size()) + " captions")), r.err.constData());
     QList<QByteArray> lines = r.out.split('\n');
     QCOMPARE(lines.takeLast(), QByteArray());   // output ends with a newline
     QCOMPARE(lines.size(), expected.size());
@@ -106,6 +109,37 @@ void TestClipCli::encodeImageJson()
         norm += got[j].toDouble() * got[j].toDouble();
     }
     QVERIFY(std::abs(norm - 1) < 1e-4);
+}
+
+void TestClipCli::savedInputEqualsPil()
+{
+    // The 1024 x 768 JPEG: with --full-decode the model's input is PIL's bit for bit; by default the
+    // JPEG is decoded at 1/4 scale in the DCT domain and differs by a few 8-bit levels.
+    const QString image = kFixture + u"/images/large.jpg"_qs;
+    QFile pil(image + u".pil.f32"_qs);
+    QVERIFY(pil.open(QIODevice::ReadOnly));
+    const QByteArray want = pil.readAll();
+    QTemporaryDir tmp;
+    const QString saved = tmp.filePath(u"input.f32"_qs);
+    const Run full = cli({u"encode"_qs, u"--model"_qs, kBundle, u"--image"_qs, image, u"--full-decode"_qs,
+                          u"--save-input"_qs, saved});
+    QVERIFY2(full.code == 0, full.err.constData());
+    QFile f(saved);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(f.readAll() == want);
+    f.close();
+    const Run reduced = cli({u"encode"_qs, u"--model"_qs, kBundle, u"--image"_qs, image, u"--save-input"_qs, saved});
+    QVERIFY2(reduced.code == 0, reduced.err.constData());
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray got = f.readAll();
+    QCOMPARE(got.size(), want.size());
+    QVERIFY(got != want);
+    const auto *a = reinterpret_cast<const float *>(got.constData());
+    const auto *b = reinterpret_cast<const float *>(want.constData());
+    float maxDiff = 0;
+    for (qsizetype i = 0; i < got.size() / 4; ++i)
+        maxDiff = std::max(maxDiff, std::abs(a[i] - b[i]));
+    QVERIFY2(maxDiff < 0.2f, qPrintable(QString::number(maxDiff)));   // ~13 levels of 255: a loose bound
 }
 
 void TestClipCli::errors_data()

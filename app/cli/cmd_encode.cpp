@@ -5,6 +5,7 @@
 #include "core/embeddingmodel.h"
 #include "core/imagedecode.h"
 
+#include <QFile>
 #include <QJsonArray>
 
 namespace cospace::cli {
@@ -17,7 +18,10 @@ int runEncode(const QStringList &args)
     const QCommandLineOption text(u"text"_qs, u"the caption to encode"_qs, u"TEXT"_qs);
     const QCommandLineOption image(u"image"_qs, u"the image file to encode"_qs, u"FILE"_qs);
     const QCommandLineOption json(u"json"_qs, u"print {\"embedding\": [...]}"_qs);
-    parser.addOptions({model, text, image, json});
+    const QCommandLineOption saveInput(u"save-input"_qs,
+        u"also write the preprocessed image the model sees (float32 CHW, little-endian) to FILE"_qs, u"FILE"_qs);
+    const QCommandLineOption fullDecode(u"full-decode"_qs, u"decode JPEGs at full size (no DCT-domain reduction)"_qs);
+    parser.addOptions({model, text, image, json, saveInput, fullDecode});
     int code = kOk;
     if (!parseArgs(parser, args, &code))
         return code;
@@ -31,13 +35,20 @@ int runEncode(const QStringList &args)
         e = m->encodeTexts({parser.value(text)});
     } else {
         DecodeOptions options;
-        options.minShortSide = 2 * m->imageSize();   // as the embedding pipeline decodes
+        options.minShortSide = parser.isSet(fullDecode) ? 0 : 2 * m->imageSize();   // as the pipeline decodes
         const DecodedImage img = decodeImageFile(parser.value(image), options);
         if (!img.ok()) {
             err(u"cospace-cli encode: %1: %2"_qs.arg(parser.value(image), img.reason));
             return kFailed;
         }
-        e = m->encodeImages({img.image});
+        const std::vector<float> input = m->preprocess(img.image);
+        if (parser.isSet(saveInput)) {
+            QFile f(parser.value(saveInput));
+            if (!f.open(QIODevice::WriteOnly) || f.write(reinterpret_cast<const char *>(input.data()),
+                                                         qint64(input.size() * sizeof(float))) < 0)
+                throw std::runtime_error(u"%1: cannot write: %2"_qs.arg(f.fileName(), f.errorString()).toStdString());
+        }
+        e = m->encodePreprocessed(input, 1);
     }
     if (parser.isSet(json)) {
         QJsonArray values;
