@@ -10,6 +10,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -412,10 +413,17 @@ std::vector<int> byteOrder(char32_t *unicodeOf)
 ClipTokenizer::ClipTokenizer(const QString &vocabFile)
     : d(std::make_unique<Private>())
 {
-    const QList<QByteArray> lines = readGzip(vocabFile).split('\n');
-    if (lines.size() < kMergeCount + 1)
-        throw std::runtime_error(u"%1: not a CLIP BPE merge list (%2 lines, expected at least %3)"_qs
-                                     .arg(vocabFile).arg(lines.size()).arg(kMergeCount + 1).toStdString());
+    // Only lines 1..kMergeCount are merges (simple_tokenizer reads merges[1:49152-256-2+1]); the
+    // file holds far more, so walk lines lazily instead of splitting all of them.
+    const QByteArray text = readGzip(vocabFile);
+    std::string_view rest(text.constData(), std::size_t(text.size()));
+    auto nextLine = [&rest]() {
+        const std::size_t nl = rest.find('\n');
+        const std::string_view line = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+        return line;
+    };
+    nextLine();   // the version header
     char32_t unicodeOf[256];
     const std::vector<int> order = byteOrder(unicodeOf);
     std::vector<std::string> vocab;
@@ -430,19 +438,27 @@ ClipTokenizer::ClipTokenizer(const QString &vocabFile)
     std::vector<std::pair<std::string, std::string>> pairs;
     pairs.reserve(kMergeCount);
     for (int i = 1; i <= kMergeCount; ++i) {
-        const QList<QByteArray> parts = lines[i].simplified().split(' ');
-        if (parts.size() != 2)
+        if (rest.empty())
+            throw std::runtime_error(u"%1: not a CLIP BPE merge list (%2 merges, expected %3)"_qs.arg(vocabFile)
+                                         .arg(i - 1).arg(kMergeCount).toStdString());
+        std::string_view line = nextLine();
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+            line.remove_suffix(1);
+        const std::size_t space = line.find(' ');
+        if (space == std::string_view::npos || space == 0 || line.find(' ', space + 1) != std::string_view::npos)
             throw std::runtime_error(u"%1:%2: not a BPE merge (\"left right\")"_qs.arg(vocabFile).arg(i + 1).toStdString());
-        pairs.emplace_back(parts[0].toStdString(), parts[1].toStdString());
+        pairs.emplace_back(std::string(line.substr(0, space)), std::string(line.substr(space + 1)));
         vocab.push_back(pairs.back().first + pairs.back().second);
     }
     vocab.push_back("<|startoftext|>");
     vocab.push_back("<|endoftext|>");
     std::unordered_map<std::string, int> encoder;   // like dict(zip(vocab, range)): the last id wins
+    encoder.reserve(vocab.size());
     for (int i = 0; i < int(vocab.size()); ++i)
         encoder[vocab[i]] = i;
     for (int i = 0; i < 256; ++i)
         d->byteId[order[i]] = i;
+    d->merges.reserve(pairs.size());
     for (int rank = 0; rank < int(pairs.size()); ++rank) {
         const auto a = encoder.find(pairs[rank].first), b = encoder.find(pairs[rank].second);
         if (a == encoder.end() || b == encoder.end())
