@@ -11,7 +11,10 @@
 #include "knn_p.h"
 #include "projection_p.h"
 
+#include <opencv2/core.hpp>
+
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <numeric>
 
@@ -23,6 +26,9 @@ constexpr double kMomentumEarly = 0.5, kMomentumLate = 0.8;
 constexpr double kInitStd = 1e-4;        // PCA init scaled so column 0 has this std (openTSNE, sklearn)
 constexpr int kMaxTreeDepth = 40;        // guards against coincident points
 constexpr int kParallelMin = 2048;       // below this a parallel region costs more than it saves
+constexpr int kInterpolationNodes = 3;   // FIt-SNE / openTSNE defaults
+constexpr int kMinBoxes = 50;
+constexpr double kBoxWidth = 1.0;
 
 // Quadtree over the current layout, rebuilt every iteration: nodes in one array, children contiguous.
 class QuadTree
@@ -115,6 +121,105 @@ private:
     std::vector<int> m_perm;
 };
 
+// FFT-accelerated interpolation of the t-SNE repulsion (Linderman et al. 2019, Nat. Methods 16:243,
+// "FIt-SNE"): the kernels 1/(1+r^2) and 1/(1+r^2)^2 are evaluated on an equispaced grid of
+// kInterpolationNodes Lagrange nodes per box, charges are spread from the points to the nodes, the
+// node-to-node sums are one FFT convolution per (kernel, charge), and the potentials are
+// interpolated back. Boxes are at most kBoxWidth wide and at least kMinBoxes per side (openTSNE's
+// defaults), so the cost is O(N) plus FFTs of a grid that grows with the layout's extent.
+// Everything is serial or per-point, so the result is the same for any thread count.
+class FftRepulsion
+{
+public:
+    // rep[2i..2i+1] = sum_j q_ij^2 (y_i - y_j) with q_ij = 1 / (1 + |y_i - y_j|^2); returns
+    // Z = sum_{i != j} q_ij.
+    double compute(const std::vector<float> &y, int n, std::vector<double> &rep, int threads)
+    {
+        float lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+        for (int i = 0; i < n; ++i)
+            for (int d = 0; d < 2; ++d) { lo[d] = std::min(lo[d], y[2 * i + d]); hi[d] = std::max(hi[d], y[2 * i + d]); }
+        const double extent = std::max(hi[0] - lo[0], hi[1] - lo[1]) * (1 + 1e-6) + 1e-9;
+        const int boxes = std::max(kMinBoxes, int(std::ceil(extent / kBoxWidth)));
+        const double boxW = extent / boxes, h = boxW / kInterpolationNodes;
+        const int m = boxes * kInterpolationNodes;
+        const int p = cv::getOptimalDFTSize(2 * m - 1);
+        m_base.resize(std::size_t(2 * n));
+        m_weight.resize(std::size_t(6 * n));
+#pragma omp parallel for num_threads(threads) schedule(static) if (n >= kParallelMin)
+        for (int i = 0; i < n; ++i)
+            for (int d = 0; d < 2; ++d) {
+                const double u = (y[2 * i + d] - lo[d]) / boxW;
+                const int b = std::min(int(u), boxes - 1);
+                lagrange(u - b, &m_weight[std::size_t(6 * i + 3 * d)]);
+                m_base[std::size_t(2 * i + d)] = b * kInterpolationNodes;
+            }
+        cv::Mat charge[3];   // 1, y_x, y_y spread onto the nodes
+        for (cv::Mat &c : charge) c = cv::Mat::zeros(p, p, CV_64F);
+        for (int i = 0; i < n; ++i)
+            for (int a = 0; a < kInterpolationNodes; ++a)
+                for (int b = 0; b < kInterpolationNodes; ++b) {
+                    const double w = m_weight[std::size_t(6 * i + a)] * m_weight[std::size_t(6 * i + 3 + b)];
+                    const int r = m_base[std::size_t(2 * i)] + a, c = m_base[std::size_t(2 * i + 1)] + b;
+                    charge[0].at<double>(r, c) += w;
+                    charge[1].at<double>(r, c) += w * y[2 * i];
+                    charge[2].at<double>(r, c) += w * y[2 * i + 1];
+                }
+        cv::Mat k1 = cv::Mat::zeros(p, p, CV_64F), k2 = cv::Mat::zeros(p, p, CV_64F);
+        for (int a = 0; a < p; ++a) {
+            const int da = a < m ? a : (a > p - m ? a - p : INT_MAX);
+            if (da == INT_MAX) continue;
+            for (int b = 0; b < p; ++b) {
+                const int db = b < m ? b : (b > p - m ? b - p : INT_MAX);
+                if (db == INT_MAX) continue;
+                const double q = 1.0 / (1.0 + (double(da) * da + double(db) * db) * h * h);
+                k1.at<double>(a, b) = q;
+                k2.at<double>(a, b) = q * q;
+            }
+        }
+        cv::Mat f1, f2, fc[3];
+        cv::dft(k1, f1); cv::dft(k2, f2);
+        for (int c = 0; c < 3; ++c) cv::dft(charge[c], fc[c]);
+        cv::Mat potential[4];   // K1*1, K2*1, K2*y_x, K2*y_y
+        const std::pair<const cv::Mat *, const cv::Mat *> products[4] = {{&f1, &fc[0]}, {&f2, &fc[0]}, {&f2, &fc[1]}, {&f2, &fc[2]}};
+        for (int t = 0; t < 4; ++t) {
+            cv::Mat spectrum;
+            cv::mulSpectrums(*products[t].first, *products[t].second, spectrum, 0);
+            cv::idft(spectrum, potential[t], cv::DFT_SCALE | cv::DFT_REAL_OUTPUT);
+        }
+        std::vector<double> z(static_cast<std::size_t>(n));
+#pragma omp parallel for num_threads(threads) schedule(static) if (n >= kParallelMin)
+        for (int i = 0; i < n; ++i) {
+            double phi[4] = {0, 0, 0, 0};
+            for (int a = 0; a < kInterpolationNodes; ++a)
+                for (int b = 0; b < kInterpolationNodes; ++b) {
+                    const double w = m_weight[std::size_t(6 * i + a)] * m_weight[std::size_t(6 * i + 3 + b)];
+                    const int r = m_base[std::size_t(2 * i)] + a, c = m_base[std::size_t(2 * i + 1)] + b;
+                    for (int t = 0; t < 4; ++t) phi[t] += w * potential[t].at<double>(r, c);
+                }
+            z[std::size_t(i)] = phi[0] - 1.0;   // minus the self term q_ii = 1
+            rep[std::size_t(2 * i)] = y[2 * i] * phi[1] - phi[2];
+            rep[std::size_t(2 * i + 1)] = y[2 * i + 1] * phi[1] - phi[3];
+        }
+        double total = 0;
+        for (double v : z) total += v;
+        return total;
+    }
+
+private:
+    static void lagrange(double t, float *w)
+    {
+        static constexpr double nodes[3] = {1.0 / 6, 0.5, 5.0 / 6};   // box-centred, spacing 1/3
+        for (int k = 0; k < 3; ++k) {
+            double v = 1;
+            for (int l = 0; l < 3; ++l)
+                if (l != k) v *= (t - nodes[l]) / (nodes[k] - nodes[l]);
+            w[k] = float(v);
+        }
+    }
+    std::vector<int> m_base;
+    std::vector<float> m_weight;
+};
+
 class TsneProjector final : public Projector
 {
 public:
@@ -139,6 +244,8 @@ public:
             const double scale = kInitStd / std::max(std::sqrt(s / std::max(n - 1, 1)), 1e-12);
             for (float &v : m_layout.data) v = float(v * scale);
         }
+        using G = ProjectionOptions::TsneGradient;
+        m_useFft = options.tsneGradient == G::Fft || (options.tsneGradient == G::Auto && n >= kFftTsneMinRows);
         m_learningRate = options.learningRate > 0 ? options.learningRate : std::max(n / 12.0, 50.0);
         m_update.assign(std::size_t(2 * n), 0.f);
         m_gains.assign(std::size_t(2 * n), 1.f);
@@ -209,16 +316,12 @@ private:
         for (int i = 0; i < n; ++i) m_rowStart[std::size_t(i) + 1] = std::max(m_rowStart[std::size_t(i) + 1], m_rowStart[std::size_t(i)]);
     }
 
-    void step()
+    double barnesHut(std::vector<double> &rep)
     {
         const int n = m_layout.rows;
-        std::vector<float> &y = m_layout.data;
-        const bool early = m_it < m_eeIterations;
-        const double exaggeration = early ? m_options.earlyExaggeration : 1.0;
-        const double momentum = early ? kMomentumEarly : kMomentumLate;
-        m_tree.build(y, n);
+        m_tree.build(m_layout.data, n);
         const float theta2 = float(m_options.theta * m_options.theta);
-        std::vector<double> sumQ(static_cast<std::size_t>(n)), rep(static_cast<std::size_t>(2 * n));
+        std::vector<double> sumQ(static_cast<std::size_t>(n));
 #pragma omp parallel for num_threads(m_threads) schedule(dynamic, 128) if (n >= kParallelMin)
         for (int i = 0; i < n; ++i) {
             double fx = 0, fy = 0, q = 0;
@@ -227,6 +330,18 @@ private:
         }
         double z = 0;
         for (double q : sumQ) z += q;   // fixed order: thread-count independent
+        return z;
+    }
+
+    void step()
+    {
+        const int n = m_layout.rows;
+        std::vector<float> &y = m_layout.data;
+        const bool early = m_it < m_eeIterations;
+        const double exaggeration = early ? m_options.earlyExaggeration : 1.0;
+        const double momentum = early ? kMomentumEarly : kMomentumLate;
+        std::vector<double> rep(static_cast<std::size_t>(2 * n));
+        double z = m_useFft ? m_fft.compute(y, n, rep, m_threads) : barnesHut(rep);
         z = std::max(z, 1e-300);
 #pragma omp parallel for num_threads(m_threads) schedule(dynamic, 128) if (n >= kParallelMin)
         for (int i = 0; i < n; ++i) {
@@ -262,6 +377,8 @@ private:
     std::vector<int> m_rowStart, m_col;
     std::vector<float> m_val, m_update, m_gains, m_grad;
     QuadTree m_tree;
+    FftRepulsion m_fft;
+    bool m_useFft = false;
 };
 
 }  // namespace

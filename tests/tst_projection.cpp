@@ -155,15 +155,20 @@ void TestProjection::pcaRandomizedFindsPlantedDirections()
 void TestProjection::separatesBlobs_data()
 {
     QTest::addColumn<int>("method");
-    QTest::newRow("tsne") << int(ProjectionMethod::Tsne);
-    QTest::newRow("umap") << int(ProjectionMethod::Umap);
+    QTest::addColumn<bool>("fft");
+    QTest::newRow("tsne barnes-hut") << int(ProjectionMethod::Tsne) << false;
+    QTest::newRow("tsne fft") << int(ProjectionMethod::Tsne) << true;
+    QTest::newRow("umap") << int(ProjectionMethod::Umap) << false;
 }
 
 void TestProjection::separatesBlobs()
 {
     QFETCH(int, method);
+    QFETCH(bool, fft);
     const Blobs b = makeBlobs(6, 80, 32, 0.3, 1);
-    const Matrix y = project(b.x, options(ProjectionMethod(method)));
+    ProjectionOptions o = options(ProjectionMethod(method));
+    o.tsneGradient = fft ? ProjectionOptions::TsneGradient::Fft : ProjectionOptions::TsneGradient::BarnesHut;
+    const Matrix y = project(b.x, o);
     QCOMPARE(y.rows, b.x.rows);
     QCOMPARE(y.cols, 2);
     QVERIFY(allFinite(y));
@@ -176,6 +181,7 @@ void TestProjection::deterministic_data()
     QTest::addColumn<int>("method");
     QTest::newRow("pca") << int(ProjectionMethod::Pca);
     QTest::newRow("tsne") << int(ProjectionMethod::Tsne);
+    QTest::newRow("tsne fft") << int(ProjectionMethod::Tsne) + 100;
     QTest::newRow("umap") << int(ProjectionMethod::Umap);
 }
 
@@ -183,8 +189,11 @@ void TestProjection::deterministic_data()
 void TestProjection::deterministic()
 {
     QFETCH(int, method);
+    const bool fft = method >= 100;
+    method %= 100;
     const Blobs b = makeBlobs(4, 50, 16, 0.5, 2);
     ProjectionOptions o = options(ProjectionMethod(method), 150);
+    if (fft) o.tsneGradient = ProjectionOptions::TsneGradient::Fft;
     const Matrix first = project(b.x, o);
     const Matrix again = project(b.x, o);
     QVERIFY(first.data == again.data);
@@ -203,8 +212,11 @@ void TestProjection::resumeEqualsUninterrupted_data() { deterministic_data(); }
 void TestProjection::resumeEqualsUninterrupted()
 {
     QFETCH(int, method);
+    const bool fft = method >= 100;
+    method %= 100;
     const Blobs b = makeBlobs(4, 50, 16, 0.5, 3);
-    const ProjectionOptions o = options(ProjectionMethod(method), 200);
+    ProjectionOptions o = options(ProjectionMethod(method), 200);
+    if (fft) o.tsneGradient = ProjectionOptions::TsneGradient::Fft;
     auto whole = Projector::create(b.x, o);
     whole->run(200);
     auto parts = Projector::create(b.x, o);
@@ -238,6 +250,7 @@ void TestProjection::placesDuplicateNextToOriginal_data() { deterministic_data()
 void TestProjection::placesDuplicateNextToOriginal()
 {
     QFETCH(int, method);
+    method %= 100;
     const Blobs b = makeBlobs(5, 40, 24, 0.4, 5);
     auto p = Projector::create(b.x, options(ProjectionMethod(method)));
     p->run(p->totalIterations());

@@ -18,7 +18,7 @@ int runProject(const QStringList &args)
         "  tsne  Barnes-Hut t-SNE, cosine, perplexity 30, early exaggeration 12 for 250 of 750 iterations\n"
         "  umap  UMAP, cosine, n_neighbors 15, min_dist 0.1\n"
         "Threads come from the global --threads flag (cospace-cli --threads N project ...); exact\n"
-        "repeatability of t-SNE/UMAP above 8192 rows needs --threads 1 (see core/projection.h)."_qs);
+        "repeatability of t-SNE/UMAP above 25000 rows needs --threads 1 (see core/projection.h)."_qs);
     const QCommandLineOption vectors(u"vectors"_qs, u"input N x D .npy"_qs, u"X.npy"_qs);
     const QCommandLineOption method(u"method"_qs, u"pca, tsne or umap (default umap)"_qs, u"METHOD"_qs, u"umap"_qs);
     const QCommandLineOption outOpt(u"out"_qs, u"output N x 2 float32 .npy"_qs, u"Y.npy"_qs);
@@ -27,7 +27,8 @@ int runProject(const QStringList &args)
     const QCommandLineOption iterations(u"iterations"_qs, u"t-SNE iterations / UMAP epochs (default: method's)"_qs, u"N"_qs);
     const QCommandLineOption store(u"store"_qs, u"embedding store (needs the store; not available yet)"_qs, u"DB"_qs);
     const QCommandLineOption model(u"model"_qs, u"model whose stored vectors to project (with --store)"_qs, u"MODEL"_qs);
-    parser.addOptions({vectors, method, outOpt, seed, threadsOpt, iterations, store, model});
+    const QCommandLineOption gradient(u"tsne-gradient"_qs, u"t-SNE repulsion: auto, bh (Barnes-Hut) or fft"_qs, u"KIND"_qs, u"auto"_qs);
+    parser.addOptions({vectors, method, outOpt, seed, threadsOpt, iterations, gradient, store, model});
     int code = kOk;
     if (!parseArgs(parser, args, &code))
         return code;
@@ -54,6 +55,11 @@ int runProject(const QStringList &args)
         options.threads = parser.value(threadsOpt).toInt(&ok);
         if (!ok || options.threads < 0) { err(u"--threads takes a whole number"_qs); return kUsage; }
     }
+    const QString g = parser.value(gradient);
+    using G = ProjectionOptions::TsneGradient;
+    if (g == u"bh") options.tsneGradient = G::BarnesHut;
+    else if (g == u"fft") options.tsneGradient = G::Fft;
+    else if (g != u"auto") { err(u"--tsne-gradient takes auto, bh or fft"_qs); return kUsage; }
     if (parser.isSet(iterations)) {
         const int n = parser.value(iterations).toInt(&ok);
         if (!ok || n < 1) { err(u"--iterations takes a positive whole number"_qs); return kUsage; }
