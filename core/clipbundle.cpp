@@ -146,8 +146,13 @@ public:
 private:
     Matrix run(const char *method, const torch::Tensor &input, int count)
     {
-        torch::Tensor out = m_module.get_method(method)({input}).toTensor();
-        out = out.to(torch::kFloat).contiguous();
+        torch::Tensor out;
+        try {
+            out = m_module.get_method(method)({input}).toTensor().to(torch::kFloat).contiguous();
+        } catch (const c10::Error &e) {   // keep the first line, not LibTorch's C++ backtrace
+            failTorch(QDir::toNativeSeparators(QDir(m_info.dir).filePath(QString::fromLatin1(kClipBundleModel))),
+                      e.what(), true);
+        }
         if (out.dim() != 2 || out.size(0) != count || out.size(1) != m_info.embedDim)
             fail(u"%1: %2 returned shape %3, expected [%4, %5]"_qs.arg(m_info.dir, QLatin1String(method),
                      QString::fromStdString(c10::str(out.sizes()))).arg(count).arg(m_info.embedDim));
@@ -173,7 +178,7 @@ private:
             torch::Tensor out;
             try {
                 c10::InferenceMode guard;
-                const bool image = method[7] == 'i';
+                const bool image = std::strcmp(method, "encode_image") == 0;
                 const torch::Tensor input = image ? torch::zeros({1, 3, s, s})
                                                   : torch::tensor(m_tokenizer.tokenize(u"a photo"_qs, m_info.contextLength))
                                                         .view({1, -1});
