@@ -159,6 +159,17 @@ Header sniff(const QByteArray &d)
     return h;
 }
 
+// BMP and WebP headers state the file size (BMP: bfSize; WebP: RIFF chunk size + 8).
+bool sizeComplete(const QByteArray &d, Format f)
+{
+    const auto *p = reinterpret_cast<const uchar *>(d.constData());
+    if (f == Format::Bmp)
+        return d.size() >= qsizetype(le32(p + 2));
+    if (f == Format::WebP)
+        return d.size() >= qsizetype(le32(p + 4)) + 8;
+    return true;
+}
+
 bool pngComplete(const QByteArray &d)
 {
     // The IEND chunk closes every PNG; allow trailing bytes after it.
@@ -306,7 +317,8 @@ DecodedImage decodeImageFile(const QString &path, const DecodeOptions &options)
     if (pixels > options.maxPixels)
         return failed(DecodeFailure::TooLarge, u"too large: %1 x %2 = %3 MP (limit %4 MP)"_qs.arg(h.width)
                           .arg(h.height).arg(double(pixels) / 1e6, 0, 'f', 1).arg(double(options.maxPixels) / 1e6));
-    if ((h.format == Format::Jpeg && !jpegComplete(data)) || (h.format == Format::Png && !pngComplete(data)))
+    if ((h.format == Format::Jpeg && !jpegComplete(data)) || (h.format == Format::Png && !pngComplete(data))
+        || !sizeComplete(data, h.format))
         return failed(DecodeFailure::Truncated, u"truncated %1 data"_qs.arg(QLatin1String(fmt)));
 
     DecodedImage r;

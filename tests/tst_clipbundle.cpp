@@ -92,6 +92,7 @@ private Q_SLOTS:
     void fingerprint();
     void loadErrors_data();
     void loadErrors();
+    void archiveCutAnywhere();
 
 private:
     std::unique_ptr<EmbeddingModel> m_model;
@@ -275,6 +276,25 @@ void TestClipBundle::loadErrors()
         qInfo("%s", qPrintable(what.left(300)));
         QVERIFY2(what.contains(message), qPrintable(what));
         QVERIFY2(what.contains(dir), "the message names the bundle or its file");
+    }
+}
+
+void TestClipBundle::archiveCutAnywhere()
+{
+    // Never a crash, always the archive's name: model.pt cut at several points.
+    QTemporaryDir tmp;
+    const QString dir = tmp.path() + u"/bundle"_qs;
+    QVERIFY(copyDir(kBundle, dir));
+    const QString model = dir + u"/model.pt"_qs;
+    const qint64 size = QFileInfo(model).size();
+    for (double keep : {0.999, 0.9, 0.5, 0.1, 0.001}) {
+        QVERIFY(QFile::resize(model, qint64(double(size) * keep)));
+        try {
+            loadModel(dir);
+            QFAIL("loaded a cut archive");
+        } catch (const std::runtime_error &e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(u"model.pt"_qs), e.what());
+        }
     }
 }
 

@@ -8,7 +8,9 @@
 #include <QJsonObject>
 #include <QTest>
 
+#include <atomic>
 #include <memory>
+#include <thread>
 
 using namespace cospace;
 
@@ -56,6 +58,7 @@ private Q_SLOTS:
     void htmlUnescape();
     void finalSigma();
     void vocabularyErrors();
+    void concurrentEncode();
 
 private:
     std::unique_ptr<ClipTokenizer> m_tok;
@@ -166,6 +169,33 @@ void TestClipTokenizer::vocabularyErrors()
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, ClipTokenizer(u"/nonexistent/vocab.txt.gz"_qs));
     // A text file that is not a merge list.
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, ClipTokenizer(kDataDir + u"/README.md"_qs));
+}
+
+void TestClipTokenizer::concurrentEncode()
+{
+    // The per-word cache is shared: threads hammering it must get the single-threaded answers.
+    const ClipTokenizer tok(kDataDir + u"/bpe_simple_vocab_16e6.txt.gz"_qs);
+    QStringList texts;
+    for (const QJsonValue &v : cases().value(u"cases"_qs).toArray())
+        texts << v.toObject().value(u"text"_qs).toString();
+    std::vector<std::vector<int>> want;
+    for (const QString &t : texts)
+        want.push_back(m_tok->encode(t));
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int k = 0; k < 4; ++k) {
+        threads.emplace_back([&, k] {
+            for (int round = 0; round < 50; ++round)
+                for (int i = 0; i < texts.size(); ++i) {
+                    const int j = (i + k * 7 + round) % int(texts.size());
+                    if (tok.encode(texts[j]) != want[std::size_t(j)])
+                        ++wrong;
+                }
+        });
+    }
+    for (std::thread &t : threads)
+        t.join();
+    QCOMPARE(wrong.load(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestClipTokenizer)

@@ -88,6 +88,8 @@ private Q_SLOTS:
     void exifOrientation();
     void jpegReduction_data();
     void jpegReduction();
+    void cutAnywhere_data();
+    void cutAnywhere();
 
 private:
     QTemporaryDir m_dir;
@@ -250,6 +252,36 @@ void TestImageDecode::jpegReduction()
     QVERIFY(near(pixel(r.image, r.image.width / 2, r.image.height / 2), {200, 40, 40}, 4));
     o.maxPixels = 799'999;
     QCOMPARE(int(decodeImageFile(path, o).failure), int(DecodeFailure::TooLarge));
+}
+
+void TestImageDecode::cutAnywhere_data()
+{
+    QTest::addColumn<QString>("format");
+    QTest::newRow("jpeg") << u"JPG"_qs;
+    QTest::newRow("png") << u"PNG"_qs;
+    QTest::newRow("bmp") << u"BMP"_qs;
+}
+
+void TestImageDecode::cutAnywhere()
+{
+    // A file cut at any point is reported, never decoded into garbage and never a crash.
+    QFETCH(QString, format);
+    QImage img(96, 64, QImage::Format_RGB32);
+    for (int y = 0; y < img.height(); ++y)
+        for (int x = 0; x < img.width(); ++x)
+            img.setPixel(x, y, qRgb(x * 2, y * 3, (x * y) & 255));
+    const QDir d(m_dir.path());
+    const QByteArray whole = readAll(writeImage(d, u"whole."_qs + format.toLower(), img, format.toLatin1().constData()));
+    QVERIFY(!whole.isEmpty());
+    const QString cut = d.filePath(u"cut."_qs + format.toLower());
+    for (int i = 1; i < 40; ++i) {
+        const qsizetype n = whole.size() * i / 40;
+        writeBytes(cut, whole.left(n));
+        const DecodedImage r = decodeImageFile(cut, {});
+        QVERIFY2(!r.ok(), qPrintable(u"decoded a file cut at %1 of %2 bytes"_qs.arg(n).arg(whole.size())));
+        QVERIFY2(r.failure == DecodeFailure::Truncated || (n < 8 && r.failure == DecodeFailure::NotAnImage),
+                 qPrintable(u"cut at %1: %2"_qs.arg(n).arg(r.reason)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestImageDecode)
