@@ -185,6 +185,11 @@ void TestImageDecode::goodFiles_data()
                                      << std::array{0, 0, 255} << 0;
     const QString cmyk = QStringLiteral(COSPACE_TINY_CLIP "/decode/cmyk_red.jpg");
     QTest::newRow("cmyk jpeg") << cmyk << 40 << 30 << std::array{255, 0, 0} << 4;
+    const QString decode = QStringLiteral(COSPACE_TINY_CLIP "/decode/");
+    QTest::newRow("webp transparent") << decode + u"clear.webp"_qs << 20 << 16 << std::array{255, 255, 255} << 0;
+    QTest::newRow("webp lossy") << decode + u"flat.webp"_qs << 20 << 16 << std::array{30, 60, 90} << 4;
+    QTest::newRow("tiff 16-bit grey") << decode + u"grey16.tif"_qs << 10 << 8 << std::array{128, 128, 128} << 1;
+    QTest::newRow("tiff lzw") << decode + u"lzw.tif"_qs << 10 << 8 << std::array{200, 100, 50} << 0;
 }
 
 void TestImageDecode::goodFiles()
