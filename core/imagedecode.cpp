@@ -11,6 +11,7 @@
 #include <QImageReader>
 
 #include <cstring>
+#include <tuple>
 
 namespace cospace {
 
@@ -289,7 +290,10 @@ QString decodeFailureName(DecodeFailure failure)
     return {};
 }
 
-DecodedImage decodeImageFile(const QString &path, const DecodeOptions &options)
+namespace {
+
+// The file-level reasons (link, existence, permission, size); the bytes when there are none.
+DecodedImage readWholeFile(const QString &path, QByteArray *data)
 {
     const QFileInfo info(path);
     if (info.isSymLink() && !info.exists())
@@ -303,10 +307,33 @@ DecodedImage decodeImageFile(const QString &path, const DecodeOptions &options)
         return failed(DecodeFailure::Unreadable, u"unreadable: %1"_qs.arg(file.errorString()));
     if (file.size() == 0)
         return failed(DecodeFailure::ZeroBytes, u"zero bytes"_qs);
-    const QByteArray data = file.readAll();
-    if (data.size() != file.size())
+    *data = file.readAll();
+    if (data->size() != file.size())
         return failed(DecodeFailure::Unreadable, u"unreadable: %1"_qs.arg(file.errorString()));
+    return {};
+}
 
+// The largest JPEG DCT scale denominator that keeps the shorter side >= minShortSide.
+std::pair<int, int> jpegScale(const Header &h, int minShortSide)
+{
+    static constexpr std::pair<int, int> kReduced[] = {
+        {8, cv::IMREAD_REDUCED_COLOR_8}, {4, cv::IMREAD_REDUCED_COLOR_4}, {2, cv::IMREAD_REDUCED_COLOR_2}};
+    const int shortSide = std::min(h.width, h.height);
+    for (const auto &[factor, flag] : kReduced) {
+        if (minShortSide > 0 && shortSide / factor >= minShortSide)
+            return {factor, flag};
+    }
+    // JPEG has no alpha; IMREAD_COLOR converts grey and CMYK and applies EXIF orientation.
+    return {1, cv::IMREAD_COLOR};
+}
+
+}  // namespace
+
+DecodedImage decodeImageFile(const QString &path, const DecodeOptions &options)
+{
+    QByteArray data;
+    if (DecodedImage r = readWholeFile(path, &data); !r.ok())
+        return r;
     const Header h = sniff(data);
     if (h.format == Format::Unknown)
         return failed(DecodeFailure::NotAnImage, u"not an image (unrecognised content)"_qs);
@@ -331,20 +358,8 @@ DecodedImage decodeImageFile(const QString &path, const DecodeOptions &options)
         return r;
     }
     int flags = cv::IMREAD_UNCHANGED;   // keeps alpha and 16-bit; no EXIF orientation
-    if (h.format == Format::Jpeg) {
-        // JPEG has no alpha; IMREAD_COLOR converts grey and CMYK and applies EXIF orientation.
-        flags = cv::IMREAD_COLOR;
-        const int shortSide = std::min(h.width, h.height);
-        static constexpr std::pair<int, int> kReduced[] = {
-            {8, cv::IMREAD_REDUCED_COLOR_8}, {4, cv::IMREAD_REDUCED_COLOR_4}, {2, cv::IMREAD_REDUCED_COLOR_2}};
-        for (const auto &[factor, flag] : kReduced) {
-            if (options.minShortSide > 0 && shortSide / factor >= options.minShortSide) {
-                flags = flag;
-                r.reduction = factor;
-                break;
-            }
-        }
-    }
+    if (h.format == Format::Jpeg)
+        std::tie(r.reduction, flags) = jpegScale(h, options.minShortSide);
     cv::Mat raw;
     try {
         const cv::Mat buffer(1, int(data.size()), CV_8U, const_cast<char *>(data.constData()));

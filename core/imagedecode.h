@@ -6,7 +6,10 @@
 // when that still leaves the shorter side >= `minShortSide` (pass 2 x the model's input size);
 // the EXIF orientation of JPEGs is applied. Alpha is composited on white; grey, 16-bit and CMYK
 // become 8-bit RGB. GIF gives its first frame (through Qt: OpenCV 4.6 has no GIF decoder).
-// Formats: JPEG, PNG, WebP, BMP, TIFF, GIF (recognised by content, not by file name).
+// Formats: JPEG, PNG, WebP, BMP, TIFF, GIF (recognised by content, not by file name). A cut file
+// is reported as truncated from the format's own structure (JPEG markers up to EOI, PNG IEND, the
+// BMP / WebP size fields) rather than decoded into a partly grey picture. EXIF orientation of
+// PNG / WebP / TIFF is not applied (rare; OpenCV 4.6 exposes it for JPEG only).
 //
 // Thread-safe: decode files on as many worker threads as you like.
 
