@@ -1,6 +1,6 @@
 #include "core/evaluation.h"
 
-#include "core/imageops_p.h"
+#include "core/imagedecode.h"
 
 #include <QFileInfo>
 #include <QHash>
@@ -11,13 +11,14 @@
 
 namespace cospace {
 
-RgbImage readImageFile(const QString &path)
+RgbImage readImageFile(const QString &path, int minShortSide)
 {
-    QString error;
-    const cv::Mat rgb = detail::readRgb(path, &error);
-    if (rgb.empty())
-        throw std::runtime_error(u"%1: %2"_qs.arg(path, error).toStdString());
-    return detail::fromMat(rgb);
+    DecodeOptions options;
+    options.minShortSide = minShortSide;
+    DecodedImage decoded = decodeImageFile(path, options);
+    if (!decoded.ok())
+        throw std::runtime_error(u"%1: %2"_qs.arg(path, decoded.reason).toStdString());
+    return std::move(decoded.image);
 }
 
 EvaluationResult evaluatePairs(EmbeddingModel &model, const CaptionFile &pairs, JobControl *job, int batchSize)
@@ -48,7 +49,7 @@ EvaluationResult evaluatePairs(EmbeddingModel &model, const CaptionFile &pairs, 
         auto work = [&] {
             for (int i = next++; i < n; i = next++) {
                 try {
-                    const std::vector<float> x = model.preprocess(readImageFile(paths[start + i]));
+                    const std::vector<float> x = model.preprocess(readImageFile(paths[start + i], 2 * model.imageSize()));
                     std::copy(x.begin(), x.end(), batch.begin() + std::ptrdiff_t(per * std::size_t(i)));
                 } catch (const std::exception &e) {
                     errors[std::size_t(i)] = QString::fromUtf8(e.what());

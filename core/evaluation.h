@@ -19,7 +19,8 @@ struct EvaluationResult {
 EvaluationResult evaluatePairs(EmbeddingModel &model, const CaptionFile &pairs, JobControl *job = nullptr,
                                int batchSize = 64);
 
-// Decodes an image file as 8-bit RGB (alpha on white). Throws std::runtime_error "<path>: why".
-RgbImage readImageFile(const QString &path);
+// Decodes an image file as 8-bit RGB via decodeImageFile(); JPEGs are reduced while the shorter side
+// stays >= minShortSide. Throws std::runtime_error "<path>: why".
+RgbImage readImageFile(const QString &path, int minShortSide = 0);
 
 }  // namespace cospace

@@ -1,5 +1,7 @@
 #include "core/imageops_p.h"
 
+#include "core/imagedecode.h"
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -22,47 +24,17 @@ RgbImage fromMat(const cv::Mat &rgb)
     return out;
 }
 
-cv::Mat readRgb(const QString &path, QString *error)
+cv::Mat readRgb(const QString &path, QString *error, int minShortSide)
 {
-    cv::Mat raw = cv::imread(path.toStdString(), cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH);
-    if (raw.empty()) {
+    DecodeOptions options;
+    options.minShortSide = minShortSide;
+    const DecodedImage decoded = decodeImageFile(path, options);
+    if (!decoded.ok()) {
         if (error)
-            *error = u"cannot decode image"_qs;
+            *error = decoded.reason;
         return {};
     }
-    if (raw.depth() == CV_16U)
-        raw.convertTo(raw, CV_8U, 1.0 / 257.0);
-    else if (raw.depth() != CV_8U)
-        raw.convertTo(raw, CV_8U, 255.0);
-    cv::Mat rgb;
-    switch (raw.channels()) {
-    case 1:
-        cv::cvtColor(raw, rgb, cv::COLOR_GRAY2RGB);
-        break;
-    case 3:
-        cv::cvtColor(raw, rgb, cv::COLOR_BGR2RGB);
-        break;
-    case 4: {
-        // Composite on white: transparent emoji backgrounds must not turn black.
-        cv::Mat bgr(raw.rows, raw.cols, CV_8UC3);
-        for (int y = 0; y < raw.rows; ++y) {
-            const cv::Vec4b *src = raw.ptr<cv::Vec4b>(y);
-            cv::Vec3b *dst = bgr.ptr<cv::Vec3b>(y);
-            for (int x = 0; x < raw.cols; ++x) {
-                const int a = src[x][3];
-                for (int c = 0; c < 3; ++c)
-                    dst[x][c] = cv::saturate_cast<uchar>((src[x][c] * a + 255 * (255 - a) + 127) / 255);
-            }
-        }
-        cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-        break;
-    }
-    default:
-        if (error)
-            *error = u"unsupported channel count %1"_qs.arg(raw.channels());
-        return {};
-    }
-    return rgb;
+    return toMat(decoded.image);
 }
 
 cv::Mat resizeShortestCenterCrop(const cv::Mat &rgb, int size)

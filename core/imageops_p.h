@@ -14,9 +14,10 @@ namespace cospace::detail {
 cv::Mat toMat(const RgbImage &image);
 RgbImage fromMat(const cv::Mat &rgb);
 
-// Reads an image file as 8-bit RGB: alpha composited on white, grey and 16-bit converted.
-// An empty Mat and *error set when the file cannot be decoded.
-cv::Mat readRgb(const QString &path, QString *error);
+// Reads an image file as 8-bit RGB through decodeImageFile() (imagedecode.h: pixel limit, JPEG
+// reduction keeping the shorter side >= minShortSide, EXIF, alpha on white). An empty Mat and
+// *error set to the reason when the file cannot be decoded.
+cv::Mat readRgb(const QString &path, QString *error, int minShortSide = 0);
 
 // Scales so the shorter side is `size` (area filter when shrinking, bicubic when growing), then
 // crops the centre square.

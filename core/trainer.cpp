@@ -294,7 +294,7 @@ void Trainer::Private::decodeImages(JobControl *job)
             if (job && job->cancelled())
                 return;
             QString error;
-            const cv::Mat rgb = detail::readRgb(imagePaths[i], &error);
+            const cv::Mat rgb = detail::readRgb(imagePaths[i], &error, 2 * config.image.size);
             if (!rgb.empty())
                 images[std::size_t(i)] = detail::limitShortSide(rgb, keep);
             else

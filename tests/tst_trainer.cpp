@@ -2,6 +2,7 @@
 // a resumed run equals an uninterrupted one, bad checkpoints and configs give clear errors.
 
 #include "core/embeddingmodel.h"
+#include "core/evaluation.h"
 #include "core/runtime.h"
 #include "core/shapesdemo.h"
 #include "core/sharedspacemodel.h"
@@ -126,6 +127,14 @@ void TestTrainer::checkpointRoundTrip()
             norm += a.at(i, j) * a.at(i, j);
         QVERIFY(std::abs(norm - 1) < 1e-4);
     }
+    // Inference through the EmbeddingModel (decoder, preprocessing) sees what the trainer saw:
+    // evaluating the final checkpoint on its training data reproduces the last epoch's metrics.
+    const QList<QJsonObject> epochs = readLines(m_learnedRun + u"/metrics.jsonl"_qs);
+    const EvaluationResult eval = evaluatePairs(*model, readCaptionFile(m_data + u"/captions.tsv"_qs));
+    QVERIFY(eval.skipped.isEmpty());
+    QCOMPARE(eval.metrics.nImages, epochs.last().value(u"n_images"_qs).toInt());
+    QVERIFY2(std::abs(eval.metrics.rsum - epochs.last().value(u"rsum"_qs).toDouble()) < 0.5,
+             qPrintable(u"%1 vs %2"_qs.arg(eval.metrics.rsum).arg(epochs.last().value(u"rsum"_qs).toDouble())));
     RgbImage img{32, 32, std::vector<std::uint8_t>(32 * 32 * 3, 200)};
     const Matrix e = model->encodeImages({img, img});
     QCOMPARE(e.rows, 2);
