@@ -67,7 +67,8 @@ struct ProjectionOptions {
 
     // Optional N x 2 starting layout (e.g. the previous checkpoint's, aligned): replaces the PCA
     // initialisation of t-SNE/UMAP so an item moves smoothly between layouts. t-SNE then skips early
-    // exaggeration, which would tear the given arrangement apart.
+    // exaggeration and UMAP starts at kRefineLearningRate instead of 1, either of which would
+    // otherwise tear the given arrangement apart.
     Matrix initial;
 };
 
