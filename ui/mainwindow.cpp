@@ -1,10 +1,12 @@
 #include "ui/mainwindow.h"
 
 #include "core/dataset.h"
+#include "ui/explorerengine.h"
 #include "ui/mapview.h"
 
 #include <QApplication>
 #include <QCloseEvent>
+#include <QPushButton>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -49,7 +51,7 @@ CollectionSnapshot loadCollection(const Workspace &workspace)
     return snapshot;
 }
 
-MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
+MainWindow::MainWindow(QWidget *parent, const QString &storePath) : QMainWindow(parent)
 {
     setWindowTitle(tr("Cospace"));
     setWindowIcon(QIcon(u":/icons/cospace.svg"_qs));
@@ -57,17 +59,29 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     m_map = new MapView(this);
     setCentralWidget(m_map);
     buildDocks();
+    buildExplorerDocks();
     buildMenus();
     m_jobLabel = new QLabel(this);
     m_jobProgress = new QProgressBar(this);
     m_jobProgress->setMaximumWidth(200);
     m_jobProgress->setVisible(false);
+    m_cancelButton = new QPushButton(tr("Cancel"), this);
+    m_cancelButton->setVisible(false);
+    connect(m_cancelButton, &QPushButton::clicked, this, &MainWindow::cancelJob);
     statusBar()->addWidget(m_jobLabel, 1);
     statusBar()->addPermanentWidget(m_jobProgress);
+    statusBar()->addPermanentWidget(m_cancelButton);
+    connectEngine(storePath);
+
     resize(1280, 800);
     QSettings settings;
     restoreGeometry(settings.value(u"window/geometry"_qs).toByteArray());
     restoreState(settings.value(u"window/state"_qs).toByteArray());
+}
+
+MainWindow::~MainWindow()
+{
+    delete m_engine;   // stops its thread after the running step
 }
 
 void MainWindow::buildMenus()
@@ -125,7 +139,10 @@ void MainWindow::openWorkspace(const Workspace &workspace, const QString &file)
     m_workspace = workspace;
     m_workspaceFile = file;
     setWindowTitle(workspace.name.isEmpty() ? tr("Cospace") : tr("%1 — Cospace").arg(workspace.name));
+    selectInToolbar(workspace);
     const quint64 generation = ++m_generation;
+    m_scanDone = m_layoutDone = false;
+    m_lastError.clear();
     setBusy(true, tr("Scanning %n folder(s)…", nullptr, int(workspace.folders.size())));
     auto *watcher = new QFutureWatcher<CollectionSnapshot>(this);
     connect(watcher, &QFutureWatcher<CollectionSnapshot>::finished, this, [this, watcher, generation] {
@@ -135,6 +152,7 @@ void MainWindow::openWorkspace(const Workspace &workspace, const QString &file)
         applySnapshot(watcher->result());
     });
     watcher->setFuture(QtConcurrent::run(loadCollection, workspace));
+    m_engine->invokeOpen(workspace, generation);
 }
 
 void MainWindow::applySnapshot(const CollectionSnapshot &snapshot)
@@ -181,10 +199,17 @@ void MainWindow::applySnapshot(const CollectionSnapshot &snapshot)
     for (const QString &caption : m_workspace.captions)
         m_captions->addItem(caption);
     m_collection->expandAll();
-    m_map->setPoints(std::move(points));
-    setBusy(false, tr("%n image(s), %1 captions — gallery layout (no model loaded yet)", nullptr,
-                      snapshot.imageCount()).arg(m_captions->count()));
-    Q_EMIT ready();
+    m_scanDone = true;
+    if (!m_layoutDone) {
+        // Until the space is embedded and projected, the map shows a gallery grid.
+        m_map->setPoints(std::move(points));
+        if (m_lastError.isEmpty())
+            m_jobLabel->setText(tr("%n image(s), %1 captions — embedding…", nullptr, snapshot.imageCount())
+                                    .arg(m_captions->count()));
+    } else {
+        setBusy(false, m_jobLabel->text());
+        Q_EMIT ready();
+    }
 }
 
 void MainWindow::setBusy(bool busy, const QString &what)
@@ -192,7 +217,8 @@ void MainWindow::setBusy(bool busy, const QString &what)
     m_busy = busy;
     m_jobLabel->setText(what);
     m_jobProgress->setVisible(busy);
-    m_jobProgress->setRange(0, 0);  // indeterminate while scanning
+    m_cancelButton->setVisible(busy);
+    m_jobProgress->setRange(0, 0);  // indeterminate until the job reports a total
 }
 
 void MainWindow::screenshotWhenReady(const QString &pngPath)
@@ -292,11 +318,16 @@ void MainWindow::dragEnterEvent(QDragEnterEvent *event)
 void MainWindow::dropEvent(QDropEvent *event)
 {
     Workspace w = m_workspace;
+    QString firstImage;
     for (const QUrl &url : event->mimeData()->urls()) {
         const QFileInfo info(url.toLocalFile());
         if (info.isDir() && !w.folders.contains(info.absoluteFilePath()))
             w.folders << info.absoluteFilePath();
+        else if (info.isFile() && hasImageExtension(info.fileName()) && firstImage.isEmpty())
+            firstImage = info.absoluteFilePath();
     }
+    if (!firstImage.isEmpty())
+        matchImageFile(firstImage);   // ranked captions for the dropped image
     if (w.folders != m_workspace.folders)
         openWorkspace(w, m_workspaceFile);
     event->acceptProposedAction();

@@ -38,6 +38,25 @@ void MapView::setPoints(QList<MapPoint> points)
     fitToView();
 }
 
+void MapView::setPositions(const QList<QPointF> &positions)
+{
+    if (positions.size() != m_points.size()) {
+        // A new set of points (the first animation frame): adopt it and fit once.
+        QList<MapPoint> points = m_points;
+        points.resize(positions.size());
+        for (int i = 0; i < positions.size(); ++i)
+            points[i].pos = positions[i];
+        setPoints(std::move(points));
+        return;
+    }
+    m_bounds = QRectF();
+    for (int i = 0; i < positions.size(); ++i) {
+        m_points[i].pos = positions[i];
+        m_bounds |= QRectF(positions[i], QSizeF(1e-9, 1e-9));
+    }
+    update();
+}
+
 void MapView::fitToView()
 {
     const QRectF b = m_bounds.isValid() ? m_bounds.adjusted(-1, -1, 1, 1) : QRectF(-1, -1, 2, 2);

@@ -28,6 +28,8 @@ public:
     explicit MapView(QWidget *parent = nullptr);
 
     void setPoints(QList<MapPoint> points);
+    // Moves the points (same count and order) without refitting the view: layout animation.
+    void setPositions(const QList<QPointF> &positions);
     const QList<MapPoint> &points() const { return m_points; }
     void fitToView();
     void zoomBy(double factor, QPointF anchor);

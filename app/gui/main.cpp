@@ -30,13 +30,17 @@ int main(int argc, char **argv)
     const QCommandLineOption dataset(u"dataset"_qs, u"Open a dataset folder (images/ + captions.tsv)."_qs, u"DIR"_qs);
     const QCommandLineOption screenshot(u"screenshot"_qs, u"Save the window to PNG once loaded, then exit."_qs, u"OUT.png"_qs);
     const QCommandLineOption threads(u"threads"_qs, u"Compute threads (default: all cores)."_qs, u"N"_qs, u"0"_qs);
-    parser.addOptions({workspace, dataset, screenshot, threads});
+    const QCommandLineOption model(u"model"_qs, u"Model: default, a checkpoint file or a bundle folder."_qs, u"MODEL"_qs);
+    const QCommandLineOption method(u"method"_qs, u"Projection: umap, tsne or pca."_qs, u"METHOD"_qs);
+    const QCommandLineOption store(u"store"_qs, u"Embedding store file (default: ~/.local/share/cospace/cospace.db)."_qs,
+                                   u"DB"_qs);
+    parser.addOptions({workspace, dataset, screenshot, threads, model, method, store});
     parser.addPositionalArgument(u"path"_qs, u"A workspace file or dataset folder to open."_qs, u"[path]"_qs);
     parser.process(app);
 
     initComputeThreads(parser.value(threads).toInt());
 
-    MainWindow window;
+    MainWindow window(nullptr, parser.value(store));
     QString path = parser.value(workspace);
     if (path.isEmpty())
         path = parser.value(dataset);
@@ -44,10 +48,13 @@ int main(int argc, char **argv)
         path = parser.positionalArguments().first();
     if (!path.isEmpty()) {
         try {
-            if (QFileInfo(path).isDir())
-                window.openWorkspace(Workspace::forDataset(path));
-            else
-                window.openWorkspace(Workspace::load(path), path);
+            const bool folder = QFileInfo(path).isDir();
+            Workspace w = folder ? Workspace::forDataset(path) : Workspace::load(path);
+            if (parser.isSet(model))
+                w.model = parser.value(model);
+            if (parser.isSet(method))
+                w.method = parser.value(method);
+            window.openWorkspace(w, folder ? QString() : path);
         } catch (const std::exception &e) {
             if (parser.isSet(screenshot)) {
                 qCritical("%s", e.what());

@@ -1,0 +1,325 @@
+#include "ui/explorerengine.h"
+
+#include "core/embeddingmodel.h"
+#include "core/embeddingstore.h"
+#include "core/embedpipeline.h"
+#include "core/evaluation.h"
+#include "core/paths.h"
+#include "core/projection.h"
+#include "core/runtime.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QSet>
+
+#include <cmath>
+
+namespace cospace {
+
+namespace {
+
+constexpr int kAnimationSlice = 10;        // projector iterations between map updates
+constexpr int kAnimationIntervalMs = 150;  // at most this often
+
+bool underAny(const QString &path, const QStringList &roots)
+{
+    for (const QString &root : roots) {
+        const QString r = QDir::cleanPath(root);
+        if (path == r || path.startsWith(r + u'/'))
+            return true;
+    }
+    return false;
+}
+
+StoredSet filterSet(const StoredSet &all, const std::function<bool(const StoredItem &)> &keep)
+{
+    StoredSet out;
+    out.vectors.cols = all.vectors.cols;
+    for (int i = 0; i < all.items.size(); ++i) {
+        if (!keep(all.items[i]))
+            continue;
+        out.items << all.items[i];
+        out.vectors.data.insert(out.vectors.data.end(), all.vectors.row(i), all.vectors.row(i) + all.vectors.cols);
+        ++out.vectors.rows;
+    }
+    return out;
+}
+
+// Layout coordinates scaled so the points cover about sqrt(N) x sqrt(N) units: one unit is then
+// roughly the spacing of neighbours, which the map uses to size thumbnails. y points up.
+QList<QPointF> mapPositions(const Matrix &xy)
+{
+    double minX = 1e300, maxX = -1e300, minY = 1e300, maxY = -1e300;
+    for (int i = 0; i < xy.rows; ++i) {
+        minX = std::min<double>(minX, xy.at(i, 0));
+        maxX = std::max<double>(maxX, xy.at(i, 0));
+        minY = std::min<double>(minY, xy.at(i, 1));
+        maxY = std::max<double>(maxY, xy.at(i, 1));
+    }
+    const double extent = std::max({maxX - minX, maxY - minY, 1e-12});
+    const double scale = std::sqrt(double(std::max(1, xy.rows))) / extent;
+    QList<QPointF> positions;
+    positions.reserve(xy.rows);
+    for (int i = 0; i < xy.rows; ++i)
+        positions << QPointF((xy.at(i, 0) - minX) * scale, -(xy.at(i, 1) - minY) * scale);
+    return positions;
+}
+
+ProjectionMethod methodFor(const QString &name)
+{
+    if (name == u"pca")
+        return ProjectionMethod::Pca;
+    if (name == u"tsne")
+        return ProjectionMethod::Tsne;
+    return ProjectionMethod::Umap;
+}
+
+}  // namespace
+
+struct ExplorerEngine::State {
+    QString modelSpec;
+    std::unique_ptr<EmbeddingModel> model;
+    std::unique_ptr<EmbeddingStore> store;
+    std::unique_ptr<SearchIndex> images;    // this workspace's images
+    std::unique_ptr<SearchIndex> captions;  // this workspace's captions (stored and typed)
+    Matrix layoutVectors;                   // rows in map-point order
+    QList<StoredItem> layoutItems;
+};
+
+ExplorerEngine::ExplorerEngine(const QString &storePath)
+    : m_storePath(storePath.isEmpty() ? paths::defaultStorePath() : storePath), d(std::make_unique<State>())
+{
+    qRegisterMetaType<cospace::JobProgress>();
+    qRegisterMetaType<cospace::ExplorerLayout>();
+    qRegisterMetaType<QList<cospace::SearchHit>>();
+    qRegisterMetaType<cospace::Workspace>();
+    qRegisterMetaType<QList<QPointF>>();
+    m_job = std::make_shared<JobControl>();
+}
+
+ExplorerEngine::~ExplorerEngine()
+{
+    cancel();
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void ExplorerEngine::start()
+{
+    moveToThread(&m_thread);
+    connect(&m_thread, &QThread::started, this, [] { initWorkerThread(); });
+    m_thread.start();
+}
+
+void ExplorerEngine::cancel()
+{
+    std::lock_guard lock(m_jobMutex);
+    m_job->cancel();
+}
+
+std::shared_ptr<JobControl> ExplorerEngine::newJob()
+{
+    auto job = std::make_shared<JobControl>([this](const JobProgress &p) { Q_EMIT progress(p); });
+    std::lock_guard lock(m_jobMutex);
+    m_job = job;
+    return job;
+}
+
+void ExplorerEngine::invokeOpen(const Workspace &workspace, quint64 generation)
+{
+    cancel();   // a new workspace supersedes whatever is running
+    QMetaObject::invokeMethod(this, "open", Qt::QueuedConnection, Q_ARG(cospace::Workspace, workspace),
+                              Q_ARG(quint64, generation));
+}
+
+void ExplorerEngine::invokeSearch(const QString &prompt, quint64 queryId, int k)
+{
+    QMetaObject::invokeMethod(this, "search", Qt::QueuedConnection, Q_ARG(QString, prompt), Q_ARG(quint64, queryId),
+                              Q_ARG(int, k));
+}
+
+void ExplorerEngine::invokeMatchImage(const QString &path, quint64 queryId, int k)
+{
+    QMetaObject::invokeMethod(this, "matchImage", Qt::QueuedConnection, Q_ARG(QString, path),
+                              Q_ARG(quint64, queryId), Q_ARG(int, k));
+}
+
+void ExplorerEngine::invokeMatchItem(int pointIndex, quint64 queryId, int k)
+{
+    QMetaObject::invokeMethod(this, "matchItem", Qt::QueuedConnection, Q_ARG(int, pointIndex),
+                              Q_ARG(quint64, queryId), Q_ARG(int, k));
+}
+
+bool ExplorerEngine::ensureModel(const QString &spec, quint64 id)
+{
+    if (d->model && d->modelSpec == spec)
+        return true;
+    try {
+        d->model = loadModel(spec);
+        d->modelSpec = spec;
+        return true;
+    } catch (const std::exception &e) {
+        d->model.reset();
+        d->modelSpec.clear();
+        Q_EMIT failed(id, QString::fromUtf8(e.what()));
+        return false;
+    }
+}
+
+void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
+{
+    const std::shared_ptr<JobControl> job = newJob();
+    d->images.reset();
+    d->captions.reset();
+    try {
+        job->setStage(tr("loading model %1").arg(workspace.model));
+        if (!ensureModel(workspace.model, generation)) {
+            Q_EMIT idle();
+            return;
+        }
+        if (!d->store)
+            d->store = std::make_unique<EmbeddingStore>(m_storePath);
+        EmbeddingModel &model = *d->model;
+        const qint64 modelId = d->store->ensureModel(model.fingerprint(), model.name(), model.embedDim());
+
+        // 1. Embed what the store lacks (cached otherwise): images of every folder, each captions file.
+        ExplorerLayout layout;
+        EmbedParams params;
+        params.roots = workspace.folders;
+        params.captionsFile = workspace.captionFiles.value(0);
+        QList<SkippedFile> skipped = runEmbedding(model, *d->store, params, job.get()).skipped;
+        for (qsizetype i = 1; i < workspace.captionFiles.size(); ++i) {
+            EmbedParams more;
+            more.captionsFile = workspace.captionFiles[i];
+            skipped += runEmbedding(model, *d->store, more, job.get()).skipped;
+        }
+        for (const SkippedFile &s : skipped)
+            layout.skippedText << u"%1: %2"_qs.arg(QFileInfo(s.path).fileName(), s.reason);
+        layout.skipped = int(skipped.size());
+
+        // 2. This workspace's vectors: images under its folders, captions of its files, typed captions.
+        job->setStage(tr("loading vectors"));
+        const StoredSet all = d->store->load(modelId);
+        QSet<QString> sources;
+        for (const QString &f : workspace.captionFiles)
+            sources.insert(QFileInfo(f).absoluteFilePath());
+        StoredSet images = filterSet(all, [&](const StoredItem &i) {
+            return i.modality == Modality::Image && underAny(i.path, workspace.folders);
+        });
+        StoredSet captions = filterSet(all, [&](const StoredItem &i) {
+            return i.modality == Modality::Caption && sources.contains(i.source);
+        });
+        if (!workspace.captions.isEmpty()) {
+            const Matrix typed = model.encodeTexts(workspace.captions);
+            for (int i = 0; i < typed.rows; ++i) {
+                StoredItem item;
+                item.modality = Modality::Caption;
+                item.caption = workspace.captions[i];
+                item.source = u"typed"_qs;
+                captions.items << item;
+            }
+            captions.vectors.data.insert(captions.vectors.data.end(), typed.data.begin(), typed.data.end());
+            captions.vectors.rows += typed.rows;
+            captions.vectors.cols = model.embedDim();
+        }
+
+        // 3. Map points and the joint matrix to project.
+        d->layoutItems = images.items + captions.items;
+        d->layoutVectors = Matrix(0, model.embedDim());
+        for (const StoredSet *set : {&images, &captions})
+            d->layoutVectors.data.insert(d->layoutVectors.data.end(), set->vectors.data.begin(), set->vectors.data.end());
+        d->layoutVectors.rows = images.vectors.rows + captions.vectors.rows;
+        for (const StoredItem &item : d->layoutItems) {
+            MapPoint p;
+            p.kind = item.modality == Modality::Image ? MapPoint::Image : MapPoint::Caption;
+            p.path = item.path;
+            p.text = item.modality == Modality::Image ? QFileInfo(item.path).fileName() : item.caption;
+            layout.points << p;
+        }
+        std::vector<int> modality;
+        for (const StoredItem &item : d->layoutItems)
+            modality.push_back(item.modality == Modality::Image ? 0 : 1);
+        if (images.vectors.rows > 0 && captions.vectors.rows > 0)
+            layout.modalityGap = modalityGap(d->layoutVectors, modality);
+        layout.modelName = model.name();
+        layout.modelSource = model.source();
+        layout.method = workspace.method;
+
+        // 4. Indexes for search and matching.
+        if (images.vectors.rows > 0)
+            d->images = std::make_unique<SearchIndex>(std::move(images));
+        if (captions.vectors.rows > 0)
+            d->captions = std::make_unique<SearchIndex>(std::move(captions));
+
+        // 5. Project, animating: the map follows the layout as it converges.
+        if (d->layoutVectors.rows >= 3) {
+            job->setStage(tr("projecting %1 points (%2)").arg(d->layoutVectors.rows).arg(workspace.method.toUpper()));
+            ProjectionOptions options;
+            options.method = methodFor(workspace.method);
+            std::unique_ptr<Projector> projector = Projector::create(d->layoutVectors, options, job.get());
+            QElapsedTimer sinceEmit;
+            sinceEmit.start();
+            while (!projector->finished()) {
+                if (job->cancelled())
+                    throw JobCancelled{};
+                projector->run(kAnimationSlice);
+                if (sinceEmit.elapsed() >= kAnimationIntervalMs || projector->finished()) {
+                    sinceEmit.restart();
+                    const QList<QPointF> positions = mapPositions(projector->layout());
+                    if (!projector->finished())
+                        Q_EMIT layoutStep(generation, positions);
+                    else
+                        for (int i = 0; i < positions.size(); ++i)
+                            layout.points[i].pos = positions[i];
+                }
+            }
+        }
+        job->finish();
+        Q_EMIT layoutReady(generation, layout);
+    } catch (const JobCancelled &) {
+        Q_EMIT failed(generation, tr("Cancelled."));
+    } catch (const std::exception &e) {
+        Q_EMIT failed(generation, QString::fromUtf8(e.what()));
+    }
+    Q_EMIT idle();
+}
+
+void ExplorerEngine::search(const QString &prompt, quint64 queryId, int k)
+{
+    if (!d->model || !d->images)
+        return;
+    try {
+        const std::vector<float> query = encodePrompt(*d->model, prompt);
+        Q_EMIT searchResults(queryId, prompt, d->images->search(query, k));
+    } catch (const std::exception &e) {
+        Q_EMIT failed(queryId, QString::fromUtf8(e.what()));
+    }
+}
+
+void ExplorerEngine::matchImage(const QString &path, quint64 queryId, int k)
+{
+    if (!d->model || !d->captions)
+        return;
+    try {
+        const Matrix e = d->model->encodeImages({readImageFile(path, 2 * d->model->imageSize())});
+        Q_EMIT matchResults(queryId, QFileInfo(path).fileName(), d->captions->search(e.rowSpan(0), k));
+    } catch (const std::exception &e) {
+        Q_EMIT failed(queryId, QString::fromUtf8(e.what()));
+    }
+}
+
+void ExplorerEngine::matchItem(int pointIndex, quint64 queryId, int k)
+{
+    if (pointIndex < 0 || pointIndex >= d->layoutItems.size())
+        return;
+    const StoredItem &item = d->layoutItems[pointIndex];
+    // An image is matched against captions, a caption against images: the cross-modal view.
+    const SearchIndex *target = item.modality == Modality::Image ? d->captions.get() : d->images.get();
+    if (!target)
+        return;
+    const QString title = item.modality == Modality::Image ? QFileInfo(item.path).fileName() : item.caption;
+    Q_EMIT matchResults(queryId, title, target->search(d->layoutVectors.rowSpan(pointIndex), k));
+}
+
+}  // namespace cospace

@@ -1,0 +1,85 @@
+#pragma once
+// The explorer's engine: owns the model, the store and the search indexes on one worker thread, so
+// the window never waits for them (models are not thread-safe: everything that touches the model
+// runs on this thread, in request order).
+//
+// The window calls the public slots through queued connections (use the invoke* helpers) and gets
+// results as signals. Every request carries an id; a result carries the id it answers, so the window
+// drops results for a workspace or query it has since replaced. cancel() may be called from any thread
+// and stops the running job at its next step.
+
+#include "core/job.h"
+#include "core/search.h"
+#include "core/workspace.h"
+#include "ui/mapview.h"
+
+#include <QObject>
+#include <QThread>
+
+#include <memory>
+#include <mutex>
+
+namespace cospace {
+
+class EmbeddingStore;
+
+struct ExplorerLayout {
+    QList<MapPoint> points;     // images first, then captions, then typed captions
+    QString modelName;
+    QString modelSource;
+    QString method;
+    double modalityGap = 0;
+    int skipped = 0;
+    QStringList skippedText;    // "photo.jpg: truncated"
+};
+
+class ExplorerEngine : public QObject
+{
+    Q_OBJECT
+public:
+    // storePath empty = the default XDG store.
+    explicit ExplorerEngine(const QString &storePath = {});
+    ~ExplorerEngine() override;
+
+    // Moves the engine to its own thread and starts it; the thread stops with the engine.
+    void start();
+    void cancel();
+
+    void invokeOpen(const Workspace &workspace, quint64 generation);
+    void invokeSearch(const QString &prompt, quint64 queryId, int k);
+    void invokeMatchImage(const QString &path, quint64 queryId, int k);
+    void invokeMatchItem(int pointIndex, quint64 queryId, int k);
+
+Q_SIGNALS:
+    void progress(const cospace::JobProgress &progress);
+    void layoutStep(quint64 generation, const QList<QPointF> &positions);  // animation while projecting
+    void layoutReady(quint64 generation, const cospace::ExplorerLayout &layout);
+    void searchResults(quint64 queryId, const QString &prompt, const QList<cospace::SearchHit> &hits);
+    // Captions ranked for an image (a dropped file or a map point), or images for a caption point.
+    void matchResults(quint64 queryId, const QString &title, const QList<cospace::SearchHit> &hits);
+    void failed(quint64 id, const QString &message);
+    void idle();
+
+private:
+    Q_INVOKABLE void open(const cospace::Workspace &workspace, quint64 generation);
+    Q_INVOKABLE void search(const QString &prompt, quint64 queryId, int k);
+    Q_INVOKABLE void matchImage(const QString &path, quint64 queryId, int k);
+    Q_INVOKABLE void matchItem(int pointIndex, quint64 queryId, int k);
+
+    std::shared_ptr<JobControl> newJob();
+    bool ensureModel(const QString &spec, quint64 id);
+
+    QThread m_thread;
+    QString m_storePath;
+    std::mutex m_jobMutex;                 // guards m_job (cancel() comes from the GUI thread)
+    std::shared_ptr<JobControl> m_job;
+    struct State;
+    std::unique_ptr<State> d;
+};
+
+}  // namespace cospace
+
+Q_DECLARE_METATYPE(cospace::JobProgress)
+Q_DECLARE_METATYPE(cospace::ExplorerLayout)
+Q_DECLARE_METATYPE(cospace::SearchHit)
+Q_DECLARE_METATYPE(cospace::Workspace)
