@@ -14,18 +14,18 @@ namespace {
 
 [[noreturn]] void invalid(const std::string &message) { throw std::runtime_error(message); }
 
-// PCA as a one-step projector, so every method looks the same to the GUI and the CLI.
+// PCA as a one-step projector, so every method looks the same to the GUI and the CLI. The
+// decomposition runs in the constructor (create() is the preparation step) so the projector never
+// keeps a copy of the input, which at 1M x 512 is 2 GB; run(1) publishes the layout.
 class PcaProjector final : public Projector
 {
 public:
     PcaProjector(const Matrix &vectors, const ProjectionOptions &options)
-        : Projector(vectors, options), m_vectors(vectors), m_layout(vectors.rows, 2) {}
+        : Projector(vectors, options), m_layout(vectors.rows, 2), m_pca(pca(vectors, 2, options.seed)) {}
     int run(int steps) override
     {
         if (steps > 0 && m_done == 0) {
-            m_pca = pca(m_vectors, 2, m_options.seed);
             m_layout = m_pca.projected;
-            m_vectors = Matrix();   // no longer needed: the components place new points
             m_done = 1;
         }
         return m_done;
@@ -49,7 +49,6 @@ public:
         return out;
     }
 private:
-    Matrix m_vectors;
     Matrix m_layout;
     PcaResult m_pca;
     int m_done = 0;
