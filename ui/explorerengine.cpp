@@ -112,10 +112,16 @@ void ExplorerEngine::start()
     m_thread.start();
 }
 
-void ExplorerEngine::cancel()
+void ExplorerEngine::cancelRunning()
 {
     std::lock_guard lock(m_jobMutex);
     m_job->cancel();
+}
+
+void ExplorerEngine::cancel()
+{
+    m_cancelledThrough = m_latestOpen.load();
+    cancelRunning();
 }
 
 std::shared_ptr<JobControl> ExplorerEngine::newJob()
@@ -128,7 +134,8 @@ std::shared_ptr<JobControl> ExplorerEngine::newJob()
 
 void ExplorerEngine::invokeOpen(const Workspace &workspace, quint64 generation)
 {
-    cancel();   // a new workspace supersedes whatever is running
+    cancelRunning();   // a new workspace supersedes whatever is running
+    m_latestOpen = generation;
     QMetaObject::invokeMethod(this, "open", Qt::QueuedConnection, Q_ARG(cospace::Workspace, workspace),
                               Q_ARG(quint64, generation));
 }
@@ -170,6 +177,8 @@ bool ExplorerEngine::ensureModel(const QString &spec, quint64 id)
 void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
 {
     const std::shared_ptr<JobControl> job = newJob();
+    if (generation <= m_cancelledThrough)
+        job->cancel();
     d->images.reset();
     d->captions.reset();
     try {
@@ -287,8 +296,10 @@ void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
 
 void ExplorerEngine::search(const QString &prompt, quint64 queryId, int k)
 {
-    if (!d->model || !d->images)
+    if (!d->model || !d->images) {
+        Q_EMIT failed(queryId, tr("No images to search yet: open a folder and wait for it to be embedded."));
         return;
+    }
     try {
         const std::vector<float> query = encodePrompt(*d->model, prompt);
         Q_EMIT searchResults(queryId, prompt, d->images->search(query, k));
@@ -299,8 +310,10 @@ void ExplorerEngine::search(const QString &prompt, quint64 queryId, int k)
 
 void ExplorerEngine::matchImage(const QString &path, quint64 queryId, int k)
 {
-    if (!d->model || !d->captions)
+    if (!d->model || !d->captions) {
+        Q_EMIT failed(queryId, tr("No captions to match yet: load or type captions first."));
         return;
+    }
     try {
         const Matrix e = d->model->encodeImages({readImageFile(path, 2 * d->model->imageSize())});
         Q_EMIT matchResults(queryId, QFileInfo(path).fileName(), d->captions->search(e.rowSpan(0), k));

@@ -16,6 +16,7 @@
 #include <QObject>
 #include <QThread>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -43,6 +44,8 @@ public:
 
     // Moves the engine to its own thread and starts it; the thread stops with the engine.
     void start();
+    // Cancels the running job and any open request already sent (a cancel that arrives before
+    // its job starts is not lost).
     void cancel();
 
     void invokeOpen(const Workspace &workspace, quint64 generation);
@@ -73,6 +76,9 @@ private:
     QString m_storePath;
     std::mutex m_jobMutex;                 // guards m_job (cancel() comes from the GUI thread)
     std::shared_ptr<JobControl> m_job;
+    std::atomic<quint64> m_latestOpen{0};        // newest open request sent
+    std::atomic<quint64> m_cancelledThrough{0};  // open requests up to this one are cancelled
+    void cancelRunning();
     struct State;
     std::unique_ptr<State> d;
 };

@@ -265,8 +265,10 @@ void MainWindow::showFailure(quint64 id, const QString &message)
         }
         return;
     }
-    if (id == m_queryId)
+    if (id == m_queryId) {
+        m_lastError = message;
         statusBar()->showMessage(message, 8000);
+    }
 }
 
 void MainWindow::cancelJob()

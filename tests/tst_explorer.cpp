@@ -1,0 +1,224 @@
+// The explorer end to end on the offscreen platform, with a tiny model trained on generated shapes:
+// typing a query fills the grid with the expected best image, dropping an image ranks captions,
+// clicking a point shows its matches, stale searches are discarded, a cancelled job leaves the
+// window usable.
+
+#include "core/embeddingmodel.h"
+#include "core/evaluation.h"
+#include "core/runtime.h"
+#include "core/shapesdemo.h"
+#include "core/trainer.h"
+#include "core/workspace.h"
+#include "ui/mainwindow.h"
+#include "ui/mapview.h"
+
+#include <QDropEvent>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMimeData>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace cospace;
+
+class TestExplorer : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void embedsAndProjects();
+    void searchShowsBestImage();
+    void staleSearchIsDiscarded();
+    void dropRanksCaptions();
+    void clickShowsMatches();
+    void cancelKeepsWindowUsable();
+
+private:
+    Workspace workspace(const QString &method = u"pca"_qs) const;
+    QString bestImageFor(const QString &text);
+
+    QTemporaryDir m_dir;
+    QString m_data;
+    QString m_model;
+    std::unique_ptr<MainWindow> m_window;
+    std::unique_ptr<EmbeddingModel> m_reference;
+    int m_images = 0;
+    int m_captions = 0;
+};
+
+Workspace TestExplorer::workspace(const QString &method) const
+{
+    Workspace w = Workspace::forDataset(m_data);
+    w.model = m_model;
+    w.method = method;
+    return w;
+}
+
+void TestExplorer::initTestCase()
+{
+    initComputeThreads(2);
+    m_data = m_dir.filePath(u"shapes"_qs);
+    const ShapesResult shapes = generateShapesDataset(m_data, {120, 4, 32, 2});
+    m_images = shapes.images;
+    m_captions = shapes.captions;
+    TrainerOptions o;
+    o.data = m_data;
+    o.config = SharedSpaceConfig::preset(u"tiny"_qs);
+    o.config.train.epochs = 2;
+    o.config.train.batchSize = 32;
+    o.config.train.valFraction = 0;
+    o.runDir = m_dir.filePath(u"run"_qs);
+    Trainer trainer(o);
+    JobControl job;
+    QVERIFY(trainer.run(job));
+    m_model = o.runDir + u"/last.ckpt"_qs;
+    m_reference = loadModel(m_model);
+
+    m_window = std::make_unique<MainWindow>(nullptr, m_dir.filePath(u"store.db"_qs));
+    m_window->resize(1100, 750);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+void TestExplorer::embedsAndProjects()
+{
+    QSignalSpy ready(m_window.get(), &MainWindow::ready);
+    m_window->openWorkspace(workspace());
+    QVERIFY(ready.wait(120000));
+    QVERIFY2(m_window->lastError().isEmpty(), qPrintable(m_window->lastError()));
+    const QList<MapPoint> &points = m_window->mapView()->points();
+    QCOMPARE(points.size(), m_images + m_captions);
+    // A projection, not the gallery grid: positions are not all on integer grid coordinates.
+    int offGrid = 0;
+    for (const MapPoint &p : points)
+        offGrid += p.pos.x() != std::floor(p.pos.x());
+    QVERIFY(offGrid > points.size() / 2);
+}
+
+QString TestExplorer::bestImageFor(const QString &text)
+{
+    // Brute force with the model itself: the image whose embedding has the highest cosine.
+    const Matrix q = m_reference->encodeTexts({text});
+    const CaptionFile pairs = readCaptionFile(m_data + u"/captions.tsv"_qs);
+    QStringList paths;
+    for (const CaptionRow &r : pairs.rows)
+        paths << r.image;
+    paths.removeDuplicates();
+    QString best;
+    float bestScore = -2;
+    for (const QString &path : paths) {
+        const Matrix e = m_reference->encodeImages({readImageFile(path)});
+        float s = 0;
+        for (int j = 0; j < e.cols; ++j)
+            s += e.at(0, j) * q.at(0, j);
+        if (s > bestScore) {
+            bestScore = s;
+            best = path;
+        }
+    }
+    return best;
+}
+
+void TestExplorer::searchShowsBestImage()
+{
+    const QString query = u"a large red circle"_qs;
+    QSignalSpy shown(m_window.get(), &MainWindow::searchShown);
+    m_window->searchEdit()->setText(query);   // typing: debounced, then searched off the GUI thread
+    QVERIFY(shown.wait(20000));
+    QCOMPARE(shown.last().first().toString(), query);
+    QListWidget *grid = m_window->searchResultsView();
+    QVERIFY(grid->count() > 0);
+    QCOMPARE(grid->item(0)->data(Qt::UserRole).toString(), bestImageFor(query));
+    QVERIFY(grid->item(0)->text().contains(u'%'));   // score and calibrated percentile shown
+}
+
+void TestExplorer::staleSearchIsDiscarded()
+{
+    QSignalSpy shown(m_window.get(), &MainWindow::searchShown);
+    m_window->runSearch(u"a blue square"_qs);
+    m_window->runSearch(u"a green triangle"_qs);   // supersedes the first before it answers
+    QVERIFY(shown.wait(20000));
+    QTest::qWait(300);
+    for (const QList<QVariant> &emission : shown)
+        QCOMPARE(emission.first().toString(), u"a green triangle"_qs);
+}
+
+void TestExplorer::dropRanksCaptions()
+{
+    const QString image = m_data + u"/images/000/000007.png"_qs;
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(image)});
+    QSignalSpy shown(m_window.get(), &MainWindow::matchesShown);
+    // What a drag from a file manager delivers: enter, then drop, on the window.
+    QDragEnterEvent enter(QPoint(200, 200), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(m_window.get(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(200, 200), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(m_window.get(), &drop);
+    QVERIFY2(shown.wait(20000), qPrintable(m_window->lastError()));
+    QCOMPARE(shown.last().first().toString(), u"000007.png"_qs);
+    QListWidget *matches = m_window->matchesView();
+    QVERIFY(matches->count() > 0);
+    // The top caption is the one the model scores highest for this image.
+    const Matrix e = m_reference->encodeImages({readImageFile(image)});
+    const CaptionFile pairs = readCaptionFile(m_data + u"/captions.tsv"_qs);
+    QStringList texts;
+    for (const CaptionRow &r : pairs.rows)
+        texts << r.caption;
+    const Matrix t = m_reference->encodeTexts(texts);
+    int best = 0;
+    float bestScore = -2;
+    for (int i = 0; i < t.rows; ++i) {
+        float s = 0;
+        for (int j = 0; j < t.cols; ++j)
+            s += t.at(i, j) * e.at(0, j);
+        if (s > bestScore) {
+            bestScore = s;
+            best = i;
+        }
+    }
+    QCOMPARE(matches->item(0)->data(Qt::UserRole).toString(), texts[best]);
+}
+
+void TestExplorer::clickShowsMatches()
+{
+    MapView *map = m_window->mapView();
+    map->fitToView();
+    QPoint hit(-1, -1);
+    int index = -1;
+    for (int y = 0; y < map->height() && hit.x() < 0; y += 2)
+        for (int x = 0; x < map->width(); x += 2) {
+            index = map->pointAt(QPointF(x, y));
+            if (index >= 0 && map->points()[index].kind == MapPoint::Image) { hit = QPoint(x, y); break; }
+        }
+    QVERIFY(hit.x() >= 0);
+    QSignalSpy shown(m_window.get(), &MainWindow::matchesShown);
+    QTest::mouseClick(map, Qt::LeftButton, {}, hit);
+    QVERIFY(shown.wait(20000));
+    QCOMPARE(shown.last().first().toString(), map->points()[map->selectedIndex()].text);
+    QVERIFY(m_window->matchesView()->count() > 0);
+}
+
+void TestExplorer::cancelKeepsWindowUsable()
+{
+    // A fresh store forces a full re-embed; cancel it straight away.
+    QSignalSpy ready(m_window.get(), &MainWindow::ready);
+    Workspace w = workspace(u"umap"_qs);
+    w.captionFiles.clear();
+    MainWindow other(nullptr, m_dir.filePath(u"other.db"_qs));
+    QSignalSpy otherReady(&other, &MainWindow::ready);
+    other.openWorkspace(w);
+    other.cancelJob();
+    QVERIFY(otherReady.wait(60000));
+    QVERIFY(!other.isBusy());
+    QVERIFY2(other.lastError().contains(u"Cancelled"), qPrintable(other.lastError()));
+    // The window still works: the same workspace opens fully afterwards.
+    other.openWorkspace(workspace());
+    QVERIFY(otherReady.wait(120000));
+    QVERIFY2(other.lastError().isEmpty(), qPrintable(other.lastError()));
+    QCOMPARE(other.mapView()->points().size(), m_images + m_captions);
+}
+
+QTEST_MAIN(TestExplorer)
+#include "tst_explorer.moc"
