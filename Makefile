@@ -9,6 +9,9 @@ DEMO_DIR ?= data/demo
 CLI       = $(BUILD)/app/cospace-cli
 GUI       = $(BUILD)/app/cospace
 
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the cache.
+export CCACHE_BASEDIR := $(CURDIR)
+
 .PHONY: all setup configure build run test demo package clean
 
 all: build
