@@ -60,7 +60,7 @@ struct StoredFileState {
 };
 
 struct StoredSet {
-    QList<StoredItem> items;  // row i of vectors belongs to items[i]; ordered by item id
+    QList<StoredItem> items;  // row i of vectors belongs to items[i]; in storage order
     Matrix vectors;
 };
 

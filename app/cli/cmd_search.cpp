@@ -7,8 +7,15 @@
 #include "core/imagedecode.h"
 #include "core/search.h"
 
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QSet>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
 
 namespace cospace::cli {
 
@@ -46,6 +53,54 @@ QJsonObject hitJson(const SearchHit &h)
     return o;
 }
 
+// --timing: latency of the built index over random unit queries (fixed seed), and for HNSW its
+// recall@10 against an exact index of the same vectors. Benchmarks read these lines (stderr).
+void reportTiming(const SearchIndex &index, const EmbeddingStore &db, qint64 modelId, Modality modality, int k,
+                  double openSeconds, double buildSeconds)
+{
+    constexpr int kQueries = 200;
+    std::mt19937 rng(1);
+    std::normal_distribution<float> g;
+    Matrix q(kQueries, index.dim());
+    for (int i = 0; i < kQueries; ++i) {
+        double n = 0;
+        for (float &v : std::span<float>(q.row(i), std::size_t(q.cols))) {
+            v = g(rng);
+            n += double(v) * v;
+        }
+        for (float &v : std::span<float>(q.row(i), std::size_t(q.cols)))
+            v = float(v / std::sqrt(n));
+    }
+    std::vector<double> ms;
+    std::vector<QList<SearchHit>> found;
+    QElapsedTimer t;
+    for (int i = 0; i < kQueries; ++i) {
+        t.start();
+        found.push_back(index.search(q.rowSpan(i), k));
+        ms.push_back(t.nsecsElapsed() * 1e-6);
+    }
+    std::sort(ms.begin(), ms.end());
+    err(u"timing: %1 vectors x %2, store open+load %3 s, index build %4 s (%5), search p50 %6 ms p95 %7 ms (k=%8)"_qs
+            .arg(index.size()).arg(index.dim()).arg(openSeconds, 0, 'f', 2).arg(buildSeconds, 0, 'f', 2)
+            .arg(index.exact() ? u"exact IndexFlatIP"_qs : u"HNSW"_qs).arg(ms[kQueries / 2], 0, 'f', 2)
+            .arg(ms[kQueries * 95 / 100], 0, 'f', 2).arg(k));
+    if (index.exact())
+        return;
+    SearchIndexParams exact;
+    exact.exactLimit = std::numeric_limits<qint64>::max();
+    const SearchIndex reference(db.load(modelId, modality), exact);
+    qint64 hits = 0, total = 0;
+    for (int i = 0; i < kQueries; ++i) {
+        QSet<qint64> truth;
+        for (const SearchHit &h : reference.search(q.rowSpan(i), k))
+            truth.insert(h.item.id);
+        for (const SearchHit &h : found[std::size_t(i)])
+            hits += truth.contains(h.item.id);
+        total += truth.size();
+    }
+    err(u"timing: HNSW recall@%1 against exact = %2"_qs.arg(k).arg(double(hits) / double(total), 0, 'f', 4));
+}
+
 }  // namespace
 
 int runSearch(const QStringList &args)
@@ -63,7 +118,11 @@ int runSearch(const QStringList &args)
     const QCommandLineOption target(u"target"_qs, u"images or captions"_qs, u"TARGET"_qs);
     const QCommandLineOption k(QStringList{u"k"_qs, u"top"_qs}, u"number of results (default 10)"_qs, u"N"_qs, u"10"_qs);
     const QCommandLineOption json(u"json"_qs, u"print {\"results\": [{rank, path|caption, score, percentile}]}"_qs);
-    parser.addOptions({model, store, text, image, target, k, json});
+    const QCommandLineOption indexKind(u"index"_qs, u"auto (exact up to 200k, HNSW above), flat or hnsw"_qs, u"KIND"_qs,
+                                       u"auto"_qs);
+    const QCommandLineOption timing(u"timing"_qs, u"also print load/build times, p50/p95 latency over 200 random "
+                                                  "queries and HNSW recall@k (stderr)"_qs);
+    parser.addOptions({model, store, text, image, target, k, json, indexKind, timing});
     int code = kOk;
     if (!parseArgs(parser, args, &code))
         return code;
@@ -91,16 +150,33 @@ int runSearch(const QStringList &args)
     const QString dbPath = storePath(parser, store);
     if (!QFileInfo::exists(dbPath))
         throw std::runtime_error(u"%1: no such store"_qs.arg(dbPath).toStdString());
-    EmbeddingStore db(dbPath);
+    SearchIndexParams indexParams;
+    if (parser.value(indexKind) == u"flat")
+        indexParams.exactLimit = std::numeric_limits<qint64>::max();
+    else if (parser.value(indexKind) == u"hnsw")
+        indexParams.exactLimit = 0;
+    else if (parser.value(indexKind) != u"auto") {
+        err(usage + u" [--index auto|flat|hnsw]"_qs);
+        return kUsage;
+    }
     const std::unique_ptr<EmbeddingModel> m = loadModel(parser.value(model));
+    QElapsedTimer clock;
+    clock.start();
+    EmbeddingStore db(dbPath);
     const auto stored = db.findModel(m->fingerprint());
     if (!stored)
         throw std::runtime_error(u"%1 holds no vectors of model %2; run 'cospace-cli embed ... --model %2' first"_qs
                                      .arg(dbPath, parser.value(model)).toStdString());
     const std::vector<float> q = queryVector(*m, db, stored->id, parser.isSet(text), parser.value(text),
                                              parser.value(image));
-    const SearchIndex index(db.load(stored->id, modality));
+    StoredSet set = db.load(stored->id, modality);
+    const double openSeconds = clock.nsecsElapsed() * 1e-9;
+    clock.start();
+    const SearchIndex index(std::move(set), indexParams);
+    const double buildSeconds = clock.nsecsElapsed() * 1e-9;
     const QList<SearchHit> hits = index.search(q, topK);
+    if (parser.isSet(timing))
+        reportTiming(index, db, stored->id, modality, topK, openSeconds, buildSeconds);
     if (parser.isSet(json)) {
         QJsonArray results;
         for (const SearchHit &h : hits)
