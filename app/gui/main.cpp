@@ -8,6 +8,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QLineEdit>
 #include <QMessageBox>
 
 using namespace cospace;
@@ -34,13 +35,16 @@ int main(int argc, char **argv)
     const QCommandLineOption method(u"method"_qs, u"Projection: umap, tsne or pca."_qs, u"METHOD"_qs);
     const QCommandLineOption store(u"store"_qs, u"Embedding store file (default: ~/.local/share/cospace/cospace.db)."_qs,
                                    u"DB"_qs);
-    parser.addOptions({workspace, dataset, screenshot, threads, model, method, store});
+    const QCommandLineOption search(u"search"_qs, u"Start with this text query in the search panel."_qs, u"TEXT"_qs);
+    parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search});
     parser.addPositionalArgument(u"path"_qs, u"A workspace file or dataset folder to open."_qs, u"[path]"_qs);
     parser.process(app);
 
     initComputeThreads(parser.value(threads).toInt());
 
     MainWindow window(nullptr, parser.value(store));
+    if (parser.isSet(search))
+        window.searchEdit()->setText(parser.value(search));
     QString path = parser.value(workspace);
     if (path.isEmpty())
         path = parser.value(dataset);
