@@ -131,6 +131,8 @@ void TestExplorer::searchShowsBestImage()
     QVERIFY(grid->count() > 0);
     QCOMPARE(grid->item(0)->data(Qt::UserRole).toString(), bestImageFor(query));
     QVERIFY(grid->item(0)->text().contains(u'%'));   // score and calibrated percentile shown
+    // The query is placed on the map, near the images it matches best.
+    QTRY_VERIFY(m_window->mapView()->hasQueryMarker());
 }
 
 void TestExplorer::staleSearchIsDiscarded()

@@ -14,6 +14,8 @@
 #include <QSet>
 
 #include <cmath>
+#include <optional>
+#include <span>
 
 namespace cospace {
 
@@ -48,7 +50,12 @@ StoredSet filterSet(const StoredSet &all, const std::function<bool(const StoredI
 
 // Layout coordinates scaled so the points cover about sqrt(N) x sqrt(N) units: one unit is then
 // roughly the spacing of neighbours, which the map uses to size thumbnails. y points up.
-QList<QPointF> mapPositions(const Matrix &xy)
+struct MapTransform {
+    double minX = 0, minY = 0, scale = 1;
+    QPointF operator()(double x, double y) const { return {(x - minX) * scale, -(y - minY) * scale}; }
+};
+
+MapTransform mapTransform(const Matrix &xy)
 {
     double minX = 1e300, maxX = -1e300, minY = 1e300, maxY = -1e300;
     for (int i = 0; i < xy.rows; ++i) {
@@ -58,11 +65,15 @@ QList<QPointF> mapPositions(const Matrix &xy)
         maxY = std::max<double>(maxY, xy.at(i, 1));
     }
     const double extent = std::max({maxX - minX, maxY - minY, 1e-12});
-    const double scale = std::sqrt(double(std::max(1, xy.rows))) / extent;
+    return {minX, minY, std::sqrt(double(std::max(1, xy.rows))) / extent};
+}
+
+QList<QPointF> mapPositions(const Matrix &xy, const MapTransform &t)
+{
     QList<QPointF> positions;
     positions.reserve(xy.rows);
     for (int i = 0; i < xy.rows; ++i)
-        positions << QPointF((xy.at(i, 0) - minX) * scale, -(xy.at(i, 1) - minY) * scale);
+        positions << t(xy.at(i, 0), xy.at(i, 1));
     return positions;
 }
 
@@ -85,6 +96,19 @@ struct ExplorerEngine::State {
     std::unique_ptr<SearchIndex> captions;  // this workspace's captions (stored and typed)
     Matrix layoutVectors;                   // rows in map-point order
     QList<StoredItem> layoutItems;
+    std::unique_ptr<Projector> projector;   // the finished layout, for placing queries on the map
+    MapTransform transform;
+
+    // Where a query vector lands on the current map (out-of-sample placement), if there is a map.
+    std::optional<QPointF> place(std::span<const float> query) const
+    {
+        if (!projector)
+            return std::nullopt;
+        Matrix q(1, int(query.size()));
+        std::copy(query.begin(), query.end(), q.data.begin());
+        const Matrix xy = projector->place(q);
+        return transform(xy.at(0, 0), xy.at(0, 1));
+    }
 };
 
 ExplorerEngine::ExplorerEngine(const QString &storePath)
@@ -180,6 +204,7 @@ void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
     if (generation <= m_cancelledThrough)
         job->cancel();
     d->images.reset();
+    d->projector.reset();
     d->captions.reset();
     try {
         job->setStage(tr("loading model %1").arg(workspace.model));
@@ -266,7 +291,8 @@ void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
             job->setStage(tr("projecting %1 points (%2)").arg(d->layoutVectors.rows).arg(workspace.method.toUpper()));
             ProjectionOptions options;
             options.method = methodFor(workspace.method);
-            std::unique_ptr<Projector> projector = Projector::create(d->layoutVectors, options, job.get());
+            d->projector = Projector::create(d->layoutVectors, options, job.get());
+            Projector *projector = d->projector.get();
             QElapsedTimer sinceEmit;
             sinceEmit.start();
             while (!projector->finished()) {
@@ -275,7 +301,8 @@ void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
                 projector->run(kAnimationSlice);
                 if (sinceEmit.elapsed() >= kAnimationIntervalMs || projector->finished()) {
                     sinceEmit.restart();
-                    const QList<QPointF> positions = mapPositions(projector->layout());
+                    d->transform = mapTransform(projector->layout());
+                    const QList<QPointF> positions = mapPositions(projector->layout(), d->transform);
                     if (!projector->finished())
                         Q_EMIT layoutStep(generation, positions);
                     else
@@ -303,6 +330,8 @@ void ExplorerEngine::search(const QString &prompt, quint64 queryId, int k)
     try {
         const std::vector<float> query = encodePrompt(*d->model, prompt);
         Q_EMIT searchResults(queryId, prompt, d->images->search(query, k));
+        if (const std::optional<QPointF> at = d->place(query))
+            Q_EMIT queryPlaced(queryId, *at, prompt);
     } catch (const std::exception &e) {
         Q_EMIT failed(queryId, QString::fromUtf8(e.what()));
     }
@@ -317,6 +346,8 @@ void ExplorerEngine::matchImage(const QString &path, quint64 queryId, int k)
     try {
         const Matrix e = d->model->encodeImages({readImageFile(path, 2 * d->model->imageSize())});
         Q_EMIT matchResults(queryId, QFileInfo(path).fileName(), d->captions->search(e.rowSpan(0), k));
+        if (const std::optional<QPointF> at = d->place(e.rowSpan(0)))
+            Q_EMIT queryPlaced(queryId, *at, QFileInfo(path).fileName());
     } catch (const std::exception &e) {
         Q_EMIT failed(queryId, QString::fromUtf8(e.what()));
     }

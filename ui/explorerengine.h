@@ -60,6 +60,8 @@ Q_SIGNALS:
     void searchResults(quint64 queryId, const QString &prompt, const QList<cospace::SearchHit> &hits);
     // Captions ranked for an image (a dropped file or a map point), or images for a caption point.
     void matchResults(quint64 queryId, const QString &title, const QList<cospace::SearchHit> &hits);
+    // Where the query (text or dropped image) lands on the current map.
+    void queryPlaced(quint64 queryId, const QPointF &position, const QString &label);
     void failed(quint64 id, const QString &message);
     void idle();
 

@@ -16,6 +16,7 @@
 #include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QShortcut>
 #include <QStatusBar>
 #include <QTimer>
 #include <QToolBar>
@@ -66,6 +67,13 @@ void MainWindow::buildExplorerDocks()
     if (auto *captions = findChild<QDockWidget *>(u"captionDock"_qs))
         tabifyDockWidget(captions, searchDock);
     searchDock->raise();
+    auto *find = new QShortcut(QKeySequence::Find, this);
+    connect(find, &QShortcut::activated, this, [this, searchDock] {
+        searchDock->show();
+        searchDock->raise();
+        m_searchEdit->setFocus();
+        m_searchEdit->selectAll();
+    });
 
     auto *matchDock = new QDockWidget(tr("Matches"), this);
     matchDock->setObjectName(u"matchDock"_qs);
@@ -116,6 +124,10 @@ void MainWindow::connectEngine(const QString &storePath)
     connect(m_engine, &ExplorerEngine::searchResults, this, &MainWindow::showSearchResults);
     connect(m_engine, &ExplorerEngine::matchResults, this, &MainWindow::showMatches);
     connect(m_engine, &ExplorerEngine::failed, this, &MainWindow::showFailure);
+    connect(m_engine, &ExplorerEngine::queryPlaced, this, [this](quint64 id, const QPointF &at, const QString &label) {
+        if (id == m_queryId)
+            m_map->setQueryMarker(at, label);
+    });
     connect(m_map, &MapView::pointSelected, this, [this](int index) {
         if (index >= 0 && m_layoutDone && m_lastError.isEmpty())
             m_engine->invokeMatchItem(index, ++m_queryId, kMatchResults);
@@ -201,6 +213,7 @@ void MainWindow::runSearch(const QString &prompt)
     const quint64 id = ++m_queryId;
     if (prompt.trimmed().isEmpty()) {
         m_results->clear();
+        m_map->setQueryMarker({}, {});
         return;
     }
     m_engine->invokeSearch(prompt, id, kSearchResults);

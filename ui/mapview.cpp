@@ -35,6 +35,7 @@ void MapView::setPoints(QList<MapPoint> points)
     for (const MapPoint &p : m_points)
         m_bounds |= QRectF(p.pos, QSizeF(1e-9, 1e-9));
     m_selected = -1;
+    m_queryLabel.clear();
     fitToView();
 }
 
@@ -54,6 +55,13 @@ void MapView::setPositions(const QList<QPointF> &positions)
         m_points[i].pos = positions[i];
         m_bounds |= QRectF(positions[i], QSizeF(1e-9, 1e-9));
     }
+    update();
+}
+
+void MapView::setQueryMarker(QPointF position, const QString &label)
+{
+    m_queryPos = position;
+    m_queryLabel = label;
     update();
 }
 
@@ -165,6 +173,26 @@ void MapView::paintEvent(QPaintEvent *)
         const QPointF w = toWidget(m_points[m_selected].pos);
         painter.drawRect(QRectF(w.x() - s / 2, w.y() - s / 2, s, s));
     }
+    if (!m_queryLabel.isEmpty()) {
+        // The query: a ringed cross-hair with its text, drawn above the points.
+        const QPointF w = toWidget(m_queryPos);
+        painter.setRenderHint(QPainter::Antialiasing, true);
+        painter.setBrush(Qt::NoBrush);
+        painter.setPen(QPen(QColor(214, 39, 40), 2.5));
+        painter.drawEllipse(w, 9, 9);
+        painter.drawLine(w + QPointF(-14, 0), w + QPointF(-5, 0));
+        painter.drawLine(w + QPointF(5, 0), w + QPointF(14, 0));
+        painter.drawLine(w + QPointF(0, -14), w + QPointF(0, -5));
+        painter.drawLine(w + QPointF(0, 5), w + QPointF(0, 14));
+        const QString text = fontMetrics().elidedText(m_queryLabel, Qt::ElideRight, 240);
+        const QRectF box = QRectF(fontMetrics().boundingRect(text)).adjusted(-4, -2, 4, 2)
+                               .translated(w + QPointF(16, -10) - QPointF(0, fontMetrics().ascent() / 2.0));
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(QColor(214, 39, 40, 220));
+        painter.drawRoundedRect(box, 3, 3);
+        painter.setPen(Qt::white);
+        painter.drawText(box, Qt::AlignCenter, text);
+    }
     if (m_points.isEmpty()) {
         painter.setPen(palette().color(QPalette::PlaceholderText));
         painter.drawText(rect(), Qt::AlignCenter, tr("Drop image folders here, or use File ▸ Add Folder (Ctrl+O)"));
@@ -215,6 +243,13 @@ void MapView::keyPressEvent(QKeyEvent *event)
     case Qt::Key_Up: m_offset.ry() += 40; update(); break;
     case Qt::Key_Down: m_offset.ry() -= 40; update(); break;
     case Qt::Key_0: fitToView(); break;
+    case Qt::Key_Escape:
+        if (m_selected >= 0) {
+            m_selected = -1;
+            Q_EMIT pointSelected(-1);
+            update();
+        }
+        break;
     default: QWidget::keyPressEvent(event);
     }
 }

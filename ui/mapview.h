@@ -32,6 +32,10 @@ public:
     void setPositions(const QList<QPointF> &positions);
     const QList<MapPoint> &points() const { return m_points; }
     void fitToView();
+    // A marker for the current query at a layout position (empty label clears it).
+    void setQueryMarker(QPointF position, const QString &label);
+    bool hasQueryMarker() const { return !m_queryLabel.isEmpty(); }
+    QPointF queryMarker() const { return m_queryPos; }
     void zoomBy(double factor, QPointF anchor);
     double zoom() const { return m_scale; }
     int selectedIndex() const { return m_selected; }
@@ -67,6 +71,8 @@ private:
     bool m_fitted = false;
     int m_selected = -1;
     QCache<QString, QImage> m_thumbnails{4000};
+    QPointF m_queryPos;
+    QString m_queryLabel;
     QSet<QString> m_pending;
 };
 
