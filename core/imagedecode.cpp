@@ -1,5 +1,7 @@
 #include "core/imagedecode.h"
 
+#include "core/imageops_p.h"
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -212,17 +214,6 @@ cv::Mat toRgb8(cv::Mat raw)
     }
 }
 
-RgbImage fromRgbMat(const cv::Mat &rgb)
-{
-    RgbImage out;
-    out.width = rgb.cols;
-    out.height = rgb.rows;
-    out.pixels.resize(std::size_t(rgb.cols) * std::size_t(rgb.rows) * 3);
-    cv::Mat dst(rgb.rows, rgb.cols, CV_8UC3, out.pixels.data());
-    rgb.copyTo(dst);
-    return out;
-}
-
 RgbImage decodeWithQt(const QByteArray &data)
 {
     QBuffer buffer;
@@ -372,7 +363,7 @@ DecodedImage decodeImageFile(const QString &path, const DecodeOptions &options)
     const cv::Mat rgb = toRgb8(raw);
     if (rgb.empty())
         return failed(DecodeFailure::Corrupt, u"unsupported %1 layout (%2 channels)"_qs.arg(QLatin1String(fmt)).arg(raw.channels()));
-    r.image = fromRgbMat(rgb);
+    r.image = detail::fromMat(rgb);
     return r;
 }
 

@@ -1,5 +1,7 @@
 #include "core/metrics.h"
 
+#include "core/torchmatrix_p.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -12,11 +14,6 @@ namespace {
 
 constexpr int64_t kBlock = 1024;            // query rows per similarity block
 constexpr int kUniformitySample = 4096;
-
-torch::Tensor view(const Matrix &m)
-{
-    return torch::from_blob(const_cast<float *>(m.data.data()), {m.rows, m.cols});
-}
 
 void check(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage)
 {
@@ -33,7 +30,7 @@ double uniformityOf(const Matrix &m)
 {
     if (m.rows < 2)
         return 0;
-    torch::Tensor x = view(m);
+    torch::Tensor x = detail::viewOf(m);
     if (m.rows > kUniformitySample)
         x = x.index_select(0, torch::linspace(0, m.rows - 1, kUniformitySample).to(torch::kInt64));
     const int64_t n = x.size(0);
@@ -67,7 +64,7 @@ std::vector<int> textToImageRanks(const Matrix &images, const Matrix &captions, 
 {
     check(images, captions, captionImage);
     torch::NoGradGuard noGrad;
-    const torch::Tensor img = view(images), cap = view(captions);
+    const torch::Tensor img = detail::viewOf(images), cap = detail::viewOf(captions);
     const torch::Tensor target = torch::from_blob(const_cast<int *>(captionImage.data()),
                                                   {qsizetype(captionImage.size())}, torch::kInt32).to(torch::kInt64);
     std::vector<int> ranks(captionImage.size());
@@ -89,7 +86,7 @@ std::vector<int> imageToTextRanks(const Matrix &images, const Matrix &captions, 
 {
     check(images, captions, captionImage);
     torch::NoGradGuard noGrad;
-    const torch::Tensor img = view(images), cap = view(captions);
+    const torch::Tensor img = detail::viewOf(images), cap = detail::viewOf(captions);
     const torch::Tensor owner = torch::from_blob(const_cast<int *>(captionImage.data()),
                                                  {qsizetype(captionImage.size())}, torch::kInt32).to(torch::kInt64);
     std::vector<int> ranks(std::size_t(images.rows), 0);
@@ -145,7 +142,7 @@ RetrievalMetrics computeRetrievalMetrics(const Matrix &images, const Matrix &cap
         return m;
 
     torch::NoGradGuard noGrad;
-    const torch::Tensor img = view(images), cap = view(captions);
+    const torch::Tensor img = detail::viewOf(images), cap = detail::viewOf(captions);
     const torch::Tensor owner = torch::from_blob(const_cast<int *>(captionImage.data()),
                                                  {qsizetype(captionImage.size())}, torch::kInt32).to(torch::kInt64);
     const torch::Tensor matched = (cap * img.index_select(0, owner)).sum(1);         // cosine of each pair

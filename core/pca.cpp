@@ -2,6 +2,7 @@
 // (each Torch translation unit costs ~1 GiB and tens of seconds to compile, so keep it to one).
 
 #include "alignment.h"
+#include "core/torchmatrix_p.h"
 #include "pca.h"
 #include "projection.h"
 
@@ -16,18 +17,8 @@ namespace {
 constexpr int kOversample = 10;       // Halko et al. 2011 §4.2: p = 5..10 extra columns
 constexpr int kPowerIterations = 2;   // §4.5: q = 1..2 suffices for decaying spectra
 
-torch::Tensor view(const Matrix &m)
-{
-    return torch::from_blob(const_cast<float *>(m.data.data()), {m.rows, m.cols}, torch::kFloat);
-}
-
-Matrix toMatrix(const torch::Tensor &t)
-{
-    const torch::Tensor c = t.to(torch::kFloat).contiguous();
-    Matrix m(int(c.size(0)), int(c.size(1)));
-    std::memcpy(m.data.data(), c.data_ptr<float>(), m.data.size() * sizeof(float));
-    return m;
-}
+using detail::toMatrix;
+torch::Tensor view(const Matrix &m) { return detail::viewOf(m); }
 
 // Exact: eigenvectors of the D x D covariance (cheap when D or N is small). Returns (V: D x k, var: k).
 std::pair<torch::Tensor, torch::Tensor> exactDirections(const torch::Tensor &xc, int k)

@@ -3,6 +3,7 @@
 #include "core/checkpoint_p.h"
 #include "core/imageops_p.h"
 #include "core/modelloaders_p.h"
+#include "core/torchmatrix_p.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -323,14 +324,6 @@ public:
     }
 
 private:
-    static Matrix toMatrix(const torch::Tensor &t)
-    {
-        const torch::Tensor c = t.contiguous();
-        Matrix m(int(c.size(0)), int(c.size(1)));
-        std::memcpy(m.data.data(), c.data_ptr<float>(), m.data.size() * sizeof(float));
-        return m;
-    }
-
     QString m_source;
     QString m_name;
     QString m_fingerprint;

@@ -5,6 +5,7 @@
 #include "core/imageops_p.h"
 #include "core/losses_p.h"
 #include "core/runtime.h"
+#include "core/torchmatrix_p.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -100,14 +101,6 @@ void writeMatrixNpy(const QString &path, const Matrix &m)
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
         fail(u"%1: cannot write: %2"_qs.arg(path, file.errorString()));
-}
-
-Matrix toMatrix(const torch::Tensor &t)
-{
-    const torch::Tensor c = t.contiguous();
-    Matrix m(int(c.size(0)), int(c.size(1)));
-    std::memcpy(m.data.data(), c.data_ptr<float>(), m.data.size() * sizeof(float));
-    return m;
 }
 
 // Random resized crop, colour jitter, grey, blur and (if allowed) flip, driven by `rng`.
@@ -494,7 +487,7 @@ EpochReport Trainer::Private::evaluate(int epoch, double trainLoss, double secon
     r.trainLoss = trainLoss;
     r.seconds = seconds;
     r.lr = learningRate(std::max<qint64>(0, state.step - 1));
-    r.val = computeRetrievalMetrics(toMatrix(img), toMatrix(txt), owner);
+    r.val = computeRetrievalMetrics(detail::toMatrix(img), detail::toMatrix(txt), owner);
     if (config.loss != LossKind::Triplet)
         r.temperature = 1.0 / net->logitScale.exp().item<double>();
 
@@ -537,7 +530,7 @@ void Trainer::Private::saveProbe(int epoch)
                                            net->text->forward(tokensTensor(probeCaptions))});
     net->train();
     QDir().mkpath(runPath(u"probe"_qs));
-    writeMatrixNpy(runPath(u"probe/epoch-%1.npy"_qs.arg(epoch, 3, 10, QLatin1Char('0'))), toMatrix(both));
+    writeMatrixNpy(runPath(u"probe/epoch-%1.npy"_qs.arg(epoch, 3, 10, QLatin1Char('0'))), detail::toMatrix(both));
 }
 
 void Trainer::Private::save(const QString &name, bool withOptimizer)
