@@ -450,6 +450,12 @@ std::optional<std::vector<float>> EmbeddingStore::imageVector(qint64 modelId, co
 
 qint64 EmbeddingStore::count(qint64 modelId, std::optional<Modality> modality) const
 {
+    if (!modality) {   // the primary-key index alone answers this, no join
+        COSPACE_STMT(s, "SELECT count(*) FROM embeddings WHERE model_id = ?");
+        s.bind(1, modelId);
+        s.step();
+        return sqlite3_column_int64(s.get(), 0);
+    }
     COSPACE_STMT(s, "SELECT count(*) FROM embeddings e JOIN items i ON i.id = e.item_id "
                     "WHERE e.model_id = ?1 AND (?2 < 0 OR i.modality = ?2)");
     s.bind(1, modelId);
