@@ -170,6 +170,7 @@ int runSearch(const QStringList &args)
                                      .arg(dbPath, parser.value(model)).toStdString());
     const std::vector<float> q = queryVector(*m, db, stored->id, parser.isSet(text), parser.value(text),
                                              parser.value(image));
+    clock.start();   // the store was opened above; time the load alone (not the text tower)
     StoredSet set = db.load(stored->id, modality);
     const double openSeconds = clock.nsecsElapsed() * 1e-9;
     clock.start();
