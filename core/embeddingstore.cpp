@@ -336,17 +336,22 @@ int EmbeddingStore::dropMissingImages(const QStringList &roots, const QSet<QStri
             }
         }
     }
-    if (gone.isEmpty())
+    return deleteItems(gone);
+}
+
+int EmbeddingStore::deleteItems(const QList<qint64> &ids)
+{
+    if (ids.isEmpty())
         return 0;
     Transaction t(m_db, [this](const char *sql) { exec(sql); });
     COSPACE_STMT(del, "DELETE FROM items WHERE id = ?");
-    for (qint64 id : gone) {
+    for (qint64 id : ids) {
         del.bind(1, id);
         del.step();
         del.reset();
     }
     t.commit();
-    return int(gone.size());
+    return int(ids.size());
 }
 
 int EmbeddingStore::dropMissingCaptions(const QString &source, const QSet<QString> &present)
@@ -359,17 +364,7 @@ int EmbeddingStore::dropMissingCaptions(const QString &source, const QSet<QStrin
             if (!present.contains(captionKey(text(s.get(), 1), text(s.get(), 2))))
                 gone.append(sqlite3_column_int64(s.get(), 0));
     }
-    if (gone.isEmpty())
-        return 0;
-    Transaction t(m_db, [this](const char *sql) { exec(sql); });
-    COSPACE_STMT(del, "DELETE FROM items WHERE id = ?");
-    for (qint64 id : gone) {
-        del.bind(1, id);
-        del.step();
-        del.reset();
-    }
-    t.commit();
-    return int(gone.size());
+    return deleteItems(gone);
 }
 
 StoredSet EmbeddingStore::load(qint64 modelId, std::optional<Modality> modality) const

@@ -108,6 +108,7 @@ public:
 
 private:
     void exec(const char *sql) const;
+    int deleteItems(const QList<qint64> &ids);   // one transaction; their vectors go with them
     [[noreturn]] void fail(const QString &what) const;
 
     QString m_path;

@@ -3,6 +3,7 @@
 
 #include "fakemodel_p.h"
 
+#include "tinymodel.h"
 #include "core/embeddingstore.h"
 #include "core/embedpipeline.h"
 #include "core/search.h"
@@ -139,19 +140,8 @@ void TestEmbedStore::initTestCase()
     QCOMPARE(job.snapshot().done, job.snapshot().total);
 
     // A tiny trained checkpoint for the CLI tests (seconds).
-    const QString shapes = m_dir.filePath(u"shapes"_qs);
-    generateShapesDataset(shapes, {64, 3, 32, 2});
-    TrainerOptions o;
-    o.data = shapes;
-    o.config = SharedSpaceConfig::preset(u"tiny"_qs);
-    o.config.train.epochs = 1;
-    o.config.train.batchSize = 32;
-    o.config.train.probeSize = 8;
-    o.runDir = m_dir.filePath(u"run"_qs);
-    Trainer trainer(o);
-    JobControl trainJob;
-    QVERIFY(trainer.run(trainJob));
-    m_ckpt = o.runDir + u"/last.ckpt"_qs;
+    m_ckpt = testing::trainTinyModel(m_dir.filePath(u"shapes"_qs), m_dir.filePath(u"run"_qs), {64, 3, 32, 2});
+    QVERIFY(!m_ckpt.isEmpty());
 }
 
 void TestEmbedStore::validImagesEmbedded()

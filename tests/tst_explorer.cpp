@@ -3,6 +3,8 @@
 // clicking a point shows its matches, stale searches are discarded, a cancelled job leaves the
 // window usable.
 
+#include "tinymodel.h"
+
 #include "core/embeddingmodel.h"
 #include "core/evaluation.h"
 #include "core/runtime.h"
@@ -62,17 +64,8 @@ void TestExplorer::initTestCase()
     const ShapesResult shapes = generateShapesDataset(m_data, {120, 4, 32, 2});
     m_images = shapes.images;
     m_captions = shapes.captions;
-    TrainerOptions o;
-    o.data = m_data;
-    o.config = SharedSpaceConfig::preset(u"tiny"_qs);
-    o.config.train.epochs = 2;
-    o.config.train.batchSize = 32;
-    o.config.train.valFraction = 0;
-    o.runDir = m_dir.filePath(u"run"_qs);
-    Trainer trainer(o);
-    JobControl job;
-    QVERIFY(trainer.run(job));
-    m_model = o.runDir + u"/last.ckpt"_qs;
+    m_model = testing::trainTinyModel(m_data, m_dir.filePath(u"run"_qs), {}, 2, 0.0);
+    QVERIFY(!m_model.isEmpty());
     m_reference = loadModel(m_model);
 
     m_window = std::make_unique<MainWindow>(nullptr, m_dir.filePath(u"store.db"_qs));
