@@ -5,6 +5,7 @@
 
 #include "tinymodel.h"
 #include "core/embeddingstore.h"
+#include "core/npy.h"
 #include "core/embedpipeline.h"
 #include "core/search.h"
 #include "core/shapesdemo.h"
@@ -338,6 +339,22 @@ void TestEmbedStore::cliEmbedJsonAndSearch()
     const QJsonArray caps3 = QJsonDocument::fromJson(p.readAllStandardOutput())[u"results"_qs].toArray();
     QCOMPARE(caps3.size(), 3);
     QVERIFY(caps3[0].toObject().contains(u"caption"_qs));
+
+    // project --store: one layout row per stored vector, labelled in Y.tsv beside Y.npy.
+    const QString layout = m_dir.filePath(u"layout.npy"_qs);
+    p.start(QStringLiteral(COSPACE_CLI), {u"project"_qs, u"--store"_qs, db, u"--model"_qs, m_ckpt,
+                                          u"--method"_qs, u"pca"_qs, u"--out"_qs, layout});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    const Matrix xy = readNpy(layout);
+    QCOMPARE(xy.rows, int(store.count(store.findModel(model->fingerprint())->id)));
+    QCOMPARE(xy.cols, 2);
+    QFile labels(m_dir.filePath(u"layout.tsv"_qs));
+    QVERIFY(labels.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = labels.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), xy.rows + 1);
+    QCOMPARE(lines.first(), QByteArray("modality\tpath\tcaption"));
+    QVERIFY(lines.last().startsWith("caption\t"));   // images first, then captions
 
     // A missing path is a failure to run, not a skipped file.
     p.start(QStringLiteral(COSPACE_CLI), {u"embed"_qs, m_dir.filePath(u"nope"_qs), u"--model"_qs, m_ckpt,

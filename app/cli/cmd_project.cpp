@@ -1,13 +1,32 @@
-// cospace-cli project --vectors X.npy --method pca|tsne|umap --out Y.npy [--seed S]
+// cospace-cli project (--vectors X.npy | --store DB --model MODEL) --method pca|tsne|umap --out Y.npy [--seed S]
 
 #include "clicommon.h"
 
+#include "core/embeddingmodel.h"
+#include "core/embeddingstore.h"
 #include "core/npy.h"
 #include "core/projection.h"
 
 #include <QElapsedTimer>
+#include <QFileInfo>
+#include <QSaveFile>
 
 namespace cospace::cli {
+
+namespace {
+void writeItemLabels(const QString &path, const QList<StoredItem> &items)
+{
+    QSaveFile file(path);
+    QByteArray tsv = "modality\tpath\tcaption\n";
+    for (const StoredItem &item : items) {
+        QString caption = item.caption;
+        caption.replace(u'\t', u' ').replace(u'\n', u' ');
+        tsv += modalityName(item.modality).toUtf8() + '\t' + item.path.toUtf8() + '\t' + caption.toUtf8() + '\n';
+    }
+    if (!file.open(QIODevice::WriteOnly) || file.write(tsv) != tsv.size() || !file.commit())
+        throw std::runtime_error(u"%1: cannot write: %2"_qs.arg(path, file.errorString()).toStdString());
+}
+}  // namespace
 
 int runProject(const QStringList &args)
 {
@@ -25,20 +44,22 @@ int runProject(const QStringList &args)
     const QCommandLineOption seed(u"seed"_qs, u"random seed (default 1)"_qs, u"S"_qs, u"1"_qs);
     const QCommandLineOption threadsOpt(u"threads"_qs, u"compute threads (same as the global flag)"_qs, u"N"_qs);
     const QCommandLineOption iterations(u"iterations"_qs, u"t-SNE iterations / UMAP epochs (default: method's)"_qs, u"N"_qs);
-    const QCommandLineOption store(u"store"_qs, u"embedding store (needs the store; not available yet)"_qs, u"DB"_qs);
+    const QCommandLineOption store(u"store"_qs, u"project the stored vectors of --model instead of --vectors"_qs, u"DB"_qs);
     const QCommandLineOption model(u"model"_qs, u"model whose stored vectors to project (with --store)"_qs, u"MODEL"_qs);
     const QCommandLineOption gradient(u"tsne-gradient"_qs, u"t-SNE repulsion: auto, bh (Barnes-Hut) or fft"_qs, u"KIND"_qs, u"auto"_qs);
     parser.addOptions({vectors, method, outOpt, seed, threadsOpt, iterations, gradient, store, model});
     int code = kOk;
     if (!parseArgs(parser, args, &code))
         return code;
-    if (parser.isSet(store) || parser.isSet(model)) {
-        err(u"--store/--model need the embedding store, which this build does not have yet; "
-            "export the vectors to .npy and use --vectors"_qs);
+    const bool fromStore = parser.isSet(store) || parser.isSet(model);
+    if (fromStore ? !(parser.isSet(store) && parser.isSet(model) && !parser.isSet(vectors))
+                  : !parser.isSet(vectors) || !parser.isSet(outOpt)) {
+        err(u"usage: cospace-cli project (--vectors X.npy | --store DB --model MODEL) --method pca|tsne|umap "
+            "--out Y.npy [--seed S]"_qs);
         return kUsage;
     }
-    if (!parser.isSet(vectors) || !parser.isSet(outOpt)) {
-        err(u"usage: cospace-cli project --vectors X.npy --method pca|tsne|umap --out Y.npy [--seed S]"_qs);
+    if (!parser.isSet(outOpt)) {
+        err(u"--out Y.npy is required"_qs);
         return kUsage;
     }
     ProjectionOptions options;
@@ -69,7 +90,24 @@ int runProject(const QStringList &args)
 
     QElapsedTimer total;
     total.start();
-    const Matrix x = readNpy(parser.value(vectors));
+    Matrix x;
+    if (fromStore) {
+        // The stored vectors of one model, images then captions in store order; the row labels go to
+        // Y.tsv beside Y.npy so each layout row can be traced back to its item.
+        const std::unique_ptr<EmbeddingModel> embedder = loadModel(parser.value(model));
+        const EmbeddingStore db(parser.value(store));
+        const auto stored = db.findModel(embedder->fingerprint());
+        if (!stored)
+            throw std::runtime_error(u"%1 holds no vectors of model %2; run 'cospace-cli embed ... --model %2' first"_qs
+                                         .arg(parser.value(store), parser.value(model)).toStdString());
+        StoredSet set = db.load(stored->id);
+        x = std::move(set.vectors);
+        writeItemLabels(QFileInfo(parser.value(outOpt)).path() + u"/"_qs
+                            + QFileInfo(parser.value(outOpt)).completeBaseName() + u".tsv"_qs,
+                        set.items);
+    } else {
+        x = readNpy(parser.value(vectors));
+    }
     const double readSeconds = total.nsecsElapsed() / 1e9;
     JobControl job(terminalProgress(u"project "_qs + m));
     CancelOnSignal cancelOnCtrlC(&job);
