@@ -4,6 +4,7 @@
 #include "core/dataset.h"
 #include "core/imageops_p.h"
 #include "core/losses_p.h"
+#include "core/npy.h"
 #include "core/runtime.h"
 #include "core/torchmatrix_p.h"
 
@@ -83,24 +84,6 @@ void truncateLog(const QString &path, int keepEpochs)
         out.write(kept);
         out.commit();
     }
-}
-
-void writeMatrixNpy(const QString &path, const Matrix &m)
-{
-    // NumPy .npy v1.0: magic, header length, a Python dict literal padded to 64 bytes, raw data.
-    QByteArray header = QByteArrayLiteral("{'descr': '<f4', 'fortran_order': False, 'shape': (")
-                        + QByteArray::number(m.rows) + ", " + QByteArray::number(m.cols) + "), }";
-    const int total = 10 + int(header.size()) + 1;
-    header += QByteArray((64 - total % 64) % 64, ' ') + '\n';
-    QByteArray bytes("\x93NUMPY\x01\x00", 8);
-    const quint16 len = quint16(header.size());
-    bytes += char(len & 0xff);
-    bytes += char(len >> 8);
-    bytes += header;
-    bytes += QByteArray(reinterpret_cast<const char *>(m.data.data()), qsizetype(m.data.size() * sizeof(float)));
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-        fail(u"%1: cannot write: %2"_qs.arg(path, file.errorString()));
 }
 
 // Random resized crop, colour jitter, grey, blur and (if allowed) flip, driven by `rng`.
@@ -530,7 +513,7 @@ void Trainer::Private::saveProbe(int epoch)
                                            net->text->forward(tokensTensor(probeCaptions))});
     net->train();
     QDir().mkpath(runPath(u"probe"_qs));
-    writeMatrixNpy(runPath(u"probe/epoch-%1.npy"_qs.arg(epoch, 3, 10, QLatin1Char('0'))), detail::toMatrix(both));
+    writeNpy(runPath(u"probe/epoch-%1.npy"_qs.arg(epoch, 3, 10, QLatin1Char('0'))), detail::toMatrix(both));
 }
 
 void Trainer::Private::save(const QString &name, bool withOptimizer)
