@@ -87,6 +87,16 @@ void TestExplorer::embedsAndProjects()
     for (const MapPoint &p : points)
         offGrid += p.pos.x() != std::floor(p.pos.x());
     QVERIFY(offGrid > points.size() / 2);
+    // Every caption of the paired file is linked to its own image; some are the model's rank-1 match.
+    int rankOne = 0;
+    for (const MapPoint &p : points) {
+        if (p.kind != MapPoint::Caption)
+            continue;
+        QVERIFY(p.partner >= 0 && p.partner < points.size());
+        QCOMPARE(points[p.partner].kind, MapPoint::Image);
+        rankOne += p.rankOne;
+    }
+    QVERIFY(rankOne > 0);
 }
 
 QString TestExplorer::bestImageFor(const QString &text)

@@ -4,6 +4,7 @@
 #include "core/embeddingstore.h"
 #include "core/embedpipeline.h"
 #include "core/evaluation.h"
+#include "core/metrics.h"
 #include "core/paths.h"
 #include "core/projection.h"
 #include "core/runtime.h"
@@ -119,6 +120,7 @@ ExplorerEngine::ExplorerEngine(const QString &storePath)
     qRegisterMetaType<QList<cospace::SearchHit>>();
     qRegisterMetaType<cospace::Workspace>();
     qRegisterMetaType<QList<QPointF>>();
+    qRegisterMetaType<QList<cospace::MapPoint>>();
     m_job = std::make_shared<JobControl>();
 }
 
@@ -271,6 +273,33 @@ void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
             p.text = item.modality == Modality::Image ? QFileInfo(item.path).fileName() : item.caption;
             layout.points << p;
         }
+        // Ground-truth pairs: a caption from a paired file names its image; mark whether that image
+        // is the model's rank-1 match for the caption (pessimistic about ties, as in metrics.h).
+        {
+            QHash<QString, int> imagePoint;
+            for (int i = 0; i < images.items.size(); ++i)
+                imagePoint.insert(images.items[i].path, i);
+            std::vector<int> owner;
+            QList<int> pointOf;
+            Matrix paired(0, model.embedDim());
+            for (int c = 0; c < captions.items.size(); ++c) {
+                const auto it = imagePoint.constFind(captions.items[c].path);
+                if (captions.items[c].path.isEmpty() || it == imagePoint.constEnd())
+                    continue;
+                owner.push_back(*it);
+                pointOf << int(images.items.size()) + c;
+                paired.data.insert(paired.data.end(), captions.vectors.row(c), captions.vectors.row(c) + paired.cols);
+                ++paired.rows;
+            }
+            if (paired.rows > 0) {
+                const std::vector<int> ranks = textToImageRanks(images.vectors, paired, owner);
+                for (std::size_t k = 0; k < ranks.size(); ++k) {
+                    MapPoint &p = layout.points[pointOf[int(k)]];
+                    p.partner = owner[k];
+                    p.rankOne = ranks[k] == 1;
+                }
+            }
+        }
         std::vector<int> modality;
         for (const StoredItem &item : d->layoutItems)
             modality.push_back(item.modality == Modality::Image ? 0 : 1);
@@ -293,6 +322,15 @@ void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
             options.method = methodFor(workspace.method);
             d->projector = Projector::create(d->layoutVectors, options, job.get());
             Projector *projector = d->projector.get();
+            {
+                // The points themselves once, at the starting layout; then only positions.
+                d->transform = mapTransform(projector->layout());
+                const QList<QPointF> start = mapPositions(projector->layout(), d->transform);
+                QList<MapPoint> points = layout.points;
+                for (int i = 0; i < points.size(); ++i)
+                    points[i].pos = start[i];
+                Q_EMIT layoutBegun(generation, points);
+            }
             QElapsedTimer sinceEmit;
             sinceEmit.start();
             while (!projector->finished()) {

@@ -55,7 +55,9 @@ public:
 
 Q_SIGNALS:
     void progress(const cospace::JobProgress &progress);
-    void layoutStep(quint64 generation, const QList<QPointF> &positions);  // animation while projecting
+    // While projecting: first the points (at the starting layout), then new positions as it converges.
+    void layoutBegun(quint64 generation, const QList<cospace::MapPoint> &points);
+    void layoutStep(quint64 generation, const QList<QPointF> &positions);
     void layoutReady(quint64 generation, const cospace::ExplorerLayout &layout);
     void searchResults(quint64 queryId, const QString &prompt, const QList<cospace::SearchHit> &hits);
     // Captions ranked for an image (a dropped file or a map point), or images for a caption point.
@@ -88,6 +90,7 @@ private:
 }  // namespace cospace
 
 Q_DECLARE_METATYPE(cospace::JobProgress)
+Q_DECLARE_METATYPE(cospace::MapPoint)
 Q_DECLARE_METATYPE(cospace::ExplorerLayout)
 Q_DECLARE_METATYPE(cospace::SearchHit)
 Q_DECLARE_METATYPE(cospace::Workspace)

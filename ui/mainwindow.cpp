@@ -99,6 +99,10 @@ void MainWindow::buildMenus()
     view->addAction(tr("Zoom &In"), QKeySequence::ZoomIn, this, [this] { m_map->zoomBy(1.25, m_map->rect().center()); });
     view->addAction(tr("Zoom &Out"), QKeySequence::ZoomOut, this, [this] { m_map->zoomBy(0.8, m_map->rect().center()); });
     view->addAction(tr("&Fit to Window"), QKeySequence(Qt::CTRL | Qt::Key_0), this, [this] { m_map->fitToView(); });
+    QAction *pairLines = view->addAction(tr("&Pair Lines"), this, [this](bool on) { m_map->setPairLinesVisible(on); });
+    pairLines->setCheckable(true);
+    pairLines->setChecked(m_map->pairLinesVisible());
+    pairLines->setToolTip(tr("Lines from each caption to its image: green where the model ranks that image first"));
     view->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         view->addAction(dock->toggleViewAction());

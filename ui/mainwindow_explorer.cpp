@@ -116,6 +116,10 @@ void MainWindow::connectEngine(const QString &storePath)
 {
     m_engine = new ExplorerEngine(storePath);
     connect(m_engine, &ExplorerEngine::progress, this, &MainWindow::showProgress);
+    connect(m_engine, &ExplorerEngine::layoutBegun, this, [this](quint64 generation, const QList<MapPoint> &points) {
+        if (generation == m_generation && !m_layoutDone)
+            m_map->setPoints(points);
+    });
     connect(m_engine, &ExplorerEngine::layoutStep, this, [this](quint64 generation, const QList<QPointF> &positions) {
         if (generation == m_generation && !m_layoutDone)
             m_map->setPositions(positions);

@@ -41,20 +41,19 @@ void MapView::setPoints(QList<MapPoint> points)
 
 void MapView::setPositions(const QList<QPointF> &positions)
 {
-    if (positions.size() != m_points.size()) {
-        // A new set of points (the first animation frame): adopt it and fit once.
-        QList<MapPoint> points = m_points;
-        points.resize(positions.size());
-        for (int i = 0; i < positions.size(); ++i)
-            points[i].pos = positions[i];
-        setPoints(std::move(points));
-        return;
-    }
+    if (positions.size() != m_points.size())
+        return;   // positions for another set of points (a superseded layout)
     m_bounds = QRectF();
     for (int i = 0; i < positions.size(); ++i) {
         m_points[i].pos = positions[i];
         m_bounds |= QRectF(positions[i], QSizeF(1e-9, 1e-9));
     }
+    update();
+}
+
+void MapView::setPairLinesVisible(bool visible)
+{
+    m_pairLines = visible;
     update();
 }
 
@@ -140,6 +139,29 @@ void MapView::paintEvent(QPaintEvent *)
     const double size = markerSize();
     const bool thumbnails = size >= kThumbnailThreshold;
     const QRectF visible = QRectF(rect()).adjusted(-size, -size, size, size);
+    if (m_pairLines) {
+        // Two batches (matched / mismatched), under the points. Zoomed out, thousands of lines would
+        // hide the map: only the selected point's pairs are drawn until thumbnails show.
+        const bool all = size >= kThumbnailThreshold;
+        QList<QLineF> good, bad;
+        for (int i = 0; i < m_points.size(); ++i) {
+            const MapPoint &p = m_points[i];
+            if (p.kind != MapPoint::Caption || p.partner < 0 || p.partner >= m_points.size())
+                continue;
+            if (!all && i != m_selected && p.partner != m_selected)
+                continue;
+            const QLineF line(toWidget(p.pos), toWidget(m_points[p.partner].pos));
+            if (visible.contains(line.p1()) || visible.contains(line.p2()))
+                (p.rankOne ? good : bad) << line;
+        }
+        const int alpha = all ? 150 : 220;
+        painter.setRenderHint(QPainter::Antialiasing, true);
+        painter.setPen(QPen(QColor(44, 160, 44, alpha), 1));
+        painter.drawLines(good);
+        painter.setPen(QPen(QColor(214, 39, 40, alpha), 1));
+        painter.drawLines(bad);
+        painter.setRenderHint(QPainter::Antialiasing, false);
+    }
     painter.setPen(Qt::NoPen);
     for (int i = 0; i < m_points.size(); ++i) {
         const MapPoint &p = m_points[i];

@@ -19,6 +19,8 @@ struct MapPoint {
     QPointF pos;          // layout coordinates, any scale
     QString path;         // image file (Image)
     QString text;         // caption text (Caption) or file name (Image)
+    int partner = -1;     // Caption: index of the image it was written for (ground truth), -1 if none
+    bool rankOne = false; // Caption: its partner is the image the model ranks first for it
 };
 
 class MapView : public QWidget
@@ -28,13 +30,17 @@ public:
     explicit MapView(QWidget *parent = nullptr);
 
     void setPoints(QList<MapPoint> points);
-    // Moves the points (same count and order) without refitting the view: layout animation.
+    // Moves the points (same count and order; otherwise ignored) without refitting: layout animation.
     void setPositions(const QList<QPointF> &positions);
     const QList<MapPoint> &points() const { return m_points; }
     void fitToView();
     // A marker for the current query at a layout position (empty label clears it).
     void setQueryMarker(QPointF position, const QString &label);
     bool hasQueryMarker() const { return !m_queryLabel.isEmpty(); }
+    // Lines between captions and their ground-truth images, green where the image is the caption's
+    // rank-1 match and red where it is not.
+    void setPairLinesVisible(bool visible);
+    bool pairLinesVisible() const { return m_pairLines; }
     QPointF queryMarker() const { return m_queryPos; }
     void zoomBy(double factor, QPointF anchor);
     double zoom() const { return m_scale; }
@@ -71,6 +77,7 @@ private:
     bool m_fitted = false;
     int m_selected = -1;
     QCache<QString, QImage> m_thumbnails{4000};
+    bool m_pairLines = true;
     QPointF m_queryPos;
     QString m_queryLabel;
     QSet<QString> m_pending;
