@@ -119,20 +119,23 @@ QHash<QString, Annotation> loadAnnotations(const QString &openmojiDir)
 
 struct Item {
     QString unified;    // emoji-datasource spelling, names the output file
-    QString googleImage;
+    QString image;      // file name under img/<vendor>/64/
 };
 
-QList<Item> loadGoogleItems(const QString &googleDir)
+// The emoji (and skin-tone variants) an emoji-datasource package has art for; vendor is
+// "google" or "twitter", as in its has_img_<vendor> flags and img/<vendor>/ folder.
+QList<Item> loadDatasourceItems(const QString &packageDir, const QString &vendor)
 {
+    const QString hasImage = u"has_img_"_qs + vendor;
     QList<Item> items;
-    for (const QJsonValue &v : readJsonArray(googleDir + u"/emoji.json"_qs)) {
+    for (const QJsonValue &v : readJsonArray(packageDir + u"/emoji.json"_qs)) {
         const QJsonObject o = v.toObject();
-        if (o.value(u"has_img_google"_qs).toBool())
+        if (o.value(hasImage).toBool())
             items.append({o.value(u"unified"_qs).toString(), o.value(u"image"_qs).toString()});
         const QJsonObject skins = o.value(u"skin_variations"_qs).toObject();
         for (auto it = skins.begin(); it != skins.end(); ++it) {
             const QJsonObject s = it.value().toObject();
-            if (s.value(u"has_img_google"_qs).toBool())
+            if (s.value(hasImage).toBool())
                 items.append({s.value(u"unified"_qs).toString(), s.value(u"image"_qs).toString()});
         }
     }
@@ -179,6 +182,10 @@ const char kLicences[] = R"(# Licences of this demo dataset
 const char kGoogleLicence[] = R"(- Images: 64 px PNGs from the npm package `emoji-datasource-google` (MIT License,
   Copyright (c) 2013 Cal Henderson); the artwork is Noto Color Emoji by Google, Apache License 2.0.
 )";
+const char kTwitterLicence[] = R"(- Images: 64 px PNGs from the npm package `emoji-datasource-twitter` (MIT License,
+  Copyright (c) 2013 Cal Henderson); the artwork is Twemoji by Twitter, Inc and other contributors,
+  CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/).
+)";
 const char kOpenMojiLicence[] = R"(- Images: OpenMoji colour SVGs from the npm package `openmoji`, rasterised to PNG by
   Cospace; OpenMoji artwork CC BY-SA 4.0, so these PNGs are shared under CC BY-SA 4.0 too.
 )";
@@ -195,15 +202,20 @@ QString emojiJoinKey(const QString &codepoints)
 EmojiDemoResult writeEmojiDemo(const QString &dir, EmojiStyle style, const EmojiDemoOptions &options, JobControl *job)
 {
     const QString openmoji = fetchPackage(QString::fromLatin1(kOpenMojiPackage), options, job);
-    const QString google = fetchPackage(QString::fromLatin1(kEmojiGooglePackage), options, job);
+    // The image list (and so the concepts) comes from Noto for Noto and OpenMoji, from Twemoji for Twemoji.
+    const bool twitter = style == EmojiStyle::Twitter;
+    const QString vendor = twitter ? u"twitter"_qs : u"google"_qs;
+    const QString source =
+        fetchPackage(QString::fromLatin1(twitter ? kEmojiTwitterPackage : kEmojiGooglePackage), options, job);
     const QHash<QString, Annotation> annotations = loadAnnotations(openmoji);
-    const QList<Item> items = loadGoogleItems(google);
+    const QList<Item> items = loadDatasourceItems(source, vendor);
 
     const QDir root(dir);
     if (!root.mkpath(u"images"_qs))
         fail(u"%1: cannot create folder"_qs.arg(dir));
     if (job) {
-        job->setStage(style == EmojiStyle::Google ? u"copying Noto emoji"_qs : u"rendering OpenMoji SVGs"_qs);
+        job->setStage(style == EmojiStyle::OpenMoji ? u"rendering OpenMoji SVGs"_qs
+                                                    : u"copying %1 emoji"_qs.arg(twitter ? u"Twemoji"_qs : u"Noto"_qs));
         job->setTotal(items.size());
     }
     EmojiDemoResult result;
@@ -219,10 +231,10 @@ EmojiDemoResult writeEmojiDemo(const QString &dir, EmojiStyle style, const Emoji
             continue;
         }
         QByteArray png;
-        if (style == EmojiStyle::Google) {
-            QFile source(google + u"/img/google/64/"_qs + item.googleImage);
-            if (source.open(QIODevice::ReadOnly))
-                png = source.readAll();
+        if (style != EmojiStyle::OpenMoji) {
+            QFile file(source + u"/img/"_qs + vendor + u"/64/"_qs + item.image);
+            if (file.open(QIODevice::ReadOnly))
+                png = file.readAll();
         } else {
             png = renderSvg(openmoji + u"/color/svg/"_qs + a->hexcode + u".svg"_qs, options.imageSize);
         }
@@ -244,7 +256,9 @@ EmojiDemoResult writeEmojiDemo(const QString &dir, EmojiStyle style, const Emoji
     }
     writeBytes(root.absoluteFilePath(u"captions.tsv"_qs), tsv);
     writeBytes(root.absoluteFilePath(u"LICENSES.md"_qs),
-               QByteArray(kLicences) + (style == EmojiStyle::Google ? kGoogleLicence : kOpenMojiLicence));
+               QByteArray(kLicences) + (style == EmojiStyle::Google    ? kGoogleLicence
+                                        : style == EmojiStyle::Twitter ? kTwitterLicence
+                                                                       : kOpenMojiLicence));
     if (job)
         job->finish();
     return result;

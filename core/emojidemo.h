@@ -2,7 +2,8 @@
 // The emoji demo datasets (real art, fetched from the npm registry, never at build time):
 //   google    64 px PNGs of Noto Color Emoji from `emoji-datasource-google` (MIT; art Apache-2.0)
 //   openmoji  the OpenMoji SVGs from `openmoji`, rasterised to 64 px PNG (CC BY-SA 4.0)
-// Both carry the same captions, joined by code point from openmoji's data/openmoji.json
+//   twitter   64 px PNGs of Twemoji from `emoji-datasource-twitter` (MIT; art CC BY 4.0)
+// All carry the same captions, joined by code point from openmoji's data/openmoji.json
 // (annotation, tags, group; CC BY-SA 4.0), so one style can be held out to test the other.
 //
 // Packages are fetched once with `npm pack` into cacheDir and re-used (pinned versions below).
@@ -16,9 +17,10 @@
 
 namespace cospace {
 
-enum class EmojiStyle { Google, OpenMoji };
+enum class EmojiStyle { Google, OpenMoji, Twitter };
 
 inline constexpr const char *kEmojiGooglePackage = "emoji-datasource-google@16.0.0";
+inline constexpr const char *kEmojiTwitterPackage = "emoji-datasource-twitter@16.0.0";
 inline constexpr const char *kOpenMojiPackage = "openmoji@17.0.0";
 
 struct EmojiDemoOptions {

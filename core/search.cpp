@@ -1,5 +1,7 @@
 #include "core/search.h"
 
+#include "core/quantizedscan.h"
+
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 
@@ -122,10 +124,12 @@ SearchIndex::SearchIndex(StoredSet set, const SearchIndexParams &params)
     const Matrix &x = set.vectors;
     if (x.rows != m_items.size())
         throw std::runtime_error("SearchIndex: items and vectors differ in number");
-    m_exact = x.rows <= params.exactLimit;
-    if (m_exact) {
+    m_kind = params.kind;
+    if (m_kind == IndexKind::Auto)
+        m_kind = x.rows <= params.exactLimit ? IndexKind::Flat : IndexKind::Quantized;
+    if (m_kind == IndexKind::Flat) {
         m_index = std::make_unique<faiss::IndexFlatIP>(m_dim);
-    } else {
+    } else if (m_kind == IndexKind::Hnsw) {
         auto hnsw = std::make_unique<faiss::IndexHNSWFlat>(m_dim, params.hnswM, faiss::METRIC_INNER_PRODUCT);
         hnsw->hnsw.efConstruction = params.hnswEfConstruction;
         hnsw->hnsw.efSearch = params.hnswEfSearch;
@@ -142,12 +146,23 @@ SearchIndex::SearchIndex(StoredSet set, const SearchIndexParams &params)
         std::swap(order[std::size_t(i)], order[std::size_t(pick(rng))]);
         std::copy(x.row(order[std::size_t(i)]), x.row(order[std::size_t(i)]) + m_dim, m_null.row(i));
     }
-    if (x.rows > 0)
+    if (m_kind == IndexKind::Quantized)
+        m_quantized = std::make_unique<QuantizedScan>(std::move(set.vectors));
+    else if (x.rows > 0)
         m_index->add(x.rows, x.data.data());
     set.vectors = {};
 }
 
 SearchIndex::~SearchIndex() = default;
+
+QString SearchIndex::kindName() const
+{
+    switch (m_kind) {
+    case IndexKind::Quantized: return u"int8 scan + exact re-rank"_qs;
+    case IndexKind::Hnsw: return u"HNSW"_qs;
+    default: return u"exact IndexFlatIP"_qs;
+    }
+}
 
 QList<SearchHit> SearchIndex::search(std::span<const float> query, int k) const
 {
@@ -158,8 +173,16 @@ QList<SearchHit> SearchIndex::search(std::span<const float> query, int k) const
     if (k <= 0)
         return hits;
     std::vector<float> scores(static_cast<std::size_t>(k));
-    std::vector<faiss::Index::idx_t> labels(static_cast<std::size_t>(k));
-    m_index->search(1, query.data(), k, scores.data(), labels.data());
+    std::vector<faiss::Index::idx_t> labels(static_cast<std::size_t>(k), -1);
+    if (m_quantized) {
+        const std::vector<ScoredRow> rows = m_quantized->search(query, k);
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            labels[i] = rows[i].row;
+            scores[i] = rows[i].score;
+        }
+    } else {
+        m_index->search(1, query.data(), k, scores.data(), labels.data());
+    }
     const std::vector<float> null = sortedNullScores(m_null, query);
     for (int i = 0; i < k; ++i) {
         if (labels[std::size_t(i)] < 0)

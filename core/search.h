@@ -1,8 +1,9 @@
 #pragma once
 // Cross-modal search over the vectors of one model and one modality in the store.
 //
-// SearchIndex: exact FAISS IndexFlatIP up to `exactLimit` vectors (default 200,000), HNSW (inner
-// product) above; bench/search measures HNSW's recall@10 against exact. Scores are cosines (all
+// SearchIndex: exact FAISS IndexFlatIP up to `exactLimit` vectors (default 200,000); above, a
+// QuantizedScan (int8 codes scanned on all threads, candidates re-ranked exactly; recall@10 1.0 in
+// bench/search); HNSW (inner product) on request. bench/search measures each one's recall@10 against exact. Scores are cosines (all
 // stored vectors are unit length). Each hit also gets a calibrated percentile: where its cosine falls
 // among the cosines of the same query with a fixed null set — up to 1000 items of the searched
 // set drawn with a fixed seed (random images for a query into images, random captions for a query
@@ -29,6 +30,8 @@ namespace faiss { struct Index; }
 
 namespace cospace {
 
+class QuantizedScan;
+
 struct PromptTerm {
     QString text;
     float weight = 1.f;
@@ -40,8 +43,11 @@ std::vector<float> encodePrompt(EmbeddingModel &model, const QString &prompt);
 // Weighted sum of unit rows of `termVectors`, renormalised.
 std::vector<float> combineTerms(const Matrix &termVectors, const std::vector<float> &weights);
 
+enum class IndexKind { Auto, Flat, Quantized, Hnsw };
+
 struct SearchIndexParams {
-    qint64 exactLimit = 200'000;   // above this, HNSW
+    IndexKind kind = IndexKind::Auto;
+    qint64 exactLimit = 200'000;   // Auto: Flat up to this many vectors, Quantized above
     int hnswM = 32;
     int hnswEfConstruction = 64;
     int hnswEfSearch = 128;
@@ -65,7 +71,9 @@ public:
     SearchIndex(const SearchIndex &) = delete;
     SearchIndex &operator=(const SearchIndex &) = delete;
 
-    bool exact() const { return m_exact; }
+    IndexKind kind() const { return m_kind; }
+    bool exact() const { return m_kind == IndexKind::Flat; }
+    QString kindName() const;   // "exact IndexFlatIP", "int8 scan + exact re-rank", "HNSW"
     qint64 size() const { return m_items.size(); }
     int dim() const { return m_dim; }
     const QList<StoredItem> &items() const { return m_items; }
@@ -77,10 +85,11 @@ public:
 
 private:
     QList<StoredItem> m_items;
-    std::unique_ptr<faiss::Index> m_index;
+    std::unique_ptr<faiss::Index> m_index;            // Flat, Hnsw
+    std::unique_ptr<QuantizedScan> m_quantized;       // Quantized
     Matrix m_null;
     int m_dim = 0;
-    bool m_exact = true;
+    IndexKind m_kind = IndexKind::Flat;
 };
 
 }  // namespace cospace

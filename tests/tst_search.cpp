@@ -5,6 +5,7 @@
 
 #include "core/embeddingstore.h"
 #include "core/npy.h"
+#include "core/quantizedscan.h"
 #include "core/search.h"
 
 #include <QFile>
@@ -72,6 +73,9 @@ private Q_SLOTS:
     void weightedPromptIsWeightedSum();
     void exactEqualsBruteForce();
     void hnswRecall();
+    void quantizedEqualsBruteForce_data();
+    void quantizedEqualsBruteForce();
+    void quantizeRowByHand();
     void percentileIsCalibrated();
     void storeRoundTrip();
     void exportImportRoundTrip_data();
@@ -158,9 +162,9 @@ void TestSearch::hnswRecall()
 {
     const Matrix x = randomUnit(3000, 16, 3);
     SearchIndexParams p;
-    p.exactLimit = 1000;
+    p.kind = IndexKind::Hnsw;
     const SearchIndex index(storedSet(x), p);
-    QVERIFY(!index.exact());
+    QCOMPARE(index.kind(), IndexKind::Hnsw);
     const Matrix q = randomUnit(50, 16, 4);
     int found = 0;
     for (int i = 0; i < q.rows; ++i) {
@@ -170,6 +174,57 @@ void TestSearch::hnswRecall()
     }
     const double recall = found / 500.0;
     QVERIFY2(recall >= 0.95, qPrintable(QString::number(recall)));
+}
+
+void TestSearch::quantizedEqualsBruteForce_data()
+{
+    QTest::addColumn<int>("n");
+    QTest::addColumn<int>("dim");
+    QTest::newRow("dim multiple of 32") << 4000 << 64;
+    QTest::newRow("odd dim (padded codes)") << 3000 << 37;
+    QTest::newRow("CLIP-sized") << 2000 << 512;
+    QTest::newRow("fewer rows than candidates") << 50 << 16;
+}
+
+void TestSearch::quantizedEqualsBruteForce()
+{
+    QFETCH(int, n);
+    QFETCH(int, dim);
+    const Matrix x = randomUnit(n, dim, 11);
+    SearchIndexParams p;
+    p.exactLimit = n - 1;   // Auto switches to the int8 scan above the exact limit
+    const SearchIndex index(storedSet(x), p);
+    QCOMPARE(index.kind(), IndexKind::Quantized);
+    const Matrix q = randomUnit(30, dim, 12);
+    for (int i = 0; i < q.rows; ++i) {
+        const QList<SearchHit> hits = index.search(q.rowSpan(i), 10);
+        const std::vector<int> ref = bruteTopK(x, q.rowSpan(i), 10);
+        QCOMPARE(hits.size(), qsizetype(std::min(10, n)));
+        for (qsizetype r = 0; r < hits.size(); ++r) {
+            QCOMPARE(hits[r].rank, int(r) + 1);
+            QCOMPARE(hits[r].item.path, u"/img/%1.png"_qs.arg(ref[std::size_t(r)]));
+            const float s = std::inner_product(q.row(i), q.row(i) + q.cols, x.row(ref[std::size_t(r)]), 0.f);
+            QVERIFY(std::abs(hits[r].score - s) < 1e-5f);
+        }
+    }
+}
+
+void TestSearch::quantizeRowByHand()
+{
+    const std::vector<float> v{0.5f, -0.25f, 0.f, 0.125f};
+    std::int8_t codes[4];
+    QCOMPARE(quantizeRow(v, codes), 0.5f / 127.f);
+    QCOMPARE(int(codes[0]), 127);
+    QCOMPARE(int(codes[1]), -64);   // -63.5 rounds away from zero
+    QCOMPARE(int(codes[2]), 0);
+    QCOMPARE(int(codes[3]), 32);    // 31.75
+    const std::vector<float> zero(4, 0.f);
+    QCOMPARE(quantizeRow(zero, codes), 0.f);
+    QCOMPARE(int(codes[0]), 0);
+    // A zero query against the scan: every score 0, still k rows, no crash.
+    const QuantizedScan scan(randomUnit(40, 4, 13));
+    QCOMPARE(scan.search(zero, 5).size(), std::size_t(5));
+    QVERIFY(scan.search(std::vector<float>(3, 1.f), 5).empty());   // wrong dimension
 }
 
 void TestSearch::percentileIsCalibrated()

@@ -1,4 +1,4 @@
-// cospace-cli demo emoji|openmoji|shapes DIR
+// cospace-cli demo emoji|openmoji|twemoji|shapes DIR
 
 #include "clicommon.h"
 
@@ -14,13 +14,14 @@ int runDemo(const QStringList &args)
         u"Write a demo dataset folder (images/ + captions.tsv + licences).\n"
         "  emoji     Noto emoji PNGs (npm: emoji-datasource-google) with OpenMoji captions\n"
         "  openmoji  OpenMoji SVGs (npm: openmoji) rendered to PNG, the same captions\n"
+        "  twemoji   Twemoji PNGs (npm: emoji-datasource-twitter), the same captions\n"
         "  shapes    generated offline: 1-3 coloured shapes with compositional captions"_qs);
-    parser.addPositionalArgument(u"kind"_qs, u"emoji, openmoji or shapes"_qs);
+    parser.addPositionalArgument(u"kind"_qs, u"emoji, openmoji, twemoji or shapes"_qs);
     parser.addPositionalArgument(u"dir"_qs, u"output folder (created if missing)"_qs);
     const QCommandLineOption count(u"count"_qs, u"shapes: number of images (default 1000)"_qs, u"N"_qs, u"1000"_qs);
     const QCommandLineOption seed(u"seed"_qs, u"shapes: random seed (default 1)"_qs, u"S"_qs, u"1"_qs);
     const QCommandLineOption size(u"size"_qs, u"image side in pixels (default 64)"_qs, u"PX"_qs, u"64"_qs);
-    const QCommandLineOption cache(u"cache"_qs, u"emoji/openmoji: npm tarball cache folder"_qs, u"DIR"_qs);
+    const QCommandLineOption cache(u"cache"_qs, u"emoji styles: npm tarball cache folder"_qs, u"DIR"_qs);
     const QCommandLineOption json(u"json"_qs, u"print a JSON summary"_qs);
     parser.addOptions({count, seed, size, cache, json});
     int code = kOk;
@@ -28,7 +29,7 @@ int runDemo(const QStringList &args)
         return code;
     const QStringList pos = parser.positionalArguments();
     if (pos.size() != 2) {
-        err(u"usage: cospace-cli demo emoji|openmoji|shapes DIR"_qs);
+        err(u"usage: cospace-cli demo emoji|openmoji|twemoji|shapes DIR"_qs);
         return kUsage;
     }
     bool okCount = false, okSeed = false, okSize = false;
@@ -49,17 +50,19 @@ int runDemo(const QStringList &args)
         const ShapesResult r = generateShapesDataset(dir, {n, s, px, 3}, &job);
         summary.insert(u"images"_qs, r.images);
         summary.insert(u"captions"_qs, r.captions);
-    } else if (kind == u"emoji" || kind == u"openmoji") {
+    } else if (kind == u"emoji" || kind == u"openmoji" || kind == u"twemoji") {
         EmojiDemoOptions options;
         options.cacheDir = parser.value(cache);
         options.imageSize = px;
-        const EmojiDemoResult r = writeEmojiDemo(dir, kind == u"emoji" ? EmojiStyle::Google : EmojiStyle::OpenMoji,
-                                                 options, &job);
+        const EmojiStyle style = kind == u"emoji"      ? EmojiStyle::Google
+                                 : kind == u"twemoji" ? EmojiStyle::Twitter
+                                                      : EmojiStyle::OpenMoji;
+        const EmojiDemoResult r = writeEmojiDemo(dir, style, options, &job);
         summary.insert(u"images"_qs, r.images);
         summary.insert(u"captions"_qs, r.captions);
         summary.insert(u"unmatched"_qs, r.unmatched);
     } else {
-        err(u"unknown demo '%1' (emoji, openmoji or shapes)"_qs.arg(kind));
+        err(u"unknown demo '%1' (emoji, openmoji, twemoji or shapes)"_qs.arg(kind));
         return kUsage;
     }
     endProgressLine();

@@ -83,12 +83,12 @@ void reportTiming(const SearchIndex &index, const EmbeddingStore &db, qint64 mod
     std::sort(ms.begin(), ms.end());
     err(u"timing: %1 vectors x %2, store open+load %3 s, index build %4 s (%5), search p50 %6 ms p95 %7 ms (k=%8)"_qs
             .arg(index.size()).arg(index.dim()).arg(openSeconds, 0, 'f', 2).arg(buildSeconds, 0, 'f', 2)
-            .arg(index.exact() ? u"exact IndexFlatIP"_qs : u"HNSW"_qs).arg(ms[kQueries / 2], 0, 'f', 2)
+            .arg(index.kindName()).arg(ms[kQueries / 2], 0, 'f', 2)
             .arg(ms[kQueries * 95 / 100], 0, 'f', 2).arg(k));
     if (index.exact())
         return;
     SearchIndexParams exact;
-    exact.exactLimit = std::numeric_limits<qint64>::max();
+    exact.kind = IndexKind::Flat;
     const SearchIndex reference(db.load(modelId, modality), exact);
     qint64 hits = 0, total = 0;
     for (int i = 0; i < kQueries; ++i) {
@@ -99,7 +99,8 @@ void reportTiming(const SearchIndex &index, const EmbeddingStore &db, qint64 mod
             hits += truth.contains(h.item.id);
         total += truth.size();
     }
-    err(u"timing: HNSW recall@%1 against exact = %2"_qs.arg(k).arg(double(hits) / double(total), 0, 'f', 4));
+    err(u"timing: %1 recall@%2 against exact = %3"_qs.arg(index.kindName()).arg(k)
+            .arg(double(hits) / double(total), 0, 'f', 4));
 }
 
 }  // namespace
@@ -119,10 +120,10 @@ int runSearch(const QStringList &args)
     const QCommandLineOption target(u"target"_qs, u"images or captions"_qs, u"TARGET"_qs);
     const QCommandLineOption k(QStringList{u"k"_qs, u"top"_qs}, u"number of results (default 10)"_qs, u"N"_qs, u"10"_qs);
     const QCommandLineOption json(u"json"_qs, u"print {\"results\": [{rank, path|caption, score, percentile}]}"_qs);
-    const QCommandLineOption indexKind(u"index"_qs, u"auto (exact up to 200k, HNSW above), flat or hnsw"_qs, u"KIND"_qs,
+    const QCommandLineOption indexKind(u"index"_qs, u"auto (exact up to 200k, int8 scan + exact re-rank above), flat, int8 or hnsw"_qs, u"KIND"_qs,
                                        u"auto"_qs);
     const QCommandLineOption timing(u"timing"_qs, u"also print load/build times, p50/p95 latency over 200 random "
-                                                  "queries (20 for exact above 200k) and HNSW recall@k (stderr)"_qs);
+                                                  "queries (20 for exact above 200k) and recall@k of int8/HNSW (stderr)"_qs);
     parser.addOptions({model, store, text, image, target, k, json, indexKind, timing});
     int code = kOk;
     if (!parseArgs(parser, args, &code))
@@ -152,12 +153,15 @@ int runSearch(const QStringList &args)
     if (!QFileInfo::exists(dbPath))
         throw std::runtime_error(u"%1: no such store"_qs.arg(dbPath).toStdString());
     SearchIndexParams indexParams;
-    if (parser.value(indexKind) == u"flat")
-        indexParams.exactLimit = std::numeric_limits<qint64>::max();
-    else if (parser.value(indexKind) == u"hnsw")
-        indexParams.exactLimit = 0;
-    else if (parser.value(indexKind) != u"auto") {
-        err(usage + u" [--index auto|flat|hnsw]"_qs);
+    const QString kindName = parser.value(indexKind);
+    if (kindName == u"flat")
+        indexParams.kind = IndexKind::Flat;
+    else if (kindName == u"int8")
+        indexParams.kind = IndexKind::Quantized;
+    else if (kindName == u"hnsw")
+        indexParams.kind = IndexKind::Hnsw;
+    else if (kindName != u"auto") {
+        err(usage + u" [--index auto|flat|int8|hnsw]"_qs);
         return kUsage;
     }
     const std::unique_ptr<EmbeddingModel> m = loadModel(parser.value(model));

@@ -3,9 +3,10 @@
 #   run_bench.sh BUILD_DIR [WORK_DIR] [N]
 # Writes vectors.npy (numpy, seed 0), imports it into a fresh store under the ViT-B/32-sized bench bundle
 # (bench/embed/make_bundles.py; only its fingerprint and text tower are used), then runs
-# `cospace-cli search --timing` with the exact index and with HNSW (store open+load, index build,
-# p50/p95 over 200 random queries, HNSW recall@10 against exact) and the peers: search_reference.py
-# (FAISS from Python) when python3-faiss imports, and numpy_peer.py on the same vectors.
+# `cospace-cli search --timing` with each index in $INDEXES (default: flat and int8; add hnsw for small
+# N, its build takes tens of minutes at 1M) printing store open+load, index build, p50/p95 over random
+# queries and recall@10 against exact, and the peers: search_reference.py (FAISS from Python, needs
+# python3-faiss) and numpy_peer.py on the same vectors.
 set -e
 BUILD=${1:?usage: run_bench.sh BUILD_DIR [WORK_DIR] [N]}
 WORK=${2:-/tmp/cospace-searchbench}
@@ -24,7 +25,7 @@ x /= np.linalg.norm(x, axis=1, keepdims=True)
 np.save('vec$N/vectors.npy', x)"
 rm -f "s$N.db" "s$N.db-wal" "s$N.db-shm"
 /usr/bin/time -f "import: wall %e s, peak RSS %M KB" "$CLI" import --store "s$N.db" --model bundles/vitb32 --format npy "vec$N"
-for index in flat hnsw; do
+for index in ${INDEXES:-flat int8}; do
   /usr/bin/time -f "search --index $index: wall %e s, peak RSS %M KB" "$CLI" --threads "$THREADS" search \
     --store "s$N.db" --model bundles/vitb32 --text "a red car" --index $index --timing 2>&1 >/dev/null
 done
