@@ -149,6 +149,9 @@ SharedSpaceConfig SharedSpaceConfig::fromJson(const QJsonObject &json)
     readDouble(aug, "grayscale", a, &c.train.augment.grayscale);
     readDouble(aug, "blur", a, &c.train.augment.blur);
     readBool(aug, "hflip", a, &c.train.augment.hflip);
+    readDouble(aug, "pad", a, &c.train.augment.pad);
+    readDouble(aug, "outline", a, &c.train.augment.outline);
+    readDouble(aug, "posterize", a, &c.train.augment.posterize);
     c.validate();
     return c;
 }
@@ -189,7 +192,8 @@ QJsonObject SharedSpaceConfig::toJson() const
             {u"probe_size"_qs, train.probeSize}, {u"margin"_qs, train.margin},
             {u"augment"_qs, QJsonObject{{u"crop_scale"_qs, QJsonArray{g.cropScaleMin, g.cropScaleMax}},
                                         {u"color_jitter"_qs, g.colorJitter}, {u"grayscale"_qs, g.grayscale},
-                                        {u"blur"_qs, g.blur}, {u"hflip"_qs, g.hflip}}}}},
+                                        {u"blur"_qs, g.blur}, {u"hflip"_qs, g.hflip}, {u"pad"_qs, g.pad},
+                                        {u"outline"_qs, g.outline}, {u"posterize"_qs, g.posterize}}}}},
     };
 }
 
@@ -231,6 +235,8 @@ void SharedSpaceConfig::validate() const
     require(g.colorJitter >= 0 && g.colorJitter < 1, u"train.augment.color_jitter must be in [0, 1)"_qs);
     require(g.grayscale >= 0 && g.grayscale <= 1 && g.blur >= 0 && g.blur <= 1,
             u"train.augment.grayscale and blur are probabilities in [0, 1]"_qs);
+    for (const double p : {g.pad, g.outline, g.posterize})
+        require(p >= 0 && p <= 1, u"train.augment.pad, outline and posterize are probabilities in [0, 1]"_qs);
 }
 
 SharedSpaceConfig SharedSpaceConfig::preset(const QString &name)

@@ -52,6 +52,10 @@ struct AugmentConfig {
     double grayscale = 0.05;     // probability
     double blur = 0.1;           // probability of a light Gaussian blur
     bool hflip = false;          // off by default: a flip breaks "left of"
+    // Style bridges, for art styles unlike the training images (all off by default):
+    double pad = 0;              // probability of shrinking the view into a white margin (25-100 % size)
+    double outline = 0;          // probability of drawing dark outlines along colour edges
+    double posterize = 0;        // probability of flattening colours to a few levels per channel
 };
 
 struct TrainConfig {

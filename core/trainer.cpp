@@ -86,7 +86,46 @@ void truncateLog(const QString &path, int keepEpochs)
     }
 }
 
-// Random resized crop, colour jitter, grey, blur and (if allowed) flip, driven by `rng`.
+// Shrinks `image` to 25-100 % of its side and places it at a random spot on white: art styles
+// differ in how much margin they leave around the subject.
+void padInto(cv::Mat &image, std::mt19937_64 &rng)
+{
+    const int side = image.cols;
+    const int inner = std::max(4, int(std::lround(side * (0.25 + 0.75 * uniform(rng)))));
+    cv::Mat small;
+    cv::resize(image, small, cv::Size(inner, inner), 0, 0, cv::INTER_AREA);
+    cv::Mat canvas(image.rows, image.cols, image.type(), cv::Scalar::all(255));
+    const int x = int(uniform(rng) * (side - inner + 1));
+    const int y = int(uniform(rng) * (image.rows - inner + 1));
+    small.copyTo(canvas(cv::Rect(x, y, inner, inner)));
+    image = canvas;
+}
+
+// Dark lines along colour edges, like outlined (OpenMoji-style) art.
+void drawOutlines(cv::Mat &image, std::mt19937_64 &rng)
+{
+    cv::Mat grey, edges;
+    cv::cvtColor(image, grey, cv::COLOR_RGB2GRAY);
+    cv::Canny(grey, edges, 40, 120);
+    if (uniform(rng) < 0.5)
+        cv::dilate(edges, edges, cv::Mat());
+    const int ink = int(40 * uniform(rng));
+    image.setTo(cv::Scalar::all(ink), edges);
+}
+
+// Flat colours: each channel quantised to 3-6 levels.
+void posterize(cv::Mat &image, std::mt19937_64 &rng)
+{
+    const int levels = 3 + int(uniform(rng) * 4);
+    const double step = 255.0 / (levels - 1);
+    cv::Mat lut(1, 256, CV_8U);
+    for (int v = 0; v < 256; ++v)
+        lut.at<uchar>(v) = cv::saturate_cast<uchar>(std::lround(v / step) * step);
+    cv::LUT(image, lut, image);
+}
+
+// Random resized crop, colour jitter, grey, blur, the style bridges and (if allowed) flip, driven
+// by `rng`. Bridges that are off draw no random numbers, so older configs replay exactly.
 cv::Mat augment(const cv::Mat &src, int size, const AugmentConfig &a, std::mt19937_64 &rng)
 {
     const double area = double(src.cols) * src.rows;
@@ -127,6 +166,12 @@ cv::Mat augment(const cv::Mat &src, int size, const AugmentConfig &a, std::mt199
     }
     if (uniform(rng) < a.blur)
         cv::GaussianBlur(out, out, cv::Size(3, 3), 0.1 + 0.9 * uniform(rng));
+    if (a.posterize > 0 && uniform(rng) < a.posterize)
+        posterize(out, rng);
+    if (a.outline > 0 && uniform(rng) < a.outline)
+        drawOutlines(out, rng);
+    if (a.pad > 0 && uniform(rng) < a.pad)
+        padInto(out, rng);
     if (a.hflip && uniform(rng) < 0.5)
         cv::flip(out, out, 1);
     return out;

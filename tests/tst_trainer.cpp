@@ -144,17 +144,24 @@ void TestTrainer::checkpointRoundTrip()
 void TestTrainer::resumeEqualsUninterrupted_data()
 {
     QTest::addColumn<int>("stopAtStep");   // 0: stop between epochs; N: cancel at global step N
-    QTest::newRow("between epochs") << 0;
-    QTest::newRow("mid-epoch (Ctrl-C)") << 7;
+    QTest::addColumn<bool>("styleBridges"); // pad / outline / posterize augmentations on
+    QTest::newRow("between epochs") << 0 << false;
+    QTest::newRow("mid-epoch (Ctrl-C), style bridges on") << 7 << true;
 }
 
 void TestTrainer::resumeEqualsUninterrupted()
 {
     QFETCH(int, stopAtStep);
+    QFETCH(bool, styleBridges);
     QTemporaryDir dir;
     TrainerOptions o;
     o.data = m_small;
     o.config = tinyConfig(2);
+    if (styleBridges) {
+        o.config.train.augment.pad = 0.5;
+        o.config.train.augment.outline = 0.5;
+        o.config.train.augment.posterize = 0.5;
+    }
     o.runDir = dir.filePath(u"straight"_qs);
     {
         Trainer t(o);
@@ -249,6 +256,8 @@ void TestTrainer::invalidConfigs_data()
     QTest::newRow("blocks") << QByteArray(R"({"image": {"widths": [8, 16], "blocks": [1]}})") << "image.blocks";
     QTest::newRow("type") << QByteArray(R"({"train": {"epochs": "ten"}})") << "train.epochs must be a whole number";
     QTest::newRow("crop") << QByteArray(R"({"train": {"augment": {"crop_scale": [0.9, 0.2]}}})") << "crop_scale";
+    QTest::newRow("outline") << QByteArray(R"({"train": {"augment": {"outline": 1.5}}})")
+                             << "pad, outline and posterize are probabilities";
 }
 
 void TestTrainer::invalidConfigs()
@@ -261,9 +270,13 @@ void TestTrainer::invalidConfigs()
     } catch (const std::runtime_error &e) {
         QVERIFY2(QString::fromUtf8(e.what()).contains(message), e.what());
     }
-    // The canonical form round-trips.
-    const SharedSpaceConfig c = SharedSpaceConfig::preset(u"default"_qs);
+    // The canonical form round-trips, style bridges included.
+    SharedSpaceConfig c = SharedSpaceConfig::preset(u"default"_qs);
+    c.train.augment.pad = 0.25;
+    c.train.augment.outline = 0.5;
+    c.train.augment.posterize = 0.75;
     QCOMPARE(SharedSpaceConfig::fromJson(c.toJson()).toJson(), c.toJson());
+    QCOMPARE(SharedSpaceConfig::fromJson(c.toJson()).train.augment.posterize, 0.75);
 }
 
 void TestTrainer::badDataIsReported()
