@@ -33,6 +33,7 @@ private Q_SLOTS:
     void joinKey();
     void googleStyle();
     void openMojiStyle();
+    void twemojiStyle();
     void missingNpmIsAClearError();
 
 private:
@@ -69,6 +70,17 @@ void TestEmojiDemo::initTestCase()
     QDir().mkpath(g + u"/package/img/google/64"_qs);
     for (const char *name : {"1f600.png", "2764-fe0f.png", "1f9ff.png", "1f44b.png", "1f44b-1f3fb.png"})
         QVERIFY(png.save(g + u"/package/img/google/64/"_qs + QLatin1String(name)));
+    // Twemoji: its own image list (no heart art here, but a space invader the others lack).
+    const QString t = m_cache.filePath(u"emoji-datasource-twitter-16.0.0"_qs);
+    put(t + u"/.complete"_qs, {});
+    put(t + u"/package/emoji.json"_qs, R"([
+      {"unified": "1F600", "image": "1f600.png", "has_img_twitter": true, "has_img_google": false},
+      {"unified": "2764-FE0F", "image": "2764-fe0f.png", "has_img_twitter": false}
+    ])");
+    QImage blue(64, 64, QImage::Format_ARGB32);
+    blue.fill(Qt::blue);
+    QDir().mkpath(t + u"/package/img/twitter/64"_qs);
+    QVERIFY(blue.save(t + u"/package/img/twitter/64/1f600.png"_qs));
     m_options.cacheDir = m_cache.path();
     m_options.npmProgram = u"/nonexistent/npm"_qs;  // the cache must be enough
 }
@@ -131,6 +143,20 @@ void TestEmojiDemo::openMojiStyle()
     QFile licences(out.filePath(u"LICENSES.md"_qs));
     QVERIFY(licences.open(QIODevice::ReadOnly));
     QVERIFY(licences.readAll().contains("CC BY-SA 4.0"));
+}
+
+void TestEmojiDemo::twemojiStyle()
+{
+    QTemporaryDir out;
+    const EmojiDemoResult r = writeEmojiDemo(out.path(), EmojiStyle::Twitter, m_options);
+    QCOMPARE(r.images, 1);      // only 1F600 has Twemoji art in this fake package
+    QCOMPARE(r.captions, 3);
+    QCOMPARE(r.unmatched, 0);   // 2764 is not offered (has_img_twitter false), so not counted
+    const QImage img(out.filePath(u"images/1f600.png"_qs));
+    QCOMPARE(img.pixelColor(10, 10).rgb(), QColor(Qt::blue).rgb());   // the Twemoji file, not Noto's red
+    QFile licences(out.filePath(u"LICENSES.md"_qs));
+    QVERIFY(licences.open(QIODevice::ReadOnly));
+    QVERIFY(licences.readAll().contains("Twemoji"));
 }
 
 void TestEmojiDemo::missingNpmIsAClearError()
