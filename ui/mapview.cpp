@@ -1,5 +1,8 @@
+// MapView, part one: state, view transform, selection and input. Rendering is in mapview_paint.cpp.
+
 #include "ui/mapview.h"
 
+#include <QEasingCurve>
 #include <QHelpEvent>
 #include <QImageReader>
 #include <QKeyEvent>
@@ -7,6 +10,7 @@
 #include <QPointer>
 #include <QThreadPool>
 #include <QToolTip>
+#include <QVariantAnimation>
 #include <QWheelEvent>
 
 #include <cmath>
@@ -16,7 +20,18 @@ namespace cospace {
 namespace {
 constexpr double kLayoutPointSpacing = 1.0;  // grid layouts put neighbours one unit apart
 constexpr int kThumbnailPixels = 64;
-constexpr double kThumbnailThreshold = 14.0; // draw thumbnails once an image is this many pixels
+constexpr double kMinDragPixels = 4.0;       // a shorter rubber band is a click
+constexpr int kMaxPendingThumbnails = 256;
+
+QImage readThumbnail(const QString &path)
+{
+    QImageReader reader(path);
+    reader.setAutoTransform(true);
+    const QSize size = reader.size();
+    if (size.isValid())
+        reader.setScaledSize(size.scaled(kThumbnailPixels, kThumbnailPixels, Qt::KeepAspectRatio));
+    return reader.read();
+}
 }  // namespace
 
 MapView::MapView(QWidget *parent) : QWidget(parent)
@@ -26,30 +41,91 @@ MapView::MapView(QWidget *parent) : QWidget(parent)
     setAutoFillBackground(true);
     setBackgroundRole(QPalette::Base);
     setMinimumSize(320, 240);
+    m_thumbnailSource = readThumbnail;
+    m_animation = new QVariantAnimation(this);
+    m_animation->setStartValue(0.0);
+    m_animation->setEndValue(1.0);
+    m_animation->setEasingCurve(QEasingCurve::InOutCubic);
+    connect(m_animation, &QVariantAnimation::valueChanged, this, [this](const QVariant &value) {
+        const double t = value.toDouble();
+        if (m_animFrom.size() != m_points.size() || m_animTo.size() != m_points.size())
+            return;
+        for (int i = 0; i < m_points.size(); ++i)
+            m_points[i].pos = m_animFrom[i] + (m_animTo[i] - m_animFrom[i]) * t;
+        m_grid.invalidate();
+        viewChanged();
+    });
+    connect(m_animation, &QVariantAnimation::finished, this, [this] {
+        if (m_animTo.size() == m_points.size())
+            setPositions(m_animTo);   // exactly the target, whatever the last frame was
+        Q_EMIT animationFinished();
+    });
 }
+
+MapView::~MapView() = default;
 
 void MapView::setPoints(QList<MapPoint> points)
 {
+    m_animation->stop();
     m_points = std::move(points);
-    m_bounds = QRectF();
-    for (const MapPoint &p : m_points)
-        m_bounds |= QRectF(p.pos, QSizeF(1e-9, 1e-9));
+    updateBounds();
     m_selected = -1;
+    m_selection.clear();
+    m_selectedMask.fill(false, m_points.size());
+    m_colouring.colours.clear();
     m_queryLabel.clear();
+    m_pairCaptions.clear();
+    for (int i = 0; i < m_points.size(); ++i)
+        if (m_points[i].kind == MapPoint::Caption && m_points[i].partner >= 0 && m_points[i].partner < m_points.size())
+            m_pairCaptions << i;
     fitToView();
+}
+
+void MapView::ensureGrid()
+{
+    if (!m_grid.isValid())
+        m_grid.build(int(m_points.size()), [this](int i) { return m_points[i].pos; });
+}
+
+void MapView::updateBounds()
+{
+    m_grid.invalidate();
+    double minX = 1e300, minY = 1e300, maxX = -1e300, maxY = -1e300;
+    for (const MapPoint &p : m_points) {
+        minX = std::min(minX, p.pos.x());
+        maxX = std::max(maxX, p.pos.x());
+        minY = std::min(minY, p.pos.y());
+        maxY = std::max(maxY, p.pos.y());
+    }
+    m_bounds = m_points.isEmpty() ? QRectF() : QRectF(QPointF(minX, minY), QPointF(maxX + 1e-9, maxY + 1e-9));
 }
 
 void MapView::setPositions(const QList<QPointF> &positions)
 {
     if (positions.size() != m_points.size())
         return;   // positions for another set of points (a superseded layout)
-    m_bounds = QRectF();
-    for (int i = 0; i < positions.size(); ++i) {
+    if (m_animation->state() == QAbstractAnimation::Running && positions.constData() != m_animTo.constData())
+        m_animation->stop();
+    for (int i = 0; i < positions.size(); ++i)
         m_points[i].pos = positions[i];
-        m_bounds |= QRectF(positions[i], QSizeF(1e-9, 1e-9));
-    }
-    update();
+    updateBounds();
+    viewChanged();
 }
+
+void MapView::animateTo(const QList<QPointF> &positions, int ms)
+{
+    if (positions.size() != m_points.size())
+        return;
+    m_animation->stop();
+    m_animFrom.clear();
+    for (const MapPoint &p : m_points)
+        m_animFrom << p.pos;
+    m_animTo = positions;
+    m_animation->setDuration(std::max(1, ms));
+    m_animation->start();
+}
+
+bool MapView::isAnimating() const { return m_animation->state() == QAbstractAnimation::Running; }
 
 void MapView::setPairLinesVisible(bool visible)
 {
@@ -64,6 +140,36 @@ void MapView::setQueryMarker(QPointF position, const QString &label)
     update();
 }
 
+void MapView::setColouring(MapColouring colouring)
+{
+    m_colouring = std::move(colouring);
+    if (!m_colouring.colours.isEmpty() && m_colouring.colours.size() != m_points.size())
+        m_colouring.colours.clear();   // computed for another set of points
+    viewChanged();
+}
+
+QColor MapView::pointColour(int index) const
+{
+    if (index < 0 || index >= m_points.size())
+        return {};
+    if (!m_colouring.colours.isEmpty())
+        return QColor::fromRgba(m_colouring.colours[index]);
+    return m_points[index].kind == MapPoint::Image ? palette().color(QPalette::Highlight) : QColor(230, 126, 34);
+}
+
+void MapView::setThumbnailSource(std::function<QImage(const QString &)> source)
+{
+    m_thumbnailSource = source ? std::move(source) : readThumbnail;
+    m_thumbnails.clear();
+    update();
+}
+
+void MapView::viewChanged()
+{
+    m_dotLayerValid = false;
+    update();
+}
+
 void MapView::fitToView()
 {
     const QRectF b = m_bounds.isValid() ? m_bounds.adjusted(-1, -1, 1, 1) : QRectF(-1, -1, 2, 2);
@@ -72,7 +178,7 @@ void MapView::fitToView()
     m_scale = std::max(1e-6, std::min(sx, sy) * 0.95);
     m_offset = QPointF(width() / 2.0, height() / 2.0) - b.center() * m_scale;
     m_fitted = width() > 0;
-    update();
+    viewChanged();
 }
 
 void MapView::zoomBy(double factor, QPointF anchor)
@@ -80,7 +186,25 @@ void MapView::zoomBy(double factor, QPointF anchor)
     const QPointF layout = toLayout(anchor);
     m_scale = std::clamp(m_scale * factor, 1e-6, 1e6);
     m_offset = anchor - layout * m_scale;
-    update();
+    viewChanged();
+}
+
+void MapView::panBy(QPointF widgetDelta)
+{
+    m_offset += widgetDelta;
+    viewChanged();
+}
+
+QPointF MapView::centre() const { return toLayout(QPointF(width() / 2.0, height() / 2.0)); }
+
+void MapView::setView(double zoom, QPointF centre)
+{
+    if (!(zoom > 0) || !std::isfinite(centre.x()) || !std::isfinite(centre.y()))
+        return;
+    m_scale = std::clamp(zoom, 1e-6, 1e6);
+    m_offset = QPointF(width() / 2.0, height() / 2.0) - centre * m_scale;
+    m_fitted = true;
+    viewChanged();
 }
 
 QPointF MapView::toWidget(QPointF layout) const { return layout * m_scale + m_offset; }
@@ -96,129 +220,97 @@ int MapView::pointAt(QPointF widgetPos) const
     const double radius = std::max(4.0, markerSize() / 2);
     int best = -1;
     double bestDist = radius * radius;
-    for (int i = 0; i < m_points.size(); ++i) {
+    const_cast<MapView *>(this)->ensureGrid();   // a cache: pointAt() is logically const
+    const QRectF around(toLayout(widgetPos - QPointF(radius, radius)), toLayout(widgetPos + QPointF(radius, radius)));
+    m_grid.forEachNear(around, [&](int i) {
         const QPointF d = toWidget(m_points[i].pos) - widgetPos;
         const double dist = d.x() * d.x() + d.y() * d.y();
-        if (dist <= bestDist) {
+        if (dist < bestDist || (dist == bestDist && i > best)) {   // the topmost of equals, as drawn
             bestDist = dist;
             best = i;
         }
-    }
+    });
     return best;
+}
+
+void MapView::selectPoint(int index)
+{
+    if (index >= m_points.size())
+        index = -1;
+    if (index == m_selected)
+        return;
+    m_selected = index;
+    Q_EMIT pointSelected(index);
+    update();
+}
+
+void MapView::setSelection(QList<int> indices)
+{
+    std::sort(indices.begin(), indices.end());
+    indices.erase(std::unique(indices.begin(), indices.end()), indices.end());
+    indices.removeIf([this](int i) { return i < 0 || i >= m_points.size(); });
+    if (indices == m_selection)
+        return;
+    m_selection = std::move(indices);
+    m_selectedMask.fill(false, m_points.size());
+    for (int i : m_selection)
+        m_selectedMask[i] = true;
+    viewChanged();
+    Q_EMIT selectionChanged();
+}
+
+void MapView::selectInRect(const QRectF &widgetRect)
+{
+    const QRectF r = widgetRect.normalized();
+    QList<int> hits;
+    for (int i = 0; i < m_points.size(); ++i)
+        if (r.contains(toWidget(m_points[i].pos)))
+            hits << i;
+    setSelection(std::move(hits));
+}
+
+void MapView::selectInPolygon(const QPolygonF &widgetPolygon)
+{
+    const QRectF box = widgetPolygon.boundingRect();
+    QList<int> hits;
+    for (int i = 0; i < m_points.size(); ++i) {
+        const QPointF w = toWidget(m_points[i].pos);
+        if (box.contains(w) && widgetPolygon.containsPoint(w, Qt::OddEvenFill))
+            hits << i;
+    }
+    setSelection(std::move(hits));
+}
+
+void MapView::clearSelection()
+{
+    selectPoint(-1);
+    setSelection({});
 }
 
 void MapView::requestThumbnail(const QString &path)
 {
-    if (m_pending.contains(path) || m_pending.size() > 256)
+    if (m_pending.contains(path) || m_pending.size() > kMaxPendingThumbnails)
         return;
     m_pending.insert(path);
     QPointer<MapView> self(this);
-    QThreadPool::globalInstance()->start([self, path] {
-        QImageReader reader(path);
-        reader.setAutoTransform(true);
-        QSize size = reader.size();
-        if (size.isValid())
-            reader.setScaledSize(size.scaled(kThumbnailPixels, kThumbnailPixels, Qt::KeepAspectRatio));
-        QImage image = reader.read();
-        QMetaObject::invokeMethod(qApp, [self, path, image = std::move(image)] {
+    QThreadPool::globalInstance()->start([self, path, source = m_thumbnailSource] {
+        // Premultiplied mip levels, made here so drawing many small thumbnails is a plain blit.
+        QImage image = source(path);
+        if (image.isNull())
+            image = QImage(1, 1, QImage::Format_ARGB32_Premultiplied);
+        auto thumbnail = std::make_shared<Thumbnail>();
+        thumbnail->levels[0] = image.convertToFormat(QImage::Format_ARGB32_Premultiplied);
+        for (int level = 1; level < 3; ++level)
+            thumbnail->levels[level] = thumbnail->levels[0].scaled(kThumbnailPixels >> level, kThumbnailPixels >> level,
+                                                                   Qt::KeepAspectRatio, Qt::SmoothTransformation);
+        QMetaObject::invokeMethod(qApp, [self, path, thumbnail] {
             if (!self)
                 return;
             self->m_pending.remove(path);
-            self->m_thumbnails.insert(path, new QImage(image.isNull() ? QImage(1, 1, QImage::Format_ARGB32) : image));
+            self->m_thumbnails.insert(path, new Thumbnail(*thumbnail));
             self->update();
         });
     });
-}
-
-void MapView::paintEvent(QPaintEvent *)
-{
-    QPainter painter(this);
-    painter.setRenderHint(QPainter::Antialiasing, false);
-    const QColor imageColour = palette().color(QPalette::Highlight);
-    const QColor captionColour(230, 126, 34);
-    const double size = markerSize();
-    const bool thumbnails = size >= kThumbnailThreshold;
-    const QRectF visible = QRectF(rect()).adjusted(-size, -size, size, size);
-    if (m_pairLines) {
-        // Two batches (matched / mismatched), under the points. Zoomed out, thousands of lines would
-        // hide the map: only the selected point's pairs are drawn until thumbnails show.
-        const bool all = size >= kThumbnailThreshold;
-        QList<QLineF> good, bad;
-        for (int i = 0; i < m_points.size(); ++i) {
-            const MapPoint &p = m_points[i];
-            if (p.kind != MapPoint::Caption || p.partner < 0 || p.partner >= m_points.size())
-                continue;
-            if (!all && i != m_selected && p.partner != m_selected)
-                continue;
-            const QLineF line(toWidget(p.pos), toWidget(m_points[p.partner].pos));
-            if (visible.contains(line.p1()) || visible.contains(line.p2()))
-                (p.rankOne ? good : bad) << line;
-        }
-        const int alpha = all ? 150 : 220;
-        painter.setRenderHint(QPainter::Antialiasing, true);
-        painter.setPen(QPen(QColor(44, 160, 44, alpha), 1));
-        painter.drawLines(good);
-        painter.setPen(QPen(QColor(214, 39, 40, alpha), 1));
-        painter.drawLines(bad);
-        painter.setRenderHint(QPainter::Antialiasing, false);
-    }
-    painter.setPen(Qt::NoPen);
-    for (int i = 0; i < m_points.size(); ++i) {
-        const MapPoint &p = m_points[i];
-        const QPointF w = toWidget(p.pos);
-        if (!visible.contains(w))
-            continue;
-        if (p.kind == MapPoint::Image && thumbnails) {
-            const QRectF target(w.x() - size / 2, w.y() - size / 2, size, size);
-            if (const QImage *thumb = m_thumbnails.object(p.path)) {
-                painter.setRenderHint(QPainter::SmoothPixmapTransform, true);
-                const QSizeF s = QSizeF(thumb->size()).scaled(target.size(), Qt::KeepAspectRatio);
-                painter.drawImage(QRectF(target.center() - QPointF(s.width() / 2, s.height() / 2), s), *thumb);
-            } else {
-                requestThumbnail(p.path);
-                painter.setBrush(imageColour.lighter(160));
-                painter.drawRect(target);
-            }
-        } else if (p.kind == MapPoint::Image) {
-            painter.setBrush(imageColour);
-            painter.drawRect(QRectF(w.x() - 1.5, w.y() - 1.5, 3, 3));
-        } else {
-            painter.setBrush(captionColour);
-            const double r = thumbnails ? 5 : 2.5;
-            painter.drawPolygon(QPolygonF{w + QPointF(0, -r), w + QPointF(r, 0), w + QPointF(0, r), w + QPointF(-r, 0)});
-        }
-    }
-    if (m_selected >= 0 && m_selected < m_points.size()) {
-        painter.setBrush(Qt::NoBrush);
-        painter.setPen(QPen(palette().color(QPalette::Highlight), 2));
-        const double s = std::max(size, 8.0) + 4;
-        const QPointF w = toWidget(m_points[m_selected].pos);
-        painter.drawRect(QRectF(w.x() - s / 2, w.y() - s / 2, s, s));
-    }
-    if (!m_queryLabel.isEmpty()) {
-        // The query: a ringed cross-hair with its text, drawn above the points.
-        const QPointF w = toWidget(m_queryPos);
-        painter.setRenderHint(QPainter::Antialiasing, true);
-        painter.setBrush(Qt::NoBrush);
-        painter.setPen(QPen(QColor(214, 39, 40), 2.5));
-        painter.drawEllipse(w, 9, 9);
-        painter.drawLine(w + QPointF(-14, 0), w + QPointF(-5, 0));
-        painter.drawLine(w + QPointF(5, 0), w + QPointF(14, 0));
-        painter.drawLine(w + QPointF(0, -14), w + QPointF(0, -5));
-        painter.drawLine(w + QPointF(0, 5), w + QPointF(0, 14));
-        const QString text = fontMetrics().elidedText(m_queryLabel, Qt::ElideRight, 240);
-        const QRectF box = QRectF(fontMetrics().boundingRect(text)).adjusted(-4, -2, 4, 2)
-                               .translated(w + QPointF(16, -10) - QPointF(0, fontMetrics().ascent() / 2.0));
-        painter.setPen(Qt::NoPen);
-        painter.setBrush(QColor(214, 39, 40, 220));
-        painter.drawRoundedRect(box, 3, 3);
-        painter.setPen(Qt::white);
-        painter.drawText(box, Qt::AlignCenter, text);
-    }
-    if (m_points.isEmpty()) {
-        painter.setPen(palette().color(QPalette::PlaceholderText));
-        painter.drawText(rect(), Qt::AlignCenter, tr("Drop image folders here, or use File ▸ Add Folder (Ctrl+O)"));
-    }
 }
 
 void MapView::wheelEvent(QWheelEvent *event)
@@ -230,28 +322,63 @@ void MapView::wheelEvent(QWheelEvent *event)
 
 void MapView::mousePressEvent(QMouseEvent *event)
 {
-    if (event->button() == Qt::LeftButton) {
-        m_dragging = true;
-        m_dragStart = event->position();
-        m_dragOffset = m_offset;
-        const int hit = pointAt(event->position());
-        if (hit != m_selected) {
-            m_selected = hit;
-            Q_EMIT pointSelected(hit);
-            update();
-        }
-    }
+    if (event->button() != Qt::LeftButton)
+        return;
+    m_dragStart = event->position();
+    m_dragOffset = m_offset;
+    const Qt::KeyboardModifiers mods = event->modifiers();
+    if (mods & Qt::ShiftModifier || (m_dragMode == DragMode::Rectangle && !(mods & (Qt::ControlModifier | Qt::AltModifier))))
+        m_gesture = Gesture::Rectangle;
+    else if (mods & (Qt::ControlModifier | Qt::AltModifier) || m_dragMode == DragMode::Lasso)
+        m_gesture = Gesture::Lasso;
+    else
+        m_gesture = Gesture::Pan;
+    m_rubberBand = QPolygonF{m_dragStart};
+    if (m_gesture == Gesture::Pan)
+        selectPoint(pointAt(event->position()));
 }
 
 void MapView::mouseMoveEvent(QMouseEvent *event)
 {
-    if (m_dragging) {
-        m_offset = m_dragOffset + (event->position() - m_dragStart);
+    const QPointF at = event->position();
+    switch (m_gesture) {
+    case Gesture::Pan:
+        m_offset = m_dragOffset + (at - m_dragStart);
+        viewChanged();
+        break;
+    case Gesture::Rectangle:
+        m_rubberBand = QPolygonF(QRectF(m_dragStart, at).normalized());
         update();
+        break;
+    case Gesture::Lasso:
+        if (m_rubberBand.isEmpty() || QLineF(m_rubberBand.last(), at).length() >= 2)
+            m_rubberBand << at;
+        update();
+        break;
+    case Gesture::None: break;
     }
 }
 
-void MapView::mouseReleaseEvent(QMouseEvent *) { m_dragging = false; }
+void MapView::mouseReleaseEvent(QMouseEvent *event)
+{
+    const Gesture gesture = std::exchange(m_gesture, Gesture::None);
+    const bool dragged = QLineF(m_dragStart, event->position()).length() >= kMinDragPixels
+                         || m_rubberBand.boundingRect().width() + m_rubberBand.boundingRect().height() >= kMinDragPixels;
+    if (gesture == Gesture::Rectangle) {
+        if (dragged)
+            selectInRect(QRectF(m_dragStart, event->position()));
+        else
+            selectPoint(pointAt(event->position()));
+    } else if (gesture == Gesture::Lasso) {
+        m_rubberBand << event->position();
+        if (dragged && m_rubberBand.size() >= 3)
+            selectInPolygon(m_rubberBand);
+        else
+            selectPoint(pointAt(event->position()));
+    }
+    m_rubberBand.clear();
+    update();
+}
 
 void MapView::keyPressEvent(QKeyEvent *event)
 {
@@ -260,18 +387,12 @@ void MapView::keyPressEvent(QKeyEvent *event)
     case Qt::Key_Plus:
     case Qt::Key_Equal: zoomBy(1.25, centre); break;
     case Qt::Key_Minus: zoomBy(0.8, centre); break;
-    case Qt::Key_Left: m_offset.rx() += 40; update(); break;
-    case Qt::Key_Right: m_offset.rx() -= 40; update(); break;
-    case Qt::Key_Up: m_offset.ry() += 40; update(); break;
-    case Qt::Key_Down: m_offset.ry() -= 40; update(); break;
+    case Qt::Key_Left: panBy({40, 0}); break;
+    case Qt::Key_Right: panBy({-40, 0}); break;
+    case Qt::Key_Up: panBy({0, 40}); break;
+    case Qt::Key_Down: panBy({0, -40}); break;
     case Qt::Key_0: fitToView(); break;
-    case Qt::Key_Escape:
-        if (m_selected >= 0) {
-            m_selected = -1;
-            Q_EMIT pointSelected(-1);
-            update();
-        }
-        break;
+    case Qt::Key_Escape: clearSelection(); break;
     default: QWidget::keyPressEvent(event);
     }
 }
@@ -280,6 +401,7 @@ void MapView::resizeEvent(QResizeEvent *)
 {
     if (!m_fitted)
         fitToView();
+    viewChanged();
 }
 
 bool MapView::event(QEvent *event)
@@ -293,6 +415,8 @@ bool MapView::event(QEvent *event)
             QToolTip::hideText();
         return true;
     }
+    if (event->type() == QEvent::PaletteChange)
+        viewChanged();   // the default colours follow the palette (light/dark)
     return QWidget::event(event);
 }
 

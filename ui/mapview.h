@@ -1,15 +1,27 @@
 #pragma once
 // The map: a 2-D scatter of images (thumbnails) and captions (text markers) with pan and zoom.
-// Paints directly (no item per point) so it stays smooth with many points: dots when zoomed
-// out, thumbnails when an image gets large enough on screen. Thumbnails load on a thread pool
-// into a bounded cache and the view repaints when they arrive. GUI thread only.
+// Paints directly (no item per point) so it stays smooth with many points: dots are written into
+// a cached layer image (re-rendered only when the view, the points or their colours change), and
+// when an image gets large enough on screen its thumbnail is drawn instead. Thumbnails load on a
+// thread pool into a bounded cache and the view repaints when they arrive.
+// Selection: click one point; Shift+drag a rectangle or Ctrl/Alt+drag a lasso (or set the drag
+// mode) selects many; Esc clears both. Implemented in mapview.cpp (state, input) and
+// mapview_paint.cpp (rendering). GUI thread only.
 
 #include <QCache>
+#include <QColor>
 #include <QImage>
 #include <QList>
 #include <QPointF>
+#include <QPolygonF>
 #include <QSet>
 #include <QWidget>
+
+#include "ui/spatialgrid.h"
+
+#include <functional>
+
+class QVariantAnimation;
 
 namespace cospace {
 
@@ -23,33 +35,79 @@ struct MapPoint {
     bool rankOne = false; // Caption: its partner is the image the model ranks first for it
 };
 
+// How points are coloured, with the legend that explains it. Empty `colours` = by modality in the
+// palette's colours. A ramp legend shows `rampStops` from `rampLow` to `rampHigh`.
+struct MapColouring {
+    struct Entry {
+        QColor colour;
+        QString label;
+    };
+    QString title;
+    QList<QRgb> colours;       // one per point, or empty
+    QList<Entry> legend;       // categories (drawn as swatches), or empty
+    QList<QColor> rampStops;   // a continuous ramp, or empty
+    QString rampLow, rampHigh;
+};
+
 class MapView : public QWidget
 {
     Q_OBJECT
 public:
+    enum class DragMode { Pan, Rectangle, Lasso };
+
     explicit MapView(QWidget *parent = nullptr);
+    ~MapView() override;
 
     void setPoints(QList<MapPoint> points);
     // Moves the points (same count and order; otherwise ignored) without refitting: layout animation.
     void setPositions(const QList<QPointF> &positions);
+    // Moves the points to `positions` over `ms` milliseconds (eased), then emits animationFinished().
+    // Another call, setPoints() or setPositions() of another size stops a running animation.
+    void animateTo(const QList<QPointF> &positions, int ms = 400);
+    bool isAnimating() const;
     const QList<MapPoint> &points() const { return m_points; }
     void fitToView();
     // A marker for the current query at a layout position (empty label clears it).
     void setQueryMarker(QPointF position, const QString &label);
     bool hasQueryMarker() const { return !m_queryLabel.isEmpty(); }
     // Lines between captions and their ground-truth images, green where the image is the caption's
-    // rank-1 match and red where it is not.
+    // rank-1 match and red where it does not.
     void setPairLinesVisible(bool visible);
     bool pairLinesVisible() const { return m_pairLines; }
     QPointF queryMarker() const { return m_queryPos; }
     void zoomBy(double factor, QPointF anchor);
     double zoom() const { return m_scale; }
+    // The layout position at the centre of the widget; setView() restores zoom and centre.
+    QPointF centre() const;
+    void setView(double zoom, QPointF centre);
+    void panBy(QPointF widgetDelta);
     int selectedIndex() const { return m_selected; }
+    // Selects one point (or none with -1) as a click would, emitting pointSelected.
+    void selectPoint(int index);
     // Index of the point under a widget position, or -1.
     int pointAt(QPointF widgetPos) const;
 
+    void setColouring(MapColouring colouring);
+    const MapColouring &colouring() const { return m_colouring; }
+    QColor pointColour(int index) const;
+
+    // Many-point selection (rectangle, lasso, or set directly); indices ascending.
+    void setDragMode(DragMode mode) { m_dragMode = mode; }
+    DragMode dragMode() const { return m_dragMode; }
+    const QList<int> &selection() const { return m_selection; }
+    void setSelection(QList<int> indices);
+    // Selects the points drawn inside a widget-coordinate rectangle or polygon (replacing the selection).
+    void selectInRect(const QRectF &widgetRect);
+    void selectInPolygon(const QPolygonF &widgetPolygon);
+    void clearSelection();   // the click selection and the many-point selection
+
+    // Where thumbnails come from (default: the image file at MapPoint::path). Called on pool threads.
+    void setThumbnailSource(std::function<QImage(const QString &path)> source);
+
 Q_SIGNALS:
     void pointSelected(int index);
+    void selectionChanged();
+    void animationFinished();
 
 protected:
     void paintEvent(QPaintEvent *event) override;
@@ -66,6 +124,17 @@ private:
     QPointF toLayout(QPointF widget) const;
     double markerSize() const;   // on-screen size of one image, pixels
     void requestThumbnail(const QString &path);
+    void viewChanged();          // the dot layer must be redrawn
+    void updateBounds();         // also invalidates the grid: the points moved
+    void ensureGrid();
+    // mapview_paint.cpp
+    void renderDotLayer();
+    void paintPairLines(QPainter &painter, double size);
+    void paintThumbnails(QPainter &painter, double size);
+    QList<int> visibleTopmost(double imageCell, double captionCell);
+    void paintOverlays(QPainter &painter, double size);
+    void paintQueryMarker(QPainter &painter);
+    void paintLegend(QPainter &painter);
 
     QList<MapPoint> m_points;
     QRectF m_bounds;
@@ -73,14 +142,29 @@ private:
     QPointF m_offset;            // widget position of layout origin
     QPointF m_dragStart;
     QPointF m_dragOffset;
-    bool m_dragging = false;
+    enum class Gesture { None, Pan, Rectangle, Lasso } m_gesture = Gesture::None;
+    QPolygonF m_rubberBand;      // the rectangle's corners or the lasso's path, widget coordinates
+    DragMode m_dragMode = DragMode::Pan;
     bool m_fitted = false;
     int m_selected = -1;
-    QCache<QString, QImage> m_thumbnails{4000};
+    QList<int> m_selection;
+    QVector<bool> m_selectedMask;
+    MapColouring m_colouring;
+    struct Thumbnail {
+        QImage levels[3];   // 64, 32 and 16 px (premultiplied): the nearest larger one is drawn
+    };
+    QCache<QString, Thumbnail> m_thumbnails{4000};
+    SpatialGrid m_grid;          // over m_points' positions; invalidated when they move
+    QList<int> m_pairCaptions;   // captions with a ground-truth partner (pair lines)
+    std::function<QImage(const QString &)> m_thumbnailSource;
     bool m_pairLines = true;
     QPointF m_queryPos;
     QString m_queryLabel;
     QSet<QString> m_pending;
+    QImage m_dotLayer;
+    bool m_dotLayerValid = false;
+    QVariantAnimation *m_animation = nullptr;
+    QList<QPointF> m_animFrom, m_animTo;
 };
 
 }  // namespace cospace

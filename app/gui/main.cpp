@@ -4,6 +4,7 @@
 #include "core/runtime.h"
 #include "core/workspace.h"
 #include "ui/mainwindow.h"
+#include "ui/renderbench.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -36,11 +37,18 @@ int main(int argc, char **argv)
     const QCommandLineOption store(u"store"_qs, u"Embedding store file (default: ~/.local/share/cospace/cospace.db)."_qs,
                                    u"DB"_qs);
     const QCommandLineOption search(u"search"_qs, u"Start with this text query in the search panel."_qs, u"TEXT"_qs);
-    parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search});
+    const QCommandLineOption benchRender(u"bench-render"_qs, u"Time the map drawing N synthetic points, print frame times, exit."_qs,
+                                         u"N"_qs);
+    parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search, benchRender});
     parser.addPositionalArgument(u"path"_qs, u"A workspace file or dataset folder to open."_qs, u"[path]"_qs);
     parser.process(app);
 
     initComputeThreads(parser.value(threads).toInt());
+    if (parser.isSet(benchRender)) {
+        QTextStream out(stdout);
+        runRenderBench(parser.value(benchRender).toInt(), out);
+        return 0;
+    }
 
     MainWindow window(nullptr, parser.value(store));
     if (parser.isSet(search))

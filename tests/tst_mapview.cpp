@@ -1,0 +1,208 @@
+// The map widget on its own, offscreen: rectangle and lasso selection (by API and by mouse), the
+// spatial grid against brute force, colourings and their legend, animated moves ending exactly at
+// the target, view state, the render benchmark's report.
+
+#include "ui/mapview.h"
+#include "ui/renderbench.h"
+#include "ui/spatialgrid.h"
+
+#include <QRandomGenerator>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace cospace;
+
+class TestMapView : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void rectangleSelection_data();
+    void rectangleSelection();
+    void lassoSelection();
+    void shiftDragSelectsRectangle();
+    void ctrlDragSelectsLasso();
+    void escapeClearsSelection();
+    void gridMatchesBruteForce();
+    void colouringPaintsPoints();
+    void animationEndsAtTarget();
+    void viewRoundTrips();
+    void renderBenchReports();
+
+private:
+    std::unique_ptr<MapView> m_map;
+};
+
+// A 10 x 10 grid of points at integer layout positions 0..9; odd indices are captions.
+static QList<MapPoint> gridPoints()
+{
+    QList<MapPoint> points;
+    for (int i = 0; i < 100; ++i) {
+        MapPoint p;
+        p.kind = i % 2 ? MapPoint::Caption : MapPoint::Image;
+        p.pos = QPointF(i % 10, i / 10);
+        p.text = QString::number(i);
+        points << p;
+    }
+    return points;
+}
+
+void TestMapView::init()
+{
+    m_map = std::make_unique<MapView>();
+    m_map->resize(400, 400);
+    m_map->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_map.get()));
+    m_map->setPoints(gridPoints());
+    m_map->setView(30, QPointF(4.5, 4.5));   // layout (x, y) -> widget (200 + 30 (x - 4.5), ...)
+}
+
+static QPointF widgetOf(double x, double y) { return QPointF(200 + 30 * (x - 4.5), 200 + 30 * (y - 4.5)); }
+
+void TestMapView::rectangleSelection_data()
+{
+    QTest::addColumn<QRectF>("layoutRect");
+    QTest::addColumn<QList<int>>("expected");
+    QTest::newRow("one point") << QRectF(2.9, 2.9, 0.2, 0.2) << QList<int>{33};
+    QTest::newRow("2x2 block") << QRectF(0.5, 0.5, 1.9, 1.9) << QList<int>{11, 12, 21, 22};
+    QTest::newRow("row") << QRectF(-0.5, 8.8, 20, 0.4) << QList<int>{90, 91, 92, 93, 94, 95, 96, 97, 98, 99};
+    QTest::newRow("empty") << QRectF(3.2, 3.2, 0.5, 0.5) << QList<int>{};
+}
+
+void TestMapView::rectangleSelection()
+{
+    QFETCH(QRectF, layoutRect);
+    QFETCH(QList<int>, expected);
+    QSignalSpy changed(m_map.get(), &MapView::selectionChanged);
+    m_map->selectInRect(QRectF(widgetOf(layoutRect.left(), layoutRect.top()), widgetOf(layoutRect.right(), layoutRect.bottom())));
+    QCOMPARE(m_map->selection(), expected);
+    QCOMPARE(changed.count(), expected.isEmpty() ? 0 : 1);
+}
+
+void TestMapView::lassoSelection()
+{
+    // A triangle over the lower-left half of the 0..3 block: (x, y) with x <= y, 0 <= x, y <= 3.
+    const QPolygonF lasso{widgetOf(-0.4, -0.6), widgetOf(-0.4, 3.4), widgetOf(3.6, 3.4)};
+    m_map->selectInPolygon(lasso);
+    QList<int> expected;
+    for (int y = 0; y <= 3; ++y)
+        for (int x = 0; x <= y; ++x)
+            expected << y * 10 + x;
+    QCOMPARE(m_map->selection(), expected);
+}
+
+void TestMapView::shiftDragSelectsRectangle()
+{
+    QSignalSpy changed(m_map.get(), &MapView::selectionChanged);
+    const QPoint from = widgetOf(4.5, 4.5).toPoint(), to = widgetOf(6.5, 5.5).toPoint();
+    QTest::mousePress(m_map.get(), Qt::LeftButton, Qt::ShiftModifier, from);
+    QTest::mouseMove(m_map.get(), (from + to) / 2);
+    QTest::mouseMove(m_map.get(), to);
+    QTest::mouseRelease(m_map.get(), Qt::LeftButton, Qt::ShiftModifier, to);
+    QCOMPARE(m_map->selection(), (QList<int>{55, 56}));
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(m_map->centre(), QPointF(4.5, 4.5));   // selecting does not pan
+}
+
+void TestMapView::ctrlDragSelectsLasso()
+{
+    // A lasso drawn around points 22 and 23 only.
+    const QList<QPointF> path{widgetOf(1.6, 1.6), widgetOf(3.4, 1.6), widgetOf(3.4, 2.4), widgetOf(1.6, 2.4), widgetOf(1.6, 1.7)};
+    QTest::mousePress(m_map.get(), Qt::LeftButton, Qt::ControlModifier, path[0].toPoint());
+    for (const QPointF &p : path)
+        QTest::mouseMove(m_map.get(), p.toPoint());
+    QTest::mouseRelease(m_map.get(), Qt::LeftButton, Qt::ControlModifier, path.last().toPoint());
+    QCOMPARE(m_map->selection(), (QList<int>{22, 23}));
+}
+
+void TestMapView::escapeClearsSelection()
+{
+    m_map->setSelection({3, 1, 2, 2});
+    QCOMPARE(m_map->selection(), (QList<int>{1, 2, 3}));   // sorted, unique
+    m_map->selectPoint(5);
+    QSignalSpy selected(m_map.get(), &MapView::pointSelected);
+    QTest::keyClick(m_map.get(), Qt::Key_Escape);
+    QVERIFY(m_map->selection().isEmpty());
+    QCOMPARE(m_map->selectedIndex(), -1);
+    QCOMPARE(selected.count(), 1);
+}
+
+void TestMapView::gridMatchesBruteForce()
+{
+    QRandomGenerator rng(3);
+    QList<QPointF> points;
+    for (int i = 0; i < 5000; ++i)
+        points << QPointF(rng.generateDouble() * 100, rng.generateDouble() * rng.generateDouble() * 40);
+    SpatialGrid grid;
+    grid.build(int(points.size()), [&](int i) { return points[i]; });
+    for (const QRectF &r : {QRectF(10, 5, 7, 3), QRectF(-5, -5, 10, 10), QRectF(90, 30, 50, 50), QRectF(200, 0, 1, 1)}) {
+        QSet<int> found, expected;
+        grid.forEachNear(r, [&](int i) { if (r.contains(points[i])) found.insert(i); });
+        for (int i = 0; i < points.size(); ++i)
+            if (r.contains(points[i]))
+                expected.insert(i);
+        QCOMPARE(found, expected);
+    }
+}
+
+void TestMapView::colouringPaintsPoints()
+{
+    MapColouring c;
+    c.title = u"Cluster"_qs;
+    for (int i = 0; i < 100; ++i)
+        c.colours << (i < 50 ? qRgb(255, 0, 0) : qRgb(0, 0, 255));
+    c.legend = {{Qt::red, u"cluster 1"_qs}, {Qt::blue, u"cluster 2"_qs}};
+    m_map->setColouring(c);
+    QCOMPARE(m_map->pointColour(0), QColor(Qt::red));
+    QCOMPARE(m_map->pointColour(99), QColor(Qt::blue));
+    m_map->setView(10, QPointF(4.5, 4.5));   // zoomed out: dots, not thumbnails
+    const QImage shot = m_map->grab().toImage();
+    QCOMPARE(shot.pixelColor(QPoint(200 - 45, 200 - 45)), QColor(Qt::red));   // image 0 at (0, 0)
+    QCOMPARE(shot.pixelColor(QPoint(200 + 45, 200 + 45)), QColor(Qt::blue));   // caption 99 at (9, 9)
+    QCOMPARE(shot.pixelColor(QPoint(200, 200)), m_map->palette().color(QPalette::Base));   // between points
+    // Colours for another number of points are ignored (a stale colouring job).
+    c.colours.removeLast();
+    m_map->setColouring(c);
+    QVERIFY(m_map->colouring().colours.isEmpty());
+}
+
+void TestMapView::animationEndsAtTarget()
+{
+    QList<QPointF> target;
+    for (int i = 0; i < 100; ++i)
+        target << QPointF(-(i % 10), i / 10 * 2.0);
+    QSignalSpy finished(m_map.get(), &MapView::animationFinished);
+    m_map->animateTo(target, 200);
+    QVERIFY(m_map->isAnimating());
+    QTest::qWait(80);
+    const QPointF mid = m_map->points()[9].pos;   // from (9, 0) to (-9, 0)
+    QVERIFY2(mid.x() < 9 && mid.x() > -9, qPrintable(QString::number(mid.x())));
+    QVERIFY(finished.wait(2000));
+    QVERIFY(!m_map->isAnimating());
+    for (int i = 0; i < 100; ++i)
+        QCOMPARE(m_map->points()[i].pos, target[i]);
+}
+
+void TestMapView::viewRoundTrips()
+{
+    m_map->zoomBy(2.5, QPointF(50, 70));
+    const double zoom = m_map->zoom();
+    const QPointF centre = m_map->centre();
+    m_map->fitToView();
+    m_map->setView(zoom, centre);
+    QCOMPARE(m_map->zoom(), zoom);
+    QVERIFY(QLineF(m_map->centre(), centre).length() < 1e-9);
+}
+
+void TestMapView::renderBenchReports()
+{
+    QString text;
+    QTextStream out(&text);
+    const RenderBenchResult r = runRenderBench(2000, out, QSize(320, 240));
+    QCOMPARE(r.frames, 200);
+    QVERIFY(r.p50Ms > 0 && r.p50Ms <= r.p95Ms && r.p95Ms <= r.maxMs);
+    QVERIFY2(text.contains(u"p50") && text.contains(u"p95") && text.contains(u"max"), qPrintable(text));
+}
+
+QTEST_MAIN(TestMapView)
+#include "tst_mapview.moc"

@@ -1,0 +1,306 @@
+// MapView, part two: rendering. Zoomed out, every point is a few pixels written straight into a
+// cached layer image (a million points take milliseconds; QPainter per point would take seconds),
+// re-rendered only when the view, the points or their colours change. Zoomed in, only the points
+// on screen are drawn, images as thumbnails. See mapview.h.
+
+#include "ui/mapview.h"
+
+#include <QPainter>
+#include <QPainterPath>
+
+#include <cmath>
+
+namespace cospace {
+
+namespace {
+constexpr double kThumbnailThreshold = 14.0; // draw thumbnails once an image is this many pixels
+const QColor kCaptionColour(230, 126, 34);
+const QColor kQueryColour(214, 39, 40);
+
+// Writes a small square (images) or diamond (captions) of radius r at (x, y) into ARGB32 pixels.
+struct DotWriter {
+    quint32 *bits;
+    int stride, width, height;
+    void square(int x, int y, int r, quint32 c) const
+    {
+        for (int dy = -r; dy <= r; ++dy) {
+            const int yy = y + dy;
+            if (yy < 0 || yy >= height)
+                continue;
+            quint32 *row = bits + qsizetype(yy) * stride;
+            for (int xx = std::max(0, x - r); xx <= std::min(width - 1, x + r); ++xx)
+                row[xx] = c;
+        }
+    }
+    void diamond(int x, int y, int r, quint32 c) const
+    {
+        for (int dy = -r; dy <= r; ++dy) {
+            const int yy = y + dy, span = r - std::abs(dy);
+            if (yy < 0 || yy >= height)
+                continue;
+            quint32 *row = bits + qsizetype(yy) * stride;
+            for (int xx = std::max(0, x - span); xx <= std::min(width - 1, x + span); ++xx)
+                row[xx] = c;
+        }
+    }
+};
+}  // namespace
+
+void MapView::renderDotLayer()
+{
+    const qreal dpr = devicePixelRatioF();
+    const QSize pixels = (QSizeF(size()) * dpr).toSize();
+    if (m_dotLayer.size() != pixels)
+        m_dotLayer = QImage(pixels, QImage::Format_ARGB32_Premultiplied);
+    m_dotLayer.setDevicePixelRatio(dpr);
+    m_dotLayer.fill(Qt::transparent);
+    m_dotLayerValid = true;
+    const DotWriter out{reinterpret_cast<quint32 *>(m_dotLayer.bits()), int(m_dotLayer.bytesPerLine() / 4),
+                        pixels.width(), pixels.height()};
+    const int unit = std::max(1, int(std::lround(dpr)));
+    const double s = m_scale * dpr, ox = m_offset.x() * dpr, oy = m_offset.y() * dpr;
+    const quint32 image = qPremultiply(palette().color(QPalette::Highlight).rgba());
+    const quint32 caption = qPremultiply(kCaptionColour.rgba());
+    const bool coloured = !m_colouring.colours.isEmpty();
+    const bool anySelected = !m_selection.isEmpty();
+    for (int i = 0; i < m_points.size(); ++i) {
+        const MapPoint &p = m_points[i];
+        const double x = p.pos.x() * s + ox, y = p.pos.y() * s + oy;
+        if (x < -8 || y < -8 || x > out.width + 8 || y > out.height + 8 || (anySelected && m_selectedMask[i]))
+            continue;
+        const quint32 c = coloured ? qPremultiply(m_colouring.colours[i]) : (p.kind == MapPoint::Image ? image : caption);
+        if (p.kind == MapPoint::Image)
+            out.square(int(x), int(y), unit, c);
+        else
+            out.diamond(int(x), int(y), 2 * unit, c);
+    }
+    // Selected points on top, larger, ringed in the text colour so they stand out in any colouring.
+    const quint32 ring = qPremultiply(palette().color(QPalette::Text).rgba());
+    for (int i : m_selection) {
+        const MapPoint &p = m_points[i];
+        const int x = int(p.pos.x() * s + ox), y = int(p.pos.y() * s + oy);
+        const quint32 c = coloured ? qPremultiply(m_colouring.colours[i]) : (p.kind == MapPoint::Image ? image : caption);
+        out.square(x, y, 3 * unit, ring);
+        out.square(x, y, 2 * unit, c);
+    }
+}
+
+void MapView::paintEvent(QPaintEvent *)
+{
+    QPainter painter(this);
+    painter.setRenderHint(QPainter::Antialiasing, false);
+    const double size = markerSize();
+    const bool thumbnails = size >= kThumbnailThreshold;
+    if (m_pairLines)
+        paintPairLines(painter, size);
+    if (thumbnails) {
+        paintThumbnails(painter, size);
+    } else {
+        if (!m_dotLayerValid || m_dotLayer.size() != (QSizeF(this->size()) * devicePixelRatioF()).toSize())
+            renderDotLayer();
+        painter.drawImage(QPointF(0, 0), m_dotLayer);
+    }
+    paintOverlays(painter, size);
+    paintQueryMarker(painter);
+    if (!m_points.isEmpty())
+        paintLegend(painter);
+    if (m_points.isEmpty()) {
+        painter.setPen(palette().color(QPalette::PlaceholderText));
+        painter.drawText(rect(), Qt::AlignCenter, tr("Drop image folders here, or use File ▸ Add Folder (Ctrl+O)"));
+    }
+}
+
+void MapView::paintPairLines(QPainter &painter, double size)
+{
+    // Two batches (matched / mismatched), under the points. Zoomed out, thousands of lines would
+    // hide the map: only the selected point's pairs are drawn until thumbnails show.
+    const bool all = size >= kThumbnailThreshold;
+    const QRectF visible = QRectF(rect()).adjusted(-size, -size, size, size);
+    QList<QLineF> good, bad;
+    for (int i : std::as_const(m_pairCaptions)) {
+        const MapPoint &p = m_points[i];
+        if (!all && i != m_selected && p.partner != m_selected)
+            continue;
+        const QLineF line(toWidget(p.pos), toWidget(m_points[p.partner].pos));
+        if (visible.contains(line.p1()) || visible.contains(line.p2()))
+            (p.rankOne ? good : bad) << line;
+    }
+    if (good.isEmpty() && bad.isEmpty())
+        return;
+    const int alpha = all ? 150 : 220;
+    painter.setRenderHint(QPainter::Antialiasing, true);
+    painter.setPen(QPen(QColor(44, 160, 44, alpha), 1));
+    painter.drawLines(good);
+    painter.setPen(QPen(QColor(214, 39, 40, alpha), 1));
+    painter.drawLines(bad);
+    painter.setRenderHint(QPainter::Antialiasing, false);
+}
+
+QList<int> MapView::visibleTopmost(double imageCell, double captionCell)
+{
+    // Level of detail: of the points whose markers would stack in one screen cell only the topmost
+    // (highest index, as drawn last) is drawn, so a dense cluster costs what the screen can show.
+    ensureGrid();
+    const double margin = imageCell;
+    const QRectF screen = QRectF(rect()).adjusted(-margin, -margin, margin, margin);
+    const int cols[2] = {int(screen.width() / imageCell) + 1, int(screen.width() / captionCell) + 1};
+    const int rows[2] = {int(screen.height() / imageCell) + 1, int(screen.height() / captionCell) + 1};
+    std::vector<int> top[2] = {std::vector<int>(std::size_t(cols[0]) * rows[0], -1),
+                               std::vector<int>(std::size_t(cols[1]) * rows[1], -1)};
+    const double cell[2] = {imageCell, captionCell};
+    m_grid.forEachNear(QRectF(toLayout(screen.topLeft()), toLayout(screen.bottomRight())), [&](int i) {
+        const QPointF w = toWidget(m_points[i].pos) - screen.topLeft();
+        if (w.x() < 0 || w.y() < 0 || w.x() >= screen.width() || w.y() >= screen.height())
+            return;
+        const int k = m_points[i].kind == MapPoint::Image ? 0 : 1;
+        int &slot = top[k][std::size_t(int(w.y() / cell[k])) * cols[k] + int(w.x() / cell[k])];
+        slot = std::max(slot, i);
+    });
+    QList<int> out;
+    for (const std::vector<int> &t : top)
+        for (int i : t)
+            if (i >= 0)
+                out << i;
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void MapView::paintThumbnails(QPainter &painter, double size)
+{
+    constexpr double kCaptionRadius = 5;
+    constexpr int kSmoothLimit = 600;   // above this many thumbnails, scale without filtering
+    const QList<int> shown = visibleTopmost(std::max(size, 8.0), 2 * kCaptionRadius);
+    const bool coloured = !m_colouring.colours.isEmpty();
+    const QColor imageColour = palette().color(QPalette::Highlight);
+    const int level = size > 32 ? 0 : size > 16 ? 1 : 2;
+    painter.setPen(Qt::NoPen);
+    painter.setRenderHint(QPainter::SmoothPixmapTransform, shown.size() < kSmoothLimit);
+    for (int i : shown) {
+        const MapPoint &p = m_points[i];
+        const QPointF w = toWidget(p.pos);
+        const QColor colour = coloured ? QColor::fromRgba(m_colouring.colours[i])
+                                       : (p.kind == MapPoint::Image ? imageColour : kCaptionColour);
+        if (p.kind == MapPoint::Caption) {
+            painter.setBrush(colour);
+            const double r = kCaptionRadius;
+            painter.drawPolygon(QPolygonF{w + QPointF(0, -r), w + QPointF(r, 0), w + QPointF(0, r), w + QPointF(-r, 0)});
+            continue;
+        }
+        const QRectF target(w.x() - size / 2, w.y() - size / 2, size, size);
+        if (coloured)
+            painter.fillRect(target.adjusted(-2, -2, 2, 2), colour);   // the colouring as a frame
+        if (const Thumbnail *thumb = m_thumbnails.object(p.path)) {
+            const QImage &image = thumb->levels[level];
+            const QSizeF s = QSizeF(image.size()).scaled(target.size(), Qt::KeepAspectRatio);
+            painter.drawImage(QRectF(target.center() - QPointF(s.width() / 2, s.height() / 2), s), image);
+        } else {
+            if (!p.path.isEmpty())
+                requestThumbnail(p.path);
+            painter.fillRect(target, imageColour.lighter(160));
+        }
+    }
+    painter.setBrush(Qt::NoBrush);
+    painter.setPen(QPen(palette().color(QPalette::Highlight), 3));
+    const QRectF visible = QRectF(rect()).adjusted(-size, -size, size, size);
+    for (int i : std::as_const(m_selection)) {
+        const QPointF w = toWidget(m_points[i].pos);
+        if (visible.contains(w)) {
+            const double s = m_points[i].kind == MapPoint::Image ? size + 4 : 14;
+            painter.drawRect(QRectF(w.x() - s / 2, w.y() - s / 2, s, s));
+        }
+    }
+}
+
+void MapView::paintOverlays(QPainter &painter, double size)
+{
+    if (m_selected >= 0 && m_selected < m_points.size()) {
+        painter.setBrush(Qt::NoBrush);
+        painter.setPen(QPen(palette().color(QPalette::Highlight), 2));
+        const double s = std::max(size, 8.0) + 4;
+        const QPointF w = toWidget(m_points[m_selected].pos);
+        painter.drawRect(QRectF(w.x() - s / 2, w.y() - s / 2, s, s));
+    }
+    if (m_rubberBand.size() >= 2) {
+        painter.setRenderHint(QPainter::Antialiasing, true);
+        QColor fill = palette().color(QPalette::Highlight);
+        fill.setAlpha(40);
+        painter.setBrush(fill);
+        painter.setPen(QPen(palette().color(QPalette::Highlight), 1, Qt::DashLine));
+        painter.drawPolygon(m_rubberBand);
+        painter.setRenderHint(QPainter::Antialiasing, false);
+    }
+}
+
+void MapView::paintQueryMarker(QPainter &painter)
+{
+    if (m_queryLabel.isEmpty())
+        return;
+    // The query: a ringed cross-hair with its text, drawn above the points.
+    const QPointF w = toWidget(m_queryPos);
+    painter.setRenderHint(QPainter::Antialiasing, true);
+    painter.setBrush(Qt::NoBrush);
+    painter.setPen(QPen(kQueryColour, 2.5));
+    painter.drawEllipse(w, 9, 9);
+    painter.drawLine(w + QPointF(-14, 0), w + QPointF(-5, 0));
+    painter.drawLine(w + QPointF(5, 0), w + QPointF(14, 0));
+    painter.drawLine(w + QPointF(0, -14), w + QPointF(0, -5));
+    painter.drawLine(w + QPointF(0, 5), w + QPointF(0, 14));
+    const QString text = fontMetrics().elidedText(m_queryLabel, Qt::ElideRight, 240);
+    const QRectF box = QRectF(fontMetrics().boundingRect(text)).adjusted(-4, -2, 4, 2)
+                           .translated(w + QPointF(16, -10) - QPointF(0, fontMetrics().ascent() / 2.0));
+    painter.setPen(Qt::NoPen);
+    painter.setBrush(QColor(214, 39, 40, 220));
+    painter.drawRoundedRect(box, 3, 3);
+    painter.setPen(Qt::white);
+    painter.drawText(box, Qt::AlignCenter, text);
+    painter.setRenderHint(QPainter::Antialiasing, false);
+}
+
+void MapView::paintLegend(QPainter &painter)
+{
+    // Top-left box: the colouring's title, then swatches or a ramp. By modality when not coloured.
+    QList<MapColouring::Entry> entries = m_colouring.legend;
+    const bool ramp = !m_colouring.rampStops.isEmpty();
+    if (m_colouring.colours.isEmpty() || (entries.isEmpty() && !ramp))
+        entries = {{palette().color(QPalette::Highlight), tr("Image")}, {kCaptionColour, tr("Caption")}};
+    const QString title = m_colouring.colours.isEmpty() || m_colouring.title.isEmpty() ? tr("Modality") : m_colouring.title;
+    const QFontMetrics fm = fontMetrics();
+    const int line = fm.height() + 2, pad = 6, swatch = fm.height() - 4;
+    constexpr int kMaxEntries = 12;
+    const int shown = ramp && !m_colouring.colours.isEmpty() ? 1 : int(std::min<qsizetype>(entries.size(), kMaxEntries));
+    int width = fm.horizontalAdvance(title);
+    for (int i = 0; i < shown && !(ramp && !m_colouring.colours.isEmpty()); ++i)
+        width = std::max(width, swatch + 6 + fm.horizontalAdvance(fm.elidedText(entries[i].label, Qt::ElideMiddle, 200)));
+    if (ramp && !m_colouring.colours.isEmpty())
+        width = std::max(width, 160);
+    const QRect box(8, 8, width + 2 * pad, line * (shown + 1) + 2 * pad - 2 + (entries.size() > kMaxEntries ? line : 0));
+    QColor back = palette().color(QPalette::Window);
+    back.setAlpha(215);
+    painter.setPen(palette().color(QPalette::Mid));
+    painter.setBrush(back);
+    painter.drawRoundedRect(box, 4, 4);
+    painter.setPen(palette().color(QPalette::WindowText));
+    int y = box.top() + pad;
+    painter.drawText(QRect(box.left() + pad, y, width, line), Qt::AlignLeft | Qt::AlignVCenter, title);
+    y += line;
+    if (ramp && !m_colouring.colours.isEmpty()) {
+        const QRect bar(box.left() + pad, y + 2, width, swatch);
+        QLinearGradient gradient(bar.topLeft(), bar.topRight());
+        for (int i = 0; i < m_colouring.rampStops.size(); ++i)
+            gradient.setColorAt(double(i) / std::max<qsizetype>(1, m_colouring.rampStops.size() - 1), m_colouring.rampStops[i]);
+        painter.fillRect(bar, gradient);
+        painter.drawText(bar.adjusted(2, 0, -2, 0), Qt::AlignLeft | Qt::AlignVCenter, m_colouring.rampLow);
+        painter.drawText(bar.adjusted(2, 0, -2, 0), Qt::AlignRight | Qt::AlignVCenter, m_colouring.rampHigh);
+        return;
+    }
+    for (int i = 0; i < shown; ++i, y += line) {
+        painter.fillRect(QRect(box.left() + pad, y + 2, swatch, swatch), entries[i].colour);
+        painter.drawText(QRect(box.left() + pad + swatch + 6, y, width - swatch - 6, line), Qt::AlignLeft | Qt::AlignVCenter,
+                         fm.elidedText(entries[i].label, Qt::ElideMiddle, 200));
+    }
+    if (entries.size() > kMaxEntries)
+        painter.drawText(QRect(box.left() + pad, y, width, line), Qt::AlignLeft | Qt::AlignVCenter,
+                         tr("… %n more", nullptr, int(entries.size() - kMaxEntries)));
+}
+
+}  // namespace cospace
