@@ -210,6 +210,7 @@ struct Trainer::Private {
 
     // Data: distinct images (cached, decoded) and caption rows pointing at them.
     QStringList imagePaths;
+    QStringList splitKeys;         // per image: its path relative to its dataset
     std::vector<cv::Mat> images;
     QStringList captions;
     std::vector<int> captionImage;      // caption -> image index
@@ -271,30 +272,39 @@ qint64 Trainer::parameterCount() const
 }
 const SharedSpaceConfig &Trainer::config() const { return d->config; }
 
+static CaptionFile readPairs(const QString &source)
+{
+    const QFileInfo info(source);
+    if (info.isDir())
+        return openDataset(source).captions;
+    if (info.isFile())
+        return readCaptionFile(source);
+    fail(u"%1: no such dataset folder or captions file"_qs.arg(source));
+}
+
 void Trainer::Private::loadPairs()
 {
-    const QFileInfo info(options.data);
-    CaptionFile file;
-    if (info.isDir()) {
-        file = openDataset(options.data).captions;
-    } else if (info.isFile()) {
-        file = readCaptionFile(options.data);
-    } else {
-        fail(u"%1: no such dataset folder or captions file"_qs.arg(options.data));
+    QList<CaptionRow> rows;
+    QHash<QString, QString> keyOf;   // image path -> split key
+    for (const QString &source : QStringList{options.data} + options.extraData) {
+        const CaptionFile file = readPairs(source);
+        issues += file.issues;
+        const QDir base(QFileInfo(source).isDir() ? source : QFileInfo(source).absolutePath());
+        for (const CaptionRow &row : file.rows)
+            keyOf.insert(row.image, base.relativeFilePath(row.image));
+        rows += file.rows;
     }
-    issues += file.issues;
     // Distinct images in sorted order, so indices do not depend on row order.
-    QStringList paths;
-    for (const CaptionRow &row : file.rows)
-        paths << row.image;
-    paths.removeDuplicates();
+    QStringList paths = keyOf.keys();
     paths.sort();
     QHash<QString, int> index;
-    for (int i = 0; i < paths.size(); ++i)
+    for (int i = 0; i < paths.size(); ++i) {
         index.insert(paths[i], i);
+        splitKeys << keyOf.value(paths[i]);
+    }
     imagePaths = paths;
     QHash<QString, int64_t> textIds;
-    for (const CaptionRow &row : file.rows) {
+    for (const CaptionRow &row : rows) {
         captions << row.caption;
         captionImage.push_back(index.value(row.image));
         captionTextId.push_back(textIds.emplace(row.caption, int64_t(textIds.size())).value());
@@ -342,12 +352,11 @@ void Trainer::Private::decodeImages(JobControl *job)
 
 void Trainer::Private::split()
 {
-    // Split by image with a stable hash of the path relative to the data, so adding images
+    // Split by image with a stable hash of the path relative to its dataset, so adding images
     // elsewhere never moves an image across the split.
-    const QDir base(QFileInfo(options.data).isDir() ? options.data : QFileInfo(options.data).absolutePath());
     std::vector<char> isVal(std::size_t(imagePaths.size()), 0);
     for (int i = 0; i < imagePaths.size(); ++i) {
-        const quint64 h = stableHash(base.relativeFilePath(imagePaths[i]).toUtf8(), config.train.seed);
+        const quint64 h = stableHash(splitKeys[i].toUtf8(), config.train.seed);
         isVal[std::size_t(i)] = double(h >> 11) / double(1ull << 53) < config.train.valFraction;
     }
     std::vector<char> hasCaption(std::size_t(imagePaths.size()), 0);

@@ -13,7 +13,9 @@
 // Determinism: data order, the train/validation split and every augmentation are functions of
 // (seed, epoch, position), not of thread timing, and the networks use no dropout; with the same
 // thread count a resumed run reproduces the uninterrupted one.
-// The split is by image: all captions of an image are on the same side.
+// The split is by image: all captions of an image are on the same side. It hashes the image's path
+// relative to its dataset, so with several datasets of the same layout (one per art style) all
+// styles of a concept fall on the same side.
 //
 // run() blocks; call it from a worker thread. The callbacks run on that thread. Cancel through
 // the JobControl: the trainer saves RUN/last.ckpt at the current step and returns false.
@@ -24,6 +26,7 @@
 #include "core/sharedspaceconfig.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <functional>
 #include <memory>
@@ -32,6 +35,7 @@ namespace cospace {
 
 struct TrainerOptions {
     QString data;                  // dataset folder (images/ + captions.tsv) or a paired captions file
+    QStringList extraData;         // more of the same, trained together (e.g. other art styles)
     SharedSpaceConfig config;
     QString runDir;
     bool resume = false;           // continue RUN/last.ckpt (its config wins over `config`)

@@ -62,6 +62,7 @@ private Q_SLOTS:
     void invalidConfigs_data();
     void invalidConfigs();
     void badDataIsReported();
+    void severalDatasets();
 
 private:
     QTemporaryDir m_dir;
@@ -306,6 +307,43 @@ void TestTrainer::badDataIsReported()
     QVERIFY2(text.join(u'\n').contains(u"missing.png"), qPrintable(text.join(u'\n')));
     JobControl job;
     QVERIFY(t.run(job));
+}
+
+void TestTrainer::severalDatasets()
+{
+    // Two datasets of the same layout (as two art styles of one set of concepts would be): their
+    // pairs add up, and an image's split side follows its path inside its dataset, so the copies of
+    // one relative path are always on the same side.
+    QTemporaryDir dir;
+    generateShapesDataset(dir.filePath(u"a"_qs), {60, 5, 32, 1});
+    generateShapesDataset(dir.filePath(u"b"_qs), {60, 5, 32, 1});   // same captions, another copy
+    TrainerOptions one;
+    one.data = dir.filePath(u"a"_qs);
+    one.config = tinyConfig(1);
+    one.config.train.valFraction = 0.3;
+    one.runDir = dir.filePath(u"one"_qs);
+    Trainer single(one);
+    single.prepare();
+    TrainerOptions two = one;
+    two.extraData = {dir.filePath(u"b"_qs)};
+    two.runDir = dir.filePath(u"two"_qs);
+    Trainer both(two);
+    both.prepare();
+    QVERIFY(single.valImages() > 0);
+    QCOMPARE(both.valImages(), 2 * single.valImages());
+    QCOMPARE(both.trainImages(), 2 * single.trainImages());
+    QCOMPARE(both.trainPairs(), 2 * single.trainPairs());
+    // A missing second source is named in the error.
+    TrainerOptions bad = one;
+    bad.extraData = {dir.filePath(u"nowhere"_qs)};
+    bad.runDir = dir.filePath(u"bad"_qs);
+    Trainer broken(bad);
+    try {
+        broken.prepare();
+        QFAIL("expected an error");
+    } catch (const std::runtime_error &e) {
+        QVERIFY2(QString::fromUtf8(e.what()).contains(u"nowhere: no such dataset"), e.what());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestTrainer)

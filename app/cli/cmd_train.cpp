@@ -32,7 +32,7 @@ int runTrain(const QStringList &args)
         u"Train a shared image-text space on paired data. Writes RUN/ with checkpoints (last.ckpt, best.ckpt),\n"
         "metrics.jsonl, steps.jsonl and per-epoch probe embeddings. Ctrl-C saves a checkpoint and stops;\n"
         "--resume continues exactly where it stopped."_qs);
-    const QCommandLineOption data(u"data"_qs, u"dataset folder (images/ + captions.tsv) or a captions file"_qs, u"DATASET"_qs);
+    const QCommandLineOption data(u"data"_qs, u"dataset folder (images/ + captions.tsv) or a captions file; repeat to train on several together"_qs, u"DATASET"_qs);
     const QCommandLineOption config(u"config"_qs, u"model and training config (JSON; see README)"_qs, u"CFG.json"_qs);
     const QCommandLineOption preset(u"preset"_qs, u"built-in config when --config is not given: tiny or default"_qs,
                                     u"NAME"_qs, u"default"_qs);
@@ -48,7 +48,9 @@ int runTrain(const QStringList &args)
         return kUsage;
     }
     TrainerOptions options;
-    options.data = parser.value(data);
+    const QStringList sources = parser.values(data);
+    options.data = sources.first();
+    options.extraData = sources.mid(1);
     options.runDir = parser.value(outDir);
     options.resume = parser.isSet(resume);
     options.config = parser.isSet(config) ? SharedSpaceConfig::fromFile(parser.value(config))
