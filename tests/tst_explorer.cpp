@@ -11,8 +11,15 @@
 #include "core/shapesdemo.h"
 #include "core/trainer.h"
 #include "core/workspace.h"
+#include "core/alignment.h"
 #include "ui/mainwindow.h"
+#include "ui/mapcolouring.h"
 #include "ui/mapview.h"
+#include "ui/selectionpanel.h"
+
+#include <QClipboard>
+#include <QFile>
+#include <QGuiApplication>
 
 #include <QDropEvent>
 #include <QLineEdit>
@@ -35,6 +42,10 @@ private Q_SLOTS:
     void dropRanksCaptions();
     void clickShowsMatches();
     void cancelKeepsWindowUsable();
+    void colourModes_data();
+    void colourModes();
+    void selectionListsAndExports();
+    void methodSwitchAnimates();
 
 private:
     Workspace workspace(const QString &method = u"pca"_qs) const;
@@ -223,6 +234,129 @@ void TestExplorer::cancelKeepsWindowUsable()
     QVERIFY(otherReady.wait(120000));
     QVERIFY2(other.lastError().isEmpty(), qPrintable(other.lastError()));
     QCOMPARE(other.mapView()->points().size(), m_images + m_captions);
+}
+
+void TestExplorer::colourModes_data()
+{
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<int>("minLegend");   // legend entries expected at least
+    QTest::newRow("modality") << u"modality"_qs << 0;
+    QTest::newRow("folder") << u"folder"_qs << 1;
+    QTest::newRow("cluster") << u"cluster"_qs << 2;
+    QTest::newRow("similarity") << u"similarity"_qs << 0;
+}
+
+void TestExplorer::colourModes()
+{
+    QFETCH(QString, mode);
+    QFETCH(int, minLegend);
+    MapView *map = m_window->mapView();
+    QVERIFY(!m_window->isBusy());
+    if (mode == u"similarity") {   // needs a query: its cosine with every point
+        QSignalSpy shown(m_window.get(), &MainWindow::searchShown);
+        m_window->runSearch(u"a small blue square"_qs);
+        QVERIFY(shown.wait(20000));
+    }
+    QSignalSpy applied(m_window.get(), &MainWindow::colouringApplied);
+    m_window->setColourBy(colourByFromKey(mode));
+    QVERIFY(applied.count() > 0 || applied.wait(20000));   // cluster colours come from the thread pool
+    const MapColouring &c = map->colouring();
+    if (mode == u"modality") {
+        QVERIFY(c.colours.isEmpty());
+        QCOMPARE(map->pointColour(0), map->palette().color(QPalette::Highlight));
+        return;
+    }
+    QCOMPARE(c.colours.size(), map->points().size());
+    QVERIFY2(c.legend.size() >= minLegend, qPrintable(QString::number(c.legend.size())));
+    if (mode == u"folder") {
+        QCOMPARE(c.legend.first().label, u"images"_qs);   // forDataset: the images/ folder
+        for (int i = 0; i < map->points().size(); ++i)
+            if (map->points()[i].kind == MapPoint::Image)
+                QCOMPARE(QColor::fromRgba(c.colours[i]), c.legend.first().colour);
+    } else if (mode == u"cluster") {
+        QSet<QRgb> distinct(c.colours.begin(), c.colours.end());
+        QCOMPARE(distinct.size(), c.legend.size());
+    } else {
+        QVERIFY(!c.rampStops.isEmpty());
+        // The best-matching point wears the top of the ramp, the worst the bottom.
+        QCOMPARE(QColor::fromRgba(*std::max_element(c.colours.begin(), c.colours.end(), [](QRgb a, QRgb b) {
+                     return qGray(a) < qGray(b); })).rgb(), c.rampStops.last().rgb());
+    }
+    m_window->setColourBy(ColourBy::Modality);
+}
+
+void TestExplorer::selectionListsAndExports()
+{
+    MapView *map = m_window->mapView();
+    map->fitToView();
+    // Everything, by a rectangle over the whole widget; then a lasso around the left half.
+    map->selectInRect(QRectF(map->rect()));
+    const int n = int(map->points().size());
+    QCOMPARE(map->selection().size(), n);
+    SelectionPanel *panel = m_window->selectionPanel();
+    QCOMPARE(panel->list()->count(), n);
+    map->selectInPolygon(QPolygonF(QRectF(0, 0, map->width() / 2.0, map->height())));
+    QList<int> left;
+    for (int i = 0; i < n; ++i)
+        if (map->points()[i].pos.x() < map->centre().x())
+            left << i;
+    QCOMPARE(map->selection(), left);
+    QCOMPARE(panel->list()->count(), left.size());
+    // The CSV: a header and one row per point, image rows with their path, caption rows their text.
+    const QStringList lines = panel->csv().split(u"\r\n"_qs, Qt::SkipEmptyParts);
+    QCOMPARE(lines.first(), u"modality,path,caption,x,y"_qs);
+    QCOMPARE(lines.size(), left.size() + 1);
+    const MapPoint &first = map->points()[left.first()];
+    QVERIFY2(lines[1].startsWith(first.kind == MapPoint::Image ? u"image,"_qs + first.path : u"caption,"_qs),
+             qPrintable(lines[1]));
+    QTemporaryDir dir;
+    const QString file = dir.filePath(u"sel.csv"_qs);
+    QCOMPARE(panel->exportCsv(file), QString());
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(f.readAll()), panel->csv());
+    panel->copyToClipboard();
+    QCOMPARE(QGuiApplication::clipboard()->text(), panel->csv());
+    // Esc on the map clears it.
+    map->setFocus();
+    QTest::keyClick(map, Qt::Key_Escape);
+    QVERIFY(map->selection().isEmpty());
+    QCOMPARE(panel->list()->count(), 0);
+}
+
+void TestExplorer::methodSwitchAnimates()
+{
+    MapView *map = m_window->mapView();
+    QVERIFY(!m_window->isBusy());
+    const QList<MapPoint> before = map->points();
+    QSignalSpy ready(m_window.get(), &MainWindow::ready);
+    QSignalSpy finished(map, &MapView::animationFinished);
+    m_window->setProjectionMethod(u"umap"_qs);
+    QVERIFY(ready.wait(120000));
+    QVERIFY2(m_window->lastError().isEmpty(), qPrintable(m_window->lastError()));
+    QCOMPARE(m_window->workspace().method, u"umap"_qs);
+    // The transition starts where the old layout was and glides to the new one.
+    QVERIFY(map->isAnimating() || finished.count() == 1);
+    QVERIFY(finished.count() == 1 || finished.wait(5000));
+    const QList<MapPoint> &after = map->points();
+    const QList<MapPoint> &projected = m_window->projectedPoints();
+    QCOMPARE(after.size(), before.size());
+    QCOMPARE(projected.size(), after.size());
+    // It ends at the new layout, only rotated/scaled/moved onto the old one (Procrustes).
+    Matrix shown(int(after.size()), 2), raw(int(after.size()), 2), old(int(after.size()), 2);
+    for (int i = 0; i < after.size(); ++i) {
+        shown.at(i, 0) = float(after[i].pos.x()), shown.at(i, 1) = float(after[i].pos.y());
+        raw.at(i, 0) = float(projected[i].pos.x()), raw.at(i, 1) = float(projected[i].pos.y());
+        old.at(i, 0) = float(before[i].pos.x()), old.at(i, 1) = float(before[i].pos.y());
+    }
+    const Similarity2D fit = procrustes2D(raw, shown);
+    QVERIFY2(fit.rmsd < 1e-3 * std::max(1.0, fit.scale()), qPrintable(QString::number(fit.rmsd)));
+    // ... and as close to the old layout as such a transform gets (the alignment was applied).
+    const Matrix expected = alignLayout(raw, old);
+    for (int i = 0; i < after.size(); ++i)
+        QVERIFY(std::abs(expected.at(i, 0) - shown.at(i, 0)) < 1e-2 && std::abs(expected.at(i, 1) - shown.at(i, 1)) < 1e-2);
+    m_window->setProjectionMethod(u"pca"_qs);
+    QVERIFY(ready.wait(120000));
 }
 
 QTEST_MAIN(TestExplorer)

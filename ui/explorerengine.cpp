@@ -110,6 +110,22 @@ struct ExplorerEngine::State {
         const Matrix xy = projector->place(q);
         return transform(xy.at(0, 0), xy.at(0, 1));
     }
+
+    // Cosine of the query with every map point (the stored vectors are L2-normalised).
+    QList<float> similarities(std::span<const float> query) const
+    {
+        QList<float> scores(layoutVectors.rows, 0.f);
+        if (layoutVectors.cols != int(query.size()))
+            return {};
+        for (int i = 0; i < layoutVectors.rows; ++i) {
+            const float *row = layoutVectors.row(i);
+            float s = 0;
+            for (int j = 0; j < layoutVectors.cols; ++j)
+                s += row[j] * query[std::size_t(j)];
+            scores[i] = s;
+        }
+        return scores;
+    }
 };
 
 ExplorerEngine::ExplorerEngine(const QString &storePath)
@@ -121,6 +137,7 @@ ExplorerEngine::ExplorerEngine(const QString &storePath)
     qRegisterMetaType<cospace::Workspace>();
     qRegisterMetaType<QList<QPointF>>();
     qRegisterMetaType<QList<cospace::MapPoint>>();
+    qRegisterMetaType<QList<float>>();
     m_job = std::make_shared<JobControl>();
 }
 
@@ -370,6 +387,7 @@ void ExplorerEngine::search(const QString &prompt, quint64 queryId, int k)
         Q_EMIT searchResults(queryId, prompt, d->images->search(query, k));
         if (const std::optional<QPointF> at = d->place(query))
             Q_EMIT queryPlaced(queryId, *at, prompt);
+        Q_EMIT querySimilarities(queryId, d->similarities(query), prompt);
     } catch (const std::exception &e) {
         Q_EMIT failed(queryId, QString::fromUtf8(e.what()));
     }
@@ -386,6 +404,7 @@ void ExplorerEngine::matchImage(const QString &path, quint64 queryId, int k)
         Q_EMIT matchResults(queryId, QFileInfo(path).fileName(), d->captions->search(e.rowSpan(0), k));
         if (const std::optional<QPointF> at = d->place(e.rowSpan(0)))
             Q_EMIT queryPlaced(queryId, *at, QFileInfo(path).fileName());
+        Q_EMIT querySimilarities(queryId, d->similarities(e.rowSpan(0)), QFileInfo(path).fileName());
     } catch (const std::exception &e) {
         Q_EMIT failed(queryId, QString::fromUtf8(e.what()));
     }

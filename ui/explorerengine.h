@@ -64,6 +64,8 @@ Q_SIGNALS:
     void matchResults(quint64 queryId, const QString &title, const QList<cospace::SearchHit> &hits);
     // Where the query (text or dropped image) lands on the current map.
     void queryPlaced(quint64 queryId, const QPointF &position, const QString &label);
+    // The query's cosine with every map point (map-point order), for colouring by similarity.
+    void querySimilarities(quint64 queryId, const QList<float> &scores, const QString &label);
     void failed(quint64 id, const QString &message);
     void idle();
 

@@ -103,6 +103,7 @@ void MainWindow::buildMenus()
     pairLines->setCheckable(true);
     pairLines->setChecked(m_map->pairLinesVisible());
     pairLines->setToolTip(tr("Lines from each caption to its image: green where the model ranks that image first"));
+    buildMapPanels(view);
     view->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         view->addAction(dock->toggleViewAction());
@@ -145,6 +146,11 @@ void MainWindow::openWorkspace(const Workspace &workspace, const QString &file)
     setWindowTitle(workspace.name.isEmpty() ? tr("Cospace") : tr("%1 — Cospace").arg(workspace.name));
     selectInToolbar(workspace);
     const quint64 generation = ++m_generation;
+    // Re-projecting what the map shows (another method, items added or removed): keep the map until
+    // the new layout is ready, then animate to it.
+    if (m_layoutDone && m_lastError.isEmpty() && !m_projected.isEmpty())
+        m_previousLayout = m_map->points();
+    m_projected.clear();
     m_scanDone = m_layoutDone = false;
     m_lastError.clear();
     setBusy(true, tr("Scanning %n folder(s)…", nullptr, int(workspace.folders.size())));
@@ -205,9 +211,13 @@ void MainWindow::applySnapshot(const CollectionSnapshot &snapshot)
     m_collection->expandAll();
     m_scanDone = true;
     if (!m_layoutDone) {
-        // Until the space is embedded and projected, the map shows a gallery grid.
-        m_map->setPoints(std::move(points));
-        if (m_lastError.isEmpty())
+        // Until the space is embedded and projected, the map shows a gallery grid (or, when
+        // re-projecting, the previous layout).
+        if (m_previousLayout.isEmpty()) {
+            m_map->setPoints(std::move(points));
+            applyColouring();
+        }
+        if (m_lastError.isEmpty() && m_busy)
             m_jobLabel->setText(tr("%n image(s), %1 captions — embedding…", nullptr, snapshot.imageCount())
                                     .arg(m_captions->count()));
     } else {

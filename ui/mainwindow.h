@@ -9,9 +9,13 @@
 #include "core/search.h"
 #include "core/workspace.h"
 
+#include "ui/mapview.h"
+
 #include <QMainWindow>
 
+class QActionGroup;
 class QComboBox;
+class QMenu;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -24,6 +28,8 @@ namespace cospace {
 
 class ExplorerEngine;
 class MapView;
+class SelectionPanel;
+enum class ColourBy;
 struct ExplorerLayout;
 struct JobProgress;
 
@@ -57,6 +63,14 @@ public:
     QLineEdit *searchEdit() const { return m_searchEdit; }
     // The message of the last failed job ("" if none): shown once in the status bar.
     QString lastError() const { return m_lastError; }
+    SelectionPanel *selectionPanel() const { return m_selectionPanel; }
+    // The layout as the engine delivered it (before aligning it to the previous map for the transition).
+    const QList<MapPoint> &projectedPoints() const { return m_projected; }
+
+    // How the map is coloured (mainwindow_map.cpp). Cluster colours are computed on the thread pool:
+    // colouringApplied() is emitted once the map shows the requested colouring.
+    void setColourBy(ColourBy by);
+    ColourBy colourBy() const { return m_colourBy; }
 
     // Saves a PNG of the window once the current load is done, then quits the application
     // with 0 (or 1 if the image could not be written).
@@ -67,11 +81,14 @@ public:
     // Ranks the workspace's captions for an image file (what dropping an image does).
     void matchImageFile(const QString &path);
     void cancelJob();
+    // Re-projects the workspace with "umap", "tsne" or "pca" (the toolbar's switcher).
+    void setProjectionMethod(const QString &method);
 
 Q_SIGNALS:
     void ready();   // the current workspace is loaded, embedded and projected (or failed to)
     void searchShown(const QString &prompt);
     void matchesShown(const QString &title);
+    void colouringApplied();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -100,6 +117,11 @@ private:
     void saveWorkspaceAs();
     void addTypedCaption();
     void showAbout();
+    // mainwindow_map.cpp: colourings, the selection panel, animated layout transitions.
+    void buildMapPanels(QMenu *view);
+    void applyColouring();
+    void showSimilarities(quint64 id, const QList<float> &scores, const QString &label);
+    void showLayout(const QList<MapPoint> &points);
 
     Workspace m_workspace;
     QString m_workspaceFile;
@@ -127,6 +149,16 @@ private:
     QComboBox *m_model = nullptr;
     QLabel *m_modelInfo = nullptr;
     QTimer *m_searchDebounce = nullptr;
+
+    SelectionPanel *m_selectionPanel = nullptr;
+    QComboBox *m_colourCombo = nullptr;
+    QActionGroup *m_colourActions = nullptr;
+    ColourBy m_colourBy{};
+    quint64 m_colouringId = 0;        // the newest colouring request; older cluster jobs are dropped
+    QList<float> m_similarity;        // the current query's cosine per map point, or empty
+    QString m_similarityLabel;
+    QList<MapPoint> m_previousLayout; // the map before a re-projection, for the animated transition
+    QList<MapPoint> m_projected;
 };
 
 }  // namespace cospace

@@ -5,6 +5,7 @@
 
 #include "core/embeddingstore.h"
 #include "ui/explorerengine.h"
+#include "ui/mapcolouring.h"
 #include "ui/mapview.h"
 
 #include <QComboBox>
@@ -102,10 +103,7 @@ void MainWindow::buildExplorerDocks()
     m_method->addItem(u"UMAP"_qs, u"umap"_qs);
     m_method->addItem(u"t-SNE"_qs, u"tsne"_qs);
     m_method->addItem(u"PCA"_qs, u"pca"_qs);
-    connect(m_method, &QComboBox::activated, this, [this] {
-        m_workspace.method = m_method->currentData().toString();
-        reopen();
-    });
+    connect(m_method, &QComboBox::activated, this, [this] { setProjectionMethod(m_method->currentData().toString()); });
     bar->addWidget(m_method);
     m_modelInfo = new QLabel(bar);
     m_modelInfo->setContentsMargins(12, 0, 0, 0);
@@ -117,11 +115,13 @@ void MainWindow::connectEngine(const QString &storePath)
     m_engine = new ExplorerEngine(storePath);
     connect(m_engine, &ExplorerEngine::progress, this, &MainWindow::showProgress);
     connect(m_engine, &ExplorerEngine::layoutBegun, this, [this](quint64 generation, const QList<MapPoint> &points) {
-        if (generation == m_generation && !m_layoutDone)
+        if (generation == m_generation && !m_layoutDone && m_previousLayout.isEmpty()) {
             m_map->setPoints(points);
+            applyColouring();
+        }
     });
     connect(m_engine, &ExplorerEngine::layoutStep, this, [this](quint64 generation, const QList<QPointF> &positions) {
-        if (generation == m_generation && !m_layoutDone)
+        if (generation == m_generation && !m_layoutDone && m_previousLayout.isEmpty())
             m_map->setPositions(positions);
     });
     connect(m_engine, &ExplorerEngine::layoutReady, this, &MainWindow::applyLayout);
@@ -132,6 +132,7 @@ void MainWindow::connectEngine(const QString &storePath)
         if (id == m_queryId)
             m_map->setQueryMarker(at, label);
     });
+    connect(m_engine, &ExplorerEngine::querySimilarities, this, &MainWindow::showSimilarities);
     connect(m_map, &MapView::pointSelected, this, [this](int index) {
         if (index >= 0 && m_layoutDone && m_lastError.isEmpty())
             m_engine->invokeMatchItem(index, ++m_queryId, kMatchResults);
@@ -165,6 +166,13 @@ void MainWindow::chooseModel(int index)
     reopen();
 }
 
+void MainWindow::setProjectionMethod(const QString &method)
+{
+    m_workspace.method = method;
+    selectInToolbar(m_workspace);
+    reopen();
+}
+
 void MainWindow::reopen()
 {
     openWorkspace(m_workspace, m_workspaceFile);
@@ -175,7 +183,7 @@ void MainWindow::applyLayout(quint64 generation, const ExplorerLayout &layout)
     if (generation != m_generation)
         return;
     m_layoutDone = true;
-    m_map->setPoints(layout.points);
+    showLayout(layout.points);
     int images = 0;
     for (const MapPoint &p : layout.points)
         images += p.kind == MapPoint::Image;
@@ -218,6 +226,9 @@ void MainWindow::runSearch(const QString &prompt)
     if (prompt.trimmed().isEmpty()) {
         m_results->clear();
         m_map->setQueryMarker({}, {});
+        m_similarity.clear();
+        if (m_colourBy == ColourBy::Similarity)
+            applyColouring();
         return;
     }
     m_engine->invokeSearch(prompt, id, kSearchResults);
@@ -273,6 +284,7 @@ void MainWindow::showFailure(quint64 id, const QString &message)
     if (id == m_generation && !m_layoutDone) {
         // The workspace could not be embedded or projected: keep the gallery and say why, once.
         m_layoutDone = true;
+        m_previousLayout.clear();
         m_lastError = message;
         m_jobLabel->setText(tr("Not embedded: %1").arg(message));
         m_modelInfo->setText(tr("no model"));

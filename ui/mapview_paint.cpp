@@ -267,7 +267,7 @@ void MapView::paintLegend(QPainter &painter)
     const QFontMetrics fm = fontMetrics();
     const int line = fm.height() + 2, pad = 6, swatch = fm.height() - 4;
     constexpr int kMaxEntries = 12;
-    const int shown = ramp && !m_colouring.colours.isEmpty() ? 1 : int(std::min<qsizetype>(entries.size(), kMaxEntries));
+    const int shown = ramp && !m_colouring.colours.isEmpty() ? 2 : int(std::min<qsizetype>(entries.size(), kMaxEntries));
     int width = fm.horizontalAdvance(title);
     for (int i = 0; i < shown && !(ramp && !m_colouring.colours.isEmpty()); ++i)
         width = std::max(width, swatch + 6 + fm.horizontalAdvance(fm.elidedText(entries[i].label, Qt::ElideMiddle, 200)));
@@ -289,8 +289,9 @@ void MapView::paintLegend(QPainter &painter)
         for (int i = 0; i < m_colouring.rampStops.size(); ++i)
             gradient.setColorAt(double(i) / std::max<qsizetype>(1, m_colouring.rampStops.size() - 1), m_colouring.rampStops[i]);
         painter.fillRect(bar, gradient);
-        painter.drawText(bar.adjusted(2, 0, -2, 0), Qt::AlignLeft | Qt::AlignVCenter, m_colouring.rampLow);
-        painter.drawText(bar.adjusted(2, 0, -2, 0), Qt::AlignRight | Qt::AlignVCenter, m_colouring.rampHigh);
+        const QRect labels(box.left() + pad, y + line, width, line);   // under the bar: readable on any stop
+        painter.drawText(labels, Qt::AlignLeft | Qt::AlignVCenter, m_colouring.rampLow);
+        painter.drawText(labels, Qt::AlignRight | Qt::AlignVCenter, m_colouring.rampHigh);
         return;
     }
     for (int i = 0; i < shown; ++i, y += line) {

@@ -4,6 +4,7 @@
 #include "core/runtime.h"
 #include "core/workspace.h"
 #include "ui/mainwindow.h"
+#include "ui/mapcolouring.h"
 #include "ui/renderbench.h"
 
 #include <QApplication>
@@ -39,7 +40,9 @@ int main(int argc, char **argv)
     const QCommandLineOption search(u"search"_qs, u"Start with this text query in the search panel."_qs, u"TEXT"_qs);
     const QCommandLineOption benchRender(u"bench-render"_qs, u"Time the map drawing N synthetic points, print frame times, exit."_qs,
                                          u"N"_qs);
-    parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search, benchRender});
+    const QCommandLineOption colourBy(u"colour-by"_qs, u"Colour the map by modality, folder, cluster or similarity."_qs,
+                                      u"MODE"_qs);
+    parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search, benchRender, colourBy});
     parser.addPositionalArgument(u"path"_qs, u"A workspace file or dataset folder to open."_qs, u"[path]"_qs);
     parser.process(app);
 
@@ -53,6 +56,8 @@ int main(int argc, char **argv)
     MainWindow window(nullptr, parser.value(store));
     if (parser.isSet(search))
         window.searchEdit()->setText(parser.value(search));
+    if (parser.isSet(colourBy))
+        window.setColourBy(colourByFromKey(parser.value(colourBy)));
     QString path = parser.value(workspace);
     if (path.isEmpty())
         path = parser.value(dataset);
