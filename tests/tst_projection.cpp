@@ -91,6 +91,7 @@ class TestProjection : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void pcaHandChecked();
+    void pcaRandomizedFindsPlantedDirections_data();
     void pcaRandomizedFindsPlantedDirections();
     void separatesBlobs_data();
     void separatesBlobs();
@@ -101,6 +102,8 @@ private Q_SLOTS:
     void cancelThenContinue();
     void placesDuplicateNextToOriginal_data();
     void placesDuplicateNextToOriginal();
+    void fromLayoutIsFinishedAndPlaces_data();
+    void fromLayoutIsFinishedAndPlaces();
     void orthogonalProcrustesRecoversRotation();
     void procrustes2DRecoversSimilarity_data();
     void procrustes2DRecoversSimilarity();
@@ -131,10 +134,20 @@ void TestProjection::pcaHandChecked()
     }
 }
 
-// N > 2000 and D > 64 takes the randomized path: it must find two planted directions.
+// N > 2000 and D > 64 takes the randomized path: it must find two planted directions, with two
+// power iterations and (above 50M values) with one.
+void TestProjection::pcaRandomizedFindsPlantedDirections_data()
+{
+    QTest::addColumn<int>("n");
+    QTest::addColumn<int>("d");
+    QTest::newRow("two power iterations") << 3000 << 100;
+    QTest::newRow("one power iteration (large input)") << 100'000 << 500;
+}
+
 void TestProjection::pcaRandomizedFindsPlantedDirections()
 {
-    const int n = 3000, d = 100;
+    QFETCH(int, n);
+    QFETCH(int, d);
     std::mt19937 rng(3);
     std::normal_distribution<float> g(0.f, 1.f);
     std::vector<float> u(d, 0.f), v(d, 0.f);
@@ -266,6 +279,29 @@ void TestProjection::placesDuplicateNextToOriginal()
     if (method == int(ProjectionMethod::Pca))
         QVERIFY(dist < 1e-4f);   // linear: the exact same point
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, p->place(Matrix(1, b.x.cols + 1)));
+}
+
+void TestProjection::fromLayoutIsFinishedAndPlaces_data() { deterministic_data(); }
+
+// A layout read back from a cache: finished at once, the same layout, and place() as good as the
+// original's (a duplicate of row 5 lands within its 10-NN radius).
+void TestProjection::fromLayoutIsFinishedAndPlaces()
+{
+    QFETCH(int, method);
+    method %= 100;
+    const Blobs b = makeBlobs(5, 40, 24, 0.4, 6);
+    const Matrix layout = project(b.x, options(ProjectionMethod(method)));
+    auto p = Projector::fromLayout(b.x, layout, options(ProjectionMethod(method)));
+    QVERIFY(p->finished());
+    QVERIFY(p->layout().data == layout.data);
+    Matrix dup(1, b.x.cols);
+    std::copy(b.x.row(5), b.x.row(5) + b.x.cols, dup.row(0));
+    const Matrix placed = p->place(dup);
+    const float dist = std::hypot(placed.at(0, 0) - layout.at(5, 0), placed.at(0, 1) - layout.at(5, 1));
+    const int tenth = layoutNeighbours(layout, 5, 10).back();
+    const float radius = std::hypot(layout.at(tenth, 0) - layout.at(5, 0), layout.at(tenth, 1) - layout.at(5, 1));
+    QVERIFY2(dist <= radius, qPrintable(u"placed %1 away, 10-NN radius %2"_qs.arg(dist).arg(radius)));
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, Projector::fromLayout(b.x, Matrix(3, 2), options(ProjectionMethod(method))));
 }
 
 void TestProjection::orthogonalProcrustesRecoversRotation()
