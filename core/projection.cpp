@@ -54,6 +54,27 @@ private:
     int m_done = 0;
 };
 
+// A layout made earlier: already finished. Its base class keeps the unit rows for place() whatever
+// the method (hence options with a kNN method), so a cached PCA layout places queries by kNN.
+class FixedProjector final : public Projector
+{
+public:
+    FixedProjector(const Matrix &vectors, const Matrix &layout, ProjectionOptions options)
+        : Projector(vectors, withKnnPlacement(std::move(options))), m_layout(layout) {}
+    int run(int) override { return 0; }
+    int iteration() const override { return 0; }
+    int totalIterations() const override { return 0; }
+    const Matrix &layout() const override { return m_layout; }
+private:
+    static ProjectionOptions withKnnPlacement(ProjectionOptions o)
+    {
+        o.method = ProjectionMethod::Umap;
+        o.initial = {};
+        return o;
+    }
+    Matrix m_layout;
+};
+
 void checkModality(const Matrix &v, const std::vector<int> &modality)
 {
     validateProjectionInput(v);
@@ -147,6 +168,17 @@ std::unique_ptr<Projector> Projector::create(const Matrix &vectors, const Projec
     case ProjectionMethod::Umap: return makeUmap(vectors, options, job);
     }
     invalid("unknown projection method");
+}
+
+std::unique_ptr<Projector> Projector::fromLayout(const Matrix &vectors, const Matrix &layout,
+                                                 const ProjectionOptions &options)
+{
+    validateProjectionInput(vectors);
+    if (layout.rows != vectors.rows || layout.cols != 2)
+        invalid("layout: expected " + std::to_string(vectors.rows) + " x 2, got " + std::to_string(layout.rows)
+                + " x " + std::to_string(layout.cols));
+    validateProjectionInput(layout, "layout");
+    return std::make_unique<FixedProjector>(vectors, layout, options);
 }
 
 Matrix Projector::place(const Matrix &vectors) const

@@ -79,6 +79,11 @@ public:
     // progress through `job` (may be null; must outlive the Projector). Throws std::runtime_error.
     static std::unique_ptr<Projector> create(const Matrix &vectors, const ProjectionOptions &options,
                                              JobControl *job = nullptr);
+    // A finished projector over a layout computed earlier (e.g. read from a cache): no preparation,
+    // no iterations; place() works as for the original (by kNN on `vectors`, also for PCA).
+    // `layout` must be vectors.rows x 2 and finite; throws std::runtime_error otherwise.
+    static std::unique_ptr<Projector> fromLayout(const Matrix &vectors, const Matrix &layout,
+                                                 const ProjectionOptions &options);
     virtual ~Projector() = default;
 
     virtual int run(int steps) = 0;          // returns the iteration reached

@@ -7,6 +7,7 @@
 
 #include "core/embeddingmodel.h"
 #include "core/evaluation.h"
+#include "core/paths.h"
 #include "core/runtime.h"
 #include "core/shapesdemo.h"
 #include "core/trainer.h"
@@ -46,6 +47,7 @@ private Q_SLOTS:
     void colourModes();
     void selectionListsAndExports();
     void methodSwitchAnimates();
+    void reopenUsesCachedLayout();
 
 private:
     Workspace workspace(const QString &method = u"pca"_qs) const;
@@ -71,6 +73,7 @@ Workspace TestExplorer::workspace(const QString &method) const
 void TestExplorer::initTestCase()
 {
     initComputeThreads(2);
+    QDir(paths::cacheDir() + u"/layouts"_qs).removeRecursively();   // ctest keeps XDG folders between runs
     m_data = m_dir.filePath(u"shapes"_qs);
     const ShapesResult shapes = generateShapesDataset(m_data, {120, 4, 32, 2});
     m_images = shapes.images;
@@ -91,6 +94,7 @@ void TestExplorer::embedsAndProjects()
     m_window->openWorkspace(workspace());
     QVERIFY(ready.wait(120000));
     QVERIFY2(m_window->lastError().isEmpty(), qPrintable(m_window->lastError()));
+    QVERIFY(!m_window->layoutWasCached());
     const QList<MapPoint> &points = m_window->mapView()->points();
     QCOMPARE(points.size(), m_images + m_captions);
     // A projection, not the gallery grid: positions are not all on integer grid coordinates.
@@ -357,6 +361,22 @@ void TestExplorer::methodSwitchAnimates()
         QVERIFY(std::abs(expected.at(i, 0) - shown.at(i, 0)) < 1e-2 && std::abs(expected.at(i, 1) - shown.at(i, 1)) < 1e-2);
     m_window->setProjectionMethod(u"pca"_qs);
     QVERIFY(ready.wait(120000));
+}
+
+void TestExplorer::reopenUsesCachedLayout()
+{
+    // PCA was projected above; opening the same workspace again reads the layout from the cache.
+    QCOMPARE(m_window->workspace().method, u"pca"_qs);
+    const QList<MapPoint> first = m_window->projectedPoints();
+    QSignalSpy ready(m_window.get(), &MainWindow::ready);
+    m_window->openWorkspace(workspace());
+    QVERIFY(ready.wait(120000));
+    QVERIFY(m_window->layoutWasCached());
+    const QList<MapPoint> &again = m_window->projectedPoints();
+    QCOMPARE(again.size(), first.size());
+    for (int i = 0; i < again.size(); ++i)
+        QCOMPARE(again[i].pos, first[i].pos);
+    QVERIFY(!QDir(paths::cacheDir() + u"/layouts"_qs).entryList({u"*.npy"_qs}).isEmpty());
 }
 
 QTEST_MAIN(TestExplorer)

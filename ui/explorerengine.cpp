@@ -4,6 +4,7 @@
 #include "core/embeddingstore.h"
 #include "core/embedpipeline.h"
 #include "core/evaluation.h"
+#include "core/layoutcache.h"
 #include "core/metrics.h"
 #include "core/paths.h"
 #include "core/projection.h"
@@ -332,39 +333,23 @@ void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
         if (captions.vectors.rows > 0)
             d->captions = std::make_unique<SearchIndex>(std::move(captions));
 
-        // 5. Project, animating: the map follows the layout as it converges.
+        // 5. Project: from the layout cache when this exact input was projected before, otherwise
+        //    animating (the map follows the layout as it converges), then cached.
         if (d->layoutVectors.rows >= 3) {
-            job->setStage(tr("projecting %1 points (%2)").arg(d->layoutVectors.rows).arg(workspace.method.toUpper()));
             ProjectionOptions options;
             options.method = methodFor(workspace.method);
-            d->projector = Projector::create(d->layoutVectors, options, job.get());
-            Projector *projector = d->projector.get();
-            {
-                // The points themselves once, at the starting layout; then only positions.
-                d->transform = mapTransform(projector->layout());
-                const QList<QPointF> start = mapPositions(projector->layout(), d->transform);
-                QList<MapPoint> points = layout.points;
-                for (int i = 0; i < points.size(); ++i)
-                    points[i].pos = start[i];
-                Q_EMIT layoutBegun(generation, points);
+            const QString key = layoutCacheKey(d->layoutVectors, options);
+            if (const std::optional<Matrix> cached = readCachedLayout(key, d->layoutVectors.rows)) {
+                d->projector = Projector::fromLayout(d->layoutVectors, *cached, options);
+                layout.cachedLayout = true;
+            } else {
+                project(options, generation, layout, *job);
+                writeCachedLayout(key, d->projector->layout());
             }
-            QElapsedTimer sinceEmit;
-            sinceEmit.start();
-            while (!projector->finished()) {
-                if (job->cancelled())
-                    throw JobCancelled{};
-                projector->run(kAnimationSlice);
-                if (sinceEmit.elapsed() >= kAnimationIntervalMs || projector->finished()) {
-                    sinceEmit.restart();
-                    d->transform = mapTransform(projector->layout());
-                    const QList<QPointF> positions = mapPositions(projector->layout(), d->transform);
-                    if (!projector->finished())
-                        Q_EMIT layoutStep(generation, positions);
-                    else
-                        for (int i = 0; i < positions.size(); ++i)
-                            layout.points[i].pos = positions[i];
-                }
-            }
+            d->transform = mapTransform(d->projector->layout());
+            const QList<QPointF> positions = mapPositions(d->projector->layout(), d->transform);
+            for (int i = 0; i < positions.size(); ++i)
+                layout.points[i].pos = positions[i];
         }
         job->finish();
         Q_EMIT layoutReady(generation, layout);
@@ -374,6 +359,35 @@ void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
         Q_EMIT failed(generation, QString::fromUtf8(e.what()));
     }
     Q_EMIT idle();
+}
+
+void ExplorerEngine::project(const ProjectionOptions &options, quint64 generation, const ExplorerLayout &layout,
+                             JobControl &job)
+{
+    job.setStage(tr("projecting %1 points (%2)").arg(d->layoutVectors.rows).arg(layout.method.toUpper()));
+    d->projector = Projector::create(d->layoutVectors, options, &job);
+    Projector *projector = d->projector.get();
+    {
+        // The points themselves once, at the starting layout; then only positions.
+        d->transform = mapTransform(projector->layout());
+        const QList<QPointF> start = mapPositions(projector->layout(), d->transform);
+        QList<MapPoint> points = layout.points;
+        for (int i = 0; i < points.size(); ++i)
+            points[i].pos = start[i];
+        Q_EMIT layoutBegun(generation, points);
+    }
+    QElapsedTimer sinceEmit;
+    sinceEmit.start();
+    while (!projector->finished()) {
+        if (job.cancelled())
+            throw JobCancelled{};
+        projector->run(kAnimationSlice);
+        if (sinceEmit.elapsed() >= kAnimationIntervalMs && !projector->finished()) {
+            sinceEmit.restart();
+            d->transform = mapTransform(projector->layout());
+            Q_EMIT layoutStep(generation, mapPositions(projector->layout(), d->transform));
+        }
+    }
 }
 
 void ExplorerEngine::search(const QString &prompt, quint64 queryId, int k)

@@ -23,6 +23,7 @@
 namespace cospace {
 
 class EmbeddingStore;
+struct ProjectionOptions;
 
 struct ExplorerLayout {
     QList<MapPoint> points;     // images first, then captions, then typed captions
@@ -32,6 +33,7 @@ struct ExplorerLayout {
     double modalityGap = 0;
     int skipped = 0;
     QStringList skippedText;    // "photo.jpg: truncated"
+    bool cachedLayout = false;  // the layout came from the layout cache (core/layoutcache.h)
 };
 
 class ExplorerEngine : public QObject
@@ -76,6 +78,8 @@ private:
     Q_INVOKABLE void matchItem(int pointIndex, quint64 queryId, int k);
 
     std::shared_ptr<JobControl> newJob();
+    // Runs the projector on d->layoutVectors, emitting layoutBegun/layoutStep as it converges.
+    void project(const ProjectionOptions &options, quint64 generation, const ExplorerLayout &layout, JobControl &job);
     bool ensureModel(const QString &spec, quint64 id);
 
     QThread m_thread;

@@ -66,6 +66,7 @@ public:
     SelectionPanel *selectionPanel() const { return m_selectionPanel; }
     // The layout as the engine delivered it (before aligning it to the previous map for the transition).
     const QList<MapPoint> &projectedPoints() const { return m_projected; }
+    bool layoutWasCached() const { return m_layoutCached; }   // the last layout came from the cache
 
     // How the map is coloured (mainwindow_map.cpp). Cluster colours are computed on the thread pool:
     // colouringApplied() is emitted once the map shows the requested colouring.
@@ -159,6 +160,7 @@ private:
     QString m_similarityLabel;
     QList<MapPoint> m_previousLayout; // the map before a re-projection, for the animated transition
     QList<MapPoint> m_projected;
+    bool m_layoutCached = false;
 };
 
 }  // namespace cospace

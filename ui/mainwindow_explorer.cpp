@@ -191,6 +191,9 @@ void MainWindow::applyLayout(quint64 generation, const ExplorerLayout &layout)
     m_modelInfo->setToolTip(tr("Loaded from %1.\nModels are code: load only models you trust.").arg(layout.modelSource));
     QString text = tr("%n image(s), %1 captions — %2", nullptr, images)
                        .arg(layout.points.size() - images).arg(layout.method.toUpper());
+    if (layout.cachedLayout)
+        text += tr(" (cached layout)");
+    m_layoutCached = layout.cachedLayout;
     if (layout.skipped > 0) {
         text += tr(" — %n file(s) skipped (hover for reasons)", nullptr, layout.skipped);
         m_jobLabel->setToolTip(layout.skippedText.join(u'\n'));
