@@ -4,6 +4,7 @@
 #include "core/runtime.h"
 #include "core/workspace.h"
 #include "ui/mainwindow.h"
+#include "ui/traininginspector.h"
 #include "ui/mapcolouring.h"
 #include "ui/renderbench.h"
 
@@ -42,7 +43,9 @@ int main(int argc, char **argv)
                                          u"N"_qs);
     const QCommandLineOption colourBy(u"colour-by"_qs, u"Colour the map by modality, folder, cluster or similarity."_qs,
                                       u"MODE"_qs);
-    parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search, benchRender, colourBy});
+    const QCommandLineOption run(u"run"_qs, u"Open the training inspector on a run folder (followed while it is written)."_qs,
+                                 u"RUN"_qs);
+    parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search, run, benchRender, colourBy});
     parser.addPositionalArgument(u"path"_qs, u"A workspace file or dataset folder to open."_qs, u"[path]"_qs);
     parser.process(app);
 
@@ -51,6 +54,18 @@ int main(int argc, char **argv)
         QTextStream out(stdout);
         runRenderBench(parser.value(benchRender).toInt(), out);
         return 0;
+    }
+
+    if (parser.isSet(run)) {
+        TrainingInspector inspector;
+        if (!inspector.openRun(parser.value(run)) && parser.isSet(screenshot)) {
+            qCritical("%s", qPrintable(inspector.lastError()));
+            return 1;
+        }
+        inspector.show();
+        if (parser.isSet(screenshot))
+            inspector.screenshotWhenReady(parser.value(screenshot));
+        return app.exec();
     }
 
     MainWindow window(nullptr, parser.value(store));

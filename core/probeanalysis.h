@@ -1,0 +1,69 @@
+#pragma once
+// What the training inspector shows about one epoch's probe set, computed headlessly.
+//
+// Input: the trainer's probe embeddings (RunFolder::probeEmbeddings): P image rows, then P caption
+// rows, caption i written for image i, rows L2-normalised. Ranks follow metrics.h (1-based,
+// pessimistic about ties).
+//
+// SpaceTimeline turns the epochs' probe embeddings into 2-D layouts that move smoothly: each epoch is
+// projected (PCA, or t-SNE/UMAP initialised from the previous epoch's layout) and then aligned to the
+// previous layout by 2-D similarity Procrustes (alignment.h). Layouts are scaled so neighbouring
+// points sit about one unit apart (what MapView expects). Deterministic for the same inputs.
+//
+// Errors: std::runtime_error on malformed input (odd row count, fewer than 3 pairs for layouts).
+// Thread-safety: plain values and functions, reentrant; one SpaceTimeline per thread at a time.
+
+#include "core/metrics.h"
+#include "core/projection.h"
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace cospace {
+
+class JobControl;
+
+struct ProbeAnalysis {
+    int pairs = 0;                    // P
+    Matrix similarity;                // P x P cosine: row = caption, column = image
+    std::vector<int> captionRank;     // text->image: rank of caption i's own image among the P images
+    std::vector<int> imageRank;       // image->text: rank of image j's own caption among the P captions
+    std::vector<int> topImage;        // caption i's rank-1 image
+    std::vector<int> kOccurrence1;    // image j: captions whose rank-1 image is j (hubness, k = 1)
+    std::vector<int> kOccurrence5;    // image j: captions that have j in their top 5
+    RetrievalMetrics metrics;         // computeRetrievalMetrics on the probe pairs
+
+    // The k images most similar to caption i other than its own (hard negatives), best first.
+    std::vector<int> impostors(int caption, int k) const;
+    // Captions ranked by similarity to image j, best first (at most k).
+    std::vector<int> rankedCaptions(int image, int k) const;
+    // Images whose k-occurrence (k = 1) is at least `minimum`, most frequent first.
+    std::vector<int> hubs(int minimum = 2) const;
+};
+
+// Throws std::runtime_error on an odd row count or fewer than 2 rows.
+ProbeAnalysis analyseProbe(const Matrix &embeddings);
+
+// The mean of rows [first, first + count) of a layout (N x 2): a modality's centroid on the map.
+std::pair<float, float> layoutCentroid(const Matrix &layout, int first, int count);
+
+class SpaceTimeline
+{
+public:
+    explicit SpaceTimeline(ProjectionMethod method = ProjectionMethod::Pca, std::uint64_t seed = 1);
+
+    // Projects the next epoch's 2P x D embeddings and aligns the result to the previous layout.
+    // Throws std::runtime_error (bad input) or JobCancelled.
+    const Matrix &append(const Matrix &embeddings, JobControl *job = nullptr);
+    int size() const { return int(m_layouts.size()); }
+    const Matrix &layout(int index) const { return m_layouts.at(std::size_t(index)); }
+    ProjectionMethod method() const { return m_method; }
+
+private:
+    ProjectionMethod m_method;
+    std::uint64_t m_seed;
+    std::vector<Matrix> m_layouts;
+};
+
+}  // namespace cospace

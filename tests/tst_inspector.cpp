@@ -1,0 +1,277 @@
+// The training inspector end to end, offscreen: a tiny model trained from the GUI on a generated
+// shapes set fills the charts, the timeline, the heatmap and the failure browser; reopening the
+// finished run folder reproduces the same charts and layouts; pause/resume continues from the step it
+// paused at; `cospace --run RUN --screenshot OUT.png` saves a window image (or fails clearly).
+
+#include "core/shapesdemo.h"
+#include "core/sharedspaceconfig.h"
+#include "ui/comparepanel.h"
+#include "ui/failurebrowser.h"
+#include "ui/heatmapview.h"
+#include "ui/mapview.h"
+#include "ui/trainingcharts.h"
+#include "ui/traininginspector.h"
+#include "ui/trainingpanel.h"
+#include "ui/trainingsession.h"
+
+#include <QFile>
+#include <QImage>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QPushButton>
+#include <QSlider>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+
+using namespace cospace;
+
+namespace {
+
+constexpr int kTrainTimeoutMs = 240000;   // a few seconds normally; slack for a loaded 2-core machine
+
+// The tiny preset, small enough for seconds on a CPU, as a user would type it into the editor.
+QString tinyConfigJson(int epochs, int batchSize)
+{
+    SharedSpaceConfig c = SharedSpaceConfig::preset(u"tiny"_qs);
+    c.train.epochs = epochs;
+    c.train.batchSize = batchSize;
+    c.train.valFraction = 0.3;
+    c.train.probeSize = 64;
+    c.train.workers = 1;
+    return QString::fromUtf8(QJsonDocument(c.toJson()).toJson());
+}
+
+void startFromPanel(TrainingInspector &w, const QString &data, const QString &run, const QString &config)
+{
+    TrainingPanel *panel = w.trainingPanel();
+    panel->setDataPath(data);
+    panel->setRunDir(run);
+    panel->setConfigText(config);
+    QVERIFY2(panel->configError().isEmpty(), qPrintable(panel->configError()));
+    QVERIFY(panel->startButton()->isEnabled());
+    panel->startButton()->click();
+}
+
+}  // namespace
+
+class TestInspector : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void trainFromGui();
+    void reopenReproducesCharts();
+    void configValidation_data();
+    void configValidation();
+    void pauseResumeContinuesFromSameStep();
+    void screenshotCommand_data();
+    void screenshotCommand();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_data;
+    QString m_run;
+    QMap<QString, QList<QPointF>> m_liveSeries;
+    QList<Matrix> m_liveLayouts;
+};
+
+void TestInspector::initTestCase()
+{
+    Q_INIT_RESOURCE(cospace);   // the icons live in the static cospace_ui library
+    QVERIFY(m_dir.isValid());
+    m_data = m_dir.filePath(u"shapes"_qs);
+    m_run = m_dir.filePath(u"run"_qs);
+    generateShapesDataset(m_data, {100, 7, 32, 2});
+}
+
+void TestInspector::trainFromGui()
+{
+    TrainingInspector w;
+    w.show();
+    QSignalSpy epochs(w.session(), &TrainingSession::epochReported);
+    startFromPanel(w, m_data, m_run, tinyConfigJson(2, 32));
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->state() == TrainingSession::State::Finished
+                                 || w.session()->state() == TrainingSession::State::Failed, kTrainTimeoutMs);
+    QVERIFY2(w.session()->state() == TrainingSession::State::Finished, qPrintable(w.session()->lastError()));
+    QCOMPARE(epochs.size(), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(w.spaceCount(), 2, 60000);
+
+    // Charts: a point per epoch, at epochs 1 and 2, for the retrieval and geometry metrics.
+    for (const QString &name : {u"Recall@K/text→image R@1"_qs, u"Recall@K/image→text R@10"_qs,
+                                u"Median rank/text→image"_qs, u"Modality gap/‖mean image − mean caption‖"_qs,
+                                u"Uniformity/log mean e^(−2‖x−y‖²)"_qs}) {
+        const QList<QPointF> p = w.charts()->points(name);
+        QCOMPARE(p.size(), 2);
+        QCOMPARE(p[0].x(), 1.0);
+        QCOMPARE(p[1].x(), 2.0);
+    }
+    QCOMPARE(w.charts()->points(u"Loss/validation"_qs).size(), 2);
+    QCOMPARE(w.charts()->points(u"Temperature/end of epoch"_qs).size(), 2);
+    // Timeline: two positions, showing the last epoch.
+    QCOMPARE(w.timeline()->minimum(), 0);
+    QCOMPARE(w.timeline()->maximum(), 1);
+    QCOMPARE(w.currentEpoch(), 2);
+    // Heatmap and map: the probe set's size.
+    const int probe = int(w.run().probePairs().size());
+    QVERIFY(probe >= 10);
+    QCOMPARE(w.heatmap()->rows(), probe);
+    QCOMPARE(w.heatmap()->columns(), probe);
+    QCOMPARE(w.mapView()->points().size(), 2 * probe);
+    QCOMPARE(w.failures()->captionList()->topLevelItemCount(), probe);
+    QCOMPARE(w.failures()->imageList()->topLevelItemCount(), probe);
+    // Scrubbing back shows epoch 1; clicking a heatmap cell marks that pair on the map.
+    w.showEpochIndex(0);
+    QCOMPARE(w.currentEpoch(), 1);
+    QVERIFY(!w.mapView()->hasQueryMarker());
+    w.tabs()->setCurrentIndex(1);
+    QTest::qWait(50);
+    const QRectF cell = w.heatmap()->cellRect(3, 3);
+    QTest::mouseClick(w.heatmap(), Qt::LeftButton, {}, cell.center().toPoint());
+    QVERIFY(w.mapView()->hasQueryMarker());
+    QCOMPARE(w.mapView()->queryMarker(), w.mapView()->points()[3].pos);
+    QCOMPARE(w.tabs()->currentIndex(), 0);
+
+    // Exports.
+    const QString csv = m_dir.filePath(u"charts.csv"_qs), png = m_dir.filePath(u"charts.png"_qs);
+    QVERIFY(w.charts()->exportCsv(csv));
+    QVERIFY(w.charts()->exportPng(png));
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> rows = f.readAll().trimmed().split('\n');
+    QCOMPARE(rows.first(), QByteArray("chart,series,x,y"));
+    QVERIFY(rows.contains("\"Loss\",\"validation\",2," + QByteArray::number(w.charts()->points(u"Loss/validation"_qs)[1].y(), 'g', 10))
+            || rows.size() > 20);
+    QVERIFY(!QImage(png).isNull());
+
+    for (const QString &name : w.charts()->seriesNames())
+        m_liveSeries.insert(name, w.charts()->points(name));
+    for (int i = 0; i < w.spaceCount(); ++i)
+        m_liveLayouts << w.space(i).layout;
+}
+
+void TestInspector::reopenReproducesCharts()
+{
+    QVERIFY(!m_liveSeries.isEmpty());
+    TrainingInspector w;
+    QSignalSpy ready(&w, &TrainingInspector::spacesReady);
+    QVERIFY(w.openRun(m_run));
+    QTRY_COMPARE_WITH_TIMEOUT(w.spaceCount(), 2, 60000);
+    QVERIFY(!w.isFollowing());   // finished: nothing to follow
+    for (auto it = m_liveSeries.cbegin(); it != m_liveSeries.cend(); ++it)
+        QVERIFY2(w.charts()->points(it.key()) == it.value(), qPrintable(it.key()));
+    for (int i = 0; i < 2; ++i)
+        QVERIFY(w.space(i).layout.data == m_liveLayouts[i].data);
+    // Compare two checkpoints of the run: metrics side by side, maps aligned on every probe pair.
+    w.comparePanel()->setEpochs(1, 2);
+    const QJsonObject e1 = w.run().epochs()[0], e2 = w.run().epochs()[1];
+    QCOMPARE(w.comparePanel()->table()->item(0, 0)->text(), QString::number(RunFolder::value(e1, u"t2i/R@1"_qs), 'g', 4));
+    QCOMPARE(w.comparePanel()->table()->item(0, 1)->text(), QString::number(RunFolder::value(e2, u"t2i/R@1"_qs), 'g', 4));
+    QCOMPARE(w.comparePanel()->sharedPairs(), int(w.run().probePairs().size()));
+    QCOMPARE(w.comparePanel()->mapB()->points().size(), 2 * int(w.run().probePairs().size()));
+    // A folder that is not a run: a clear message, once.
+    QVERIFY(!w.openRun(m_data));
+    QVERIFY2(w.lastError().contains(u"not a training run folder"_qs), qPrintable(w.lastError()));
+}
+
+void TestInspector::configValidation_data()
+{
+    QTest::addColumn<QString>("json");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("valid") << u"{\"train\": {\"epochs\": 3}}"_qs << QString();
+    QTest::newRow("broken JSON") << u"{\"train\": {\"epochs\": 3,}\n"_qs << u"JSON error at line 1"_qs;
+    QTest::newRow("not an object") << u"[1, 2]"_qs << u"must be a JSON object"_qs;
+    QTest::newRow("bad field") << u"{\"text\": {\"width\": 64, \"heads\": 5}}"_qs << u"heads"_qs;
+}
+
+void TestInspector::configValidation()
+{
+    QFETCH(QString, json);
+    QFETCH(QString, message);
+    TrainingInspector w;
+    w.trainingPanel()->setDataPath(m_data);
+    w.trainingPanel()->setRunDir(m_dir.filePath(u"unused"_qs));
+    w.trainingPanel()->setConfigText(json);
+    if (message.isEmpty()) {
+        QVERIFY2(w.trainingPanel()->configError().isEmpty(), qPrintable(w.trainingPanel()->configError()));
+        return;
+    }
+    QVERIFY2(w.trainingPanel()->configError().contains(message), qPrintable(w.trainingPanel()->configError()));
+    w.trainingPanel()->startButton()->click();   // refused, with the reason
+    QCOMPARE(w.session()->state(), TrainingSession::State::Idle);
+    QVERIFY(w.trainingPanel()->statusLabel()->text().contains(message));
+}
+
+void TestInspector::pauseResumeContinuesFromSameStep()
+{
+    const QString run = m_dir.filePath(u"paused"_qs);
+    TrainingInspector w;
+    QList<StepReport> steps;
+    connect(w.session(), &TrainingSession::stepReported, this, [&](const StepReport &r) { steps << r; });
+    startFromPanel(w, m_data, run, tinyConfigJson(2, 8));
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->lastGlobalStep() >= 3, kTrainTimeoutMs);
+    w.trainingPanel()->pauseButton()->click();
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->state(), TrainingSession::State::Paused, kTrainTimeoutMs);
+    const qint64 pausedAt = w.session()->lastGlobalStep();
+    const int perEpoch = steps.first().stepsPerEpoch;
+    QVERIFY2(pausedAt < 2 * perEpoch, "paused after the run had already finished: use more steps");
+    QVERIFY(QFile::exists(run + u"/last.ckpt"_qs));
+    QVERIFY(w.trainingPanel()->statusLabel()->text().contains(QString::number(pausedAt)));
+    QVERIFY(w.trainingPanel()->resumeButton()->isEnabled());
+    const int before = int(steps.size());
+
+    w.trainingPanel()->resumeButton()->click();
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->state() == TrainingSession::State::Finished
+                                 || w.session()->state() == TrainingSession::State::Failed, kTrainTimeoutMs);
+    QVERIFY2(w.session()->state() == TrainingSession::State::Finished, qPrintable(w.session()->lastError()));
+    QVERIFY(steps.size() > before);
+    QCOMPARE(steps[before].globalStep, pausedAt + 1);   // the step after the one it paused at
+    // Every step exactly once, in order, across the pause.
+    for (int i = 1; i < steps.size(); ++i)
+        QCOMPARE(steps[i].globalStep, steps[i - 1].globalStep + 1);
+    QCOMPARE(steps.last().globalStep, qint64(2 * perEpoch));
+    QTRY_COMPARE_WITH_TIMEOUT(w.run().epochs().size(), 2, 10000);
+    QCOMPARE(w.run().epochs()[1].value(u"step"_qs).toInteger(), qint64(2 * perEpoch));
+    QTRY_COMPARE_WITH_TIMEOUT(w.spaceCount(), 2, 60000);
+}
+
+void TestInspector::screenshotCommand_data()
+{
+    QTest::addColumn<QString>("run");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("finished run") << u"run"_qs << 0 << QString();
+    QTest::newRow("not a run folder") << u"shapes"_qs << 1 << u"not a training run folder"_qs;
+}
+
+void TestInspector::screenshotCommand()
+{
+    QFETCH(QString, run);
+    QFETCH(int, exitCode);
+    QFETCH(QString, message);
+    QVERIFY(QFile::exists(m_run + u"/metrics.jsonl"_qs));
+    const QString out = m_dir.filePath(run + u"-inspector.png"_qs);
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(u"QT_QPA_PLATFORM"_qs, u"offscreen"_qs);
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(COSPACE_GUI), {u"--run"_qs, m_dir.filePath(run), u"--screenshot"_qs, out});
+    QVERIFY(p.waitForFinished(120000));
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QCOMPARE(p.exitCode(), exitCode);
+    if (exitCode == 0) {
+        const QImage image(out);
+        QVERIFY2(!image.isNull(), qPrintable(err));
+        QVERIFY(image.width() >= 800 && image.height() >= 500);
+    } else {
+        QVERIFY2(err.contains(message), qPrintable(err));
+        QVERIFY(!QFile::exists(out));
+    }
+}
+
+QTEST_MAIN(TestInspector)
+#include "tst_inspector.moc"
