@@ -70,6 +70,15 @@ Workspace Workspace::load(const QString &path)
         w.captions << v.toString();
     w.model = o.value(u"model"_qs).toString(w.model);
     w.method = o.value(u"method"_qs).toString(w.method);
+    const QJsonObject view = o.value(u"view"_qs).toObject();
+    w.view.zoom = std::max(0.0, view.value(u"zoom"_qs).toDouble());
+    const QJsonArray centre = view.value(u"centre"_qs).toArray();
+    w.view.centreX = centre.at(0).toDouble();
+    w.view.centreY = centre.at(1).toDouble();
+    w.view.colourBy = view.value(u"colourBy"_qs).toString();
+    const QString image = view.value(u"selectedImage"_qs).toString();
+    w.view.selectedImage = image.isEmpty() ? QString() : QDir::cleanPath(base.absoluteFilePath(image));
+    w.view.selectedCaption = view.value(u"selectedCaption"_qs).toString();
     return w;
 }
 
@@ -83,6 +92,16 @@ void Workspace::save(const QString &path) const
                   {u"captions"_qs, QJsonArray::fromStringList(captions)},
                   {u"model"_qs, model},
                   {u"method"_qs, method}};
+    if (view != WorkspaceView{}) {
+        QJsonObject v{{u"zoom"_qs, view.zoom},
+                      {u"centre"_qs, QJsonArray{view.centreX, view.centreY}},
+                      {u"colourBy"_qs, view.colourBy}};
+        if (!view.selectedImage.isEmpty())
+            v.insert(u"selectedImage"_qs, toRelative({view.selectedImage}, base).first());
+        if (!view.selectedCaption.isEmpty())
+            v.insert(u"selectedCaption"_qs, view.selectedCaption);
+        o.insert(u"view"_qs, v);
+    }
     QSaveFile file(path);
     const QByteArray bytes = QJsonDocument(o).toJson();
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())

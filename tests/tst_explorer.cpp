@@ -19,6 +19,7 @@
 #include "ui/selectionpanel.h"
 
 #include <QClipboard>
+#include <QSettings>
 #include <QFile>
 #include <QGuiApplication>
 
@@ -48,6 +49,8 @@ private Q_SLOTS:
     void selectionListsAndExports();
     void methodSwitchAnimates();
     void reopenUsesCachedLayout();
+    void viewStateRoundTrips();
+    void shortcuts();
 
 private:
     Workspace workspace(const QString &method = u"pca"_qs) const;
@@ -377,6 +380,66 @@ void TestExplorer::reopenUsesCachedLayout()
     for (int i = 0; i < again.size(); ++i)
         QCOMPARE(again[i].pos, first[i].pos);
     QVERIFY(!QDir(paths::cacheDir() + u"/layouts"_qs).entryList({u"*.npy"_qs}).isEmpty());
+}
+
+void TestExplorer::viewStateRoundTrips()
+{
+    MapView *map = m_window->mapView();
+    m_window->setColourBy(ColourBy::Folder);
+    map->setView(map->zoom() * 3, map->points()[5].pos);
+    map->selectPoint(7);
+    const double zoom = map->zoom();
+    const QPointF centre = map->centre();
+    const MapPoint selected = map->points()[7];
+    QTemporaryDir dir;
+    const QString file = dir.filePath(u"view.cospace"_qs);
+    QCOMPARE(m_window->saveWorkspaceTo(file), QString());
+    QCOMPARE(QSettings().value(u"recent/workspaces"_qs).toStringList().value(0), QFileInfo(file).absoluteFilePath());
+    // Look elsewhere, then open the file again: the saved view comes back.
+    m_window->setColourBy(ColourBy::Modality);
+    map->fitToView();
+    map->selectPoint(-1);
+    QSignalSpy ready(m_window.get(), &MainWindow::ready);
+    QCOMPARE(m_window->openWorkspaceFile(file), QString());
+    QVERIFY(ready.wait(120000));
+    QCOMPARE(m_window->colourBy(), ColourBy::Folder);
+    QVERIFY2(std::abs(map->zoom() / zoom - 1) < 1e-9, qPrintable(u"%1 vs %2"_qs.arg(map->zoom()).arg(zoom)));
+    QVERIFY(QLineF(map->centre(), centre).length() < 1e-6);
+    QVERIFY(map->selectedIndex() >= 0);
+    QCOMPARE(map->points()[map->selectedIndex()].text, selected.text);
+    QCOMPARE(map->points()[map->selectedIndex()].path, selected.path);
+    // A later re-projection does not jump back to the saved view.
+    m_window->setColourBy(ColourBy::Modality);
+    map->fitToView();
+    const double fitted = map->zoom();
+    m_window->setProjectionMethod(u"pca"_qs);
+    QVERIFY(ready.wait(120000));
+    QCOMPARE(map->zoom(), fitted);
+}
+
+void TestExplorer::shortcuts()
+{
+    MapView *map = m_window->mapView();
+    m_window->activateWindow();
+    map->setFocus();
+    // + zooms once (the View menu's shortcut and the map's own key handling do not both fire).
+    const double zoom = map->zoom();
+    QTest::keyClick(map, Qt::Key_Plus);
+    QVERIFY2(std::abs(map->zoom() / zoom - 1.25) < 1e-9, qPrintable(QString::number(map->zoom() / zoom)));
+    QTest::keyClick(map, Qt::Key_Minus);
+    QVERIFY(std::abs(map->zoom() / zoom - 1) < 1e-9);
+    // ... while a text field still gets + and - as text (combined prompts need them).
+    QLineEdit *search = m_window->searchEdit();
+    search->clear();
+    search->setFocus();
+    QTest::keyClicks(search, u"cat + dog - fur"_qs);
+    QCOMPARE(search->text(), u"cat + dog - fur"_qs);
+    QCOMPARE(map->zoom(), zoom);
+    search->clear();
+    // Ctrl+F goes to the search field from anywhere.
+    map->setFocus();
+    QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
+    QTRY_VERIFY(search->hasFocus());
 }
 
 QTEST_MAIN(TestExplorer)

@@ -9,6 +9,8 @@
 
 using namespace cospace;
 
+Q_DECLARE_METATYPE(cospace::WorkspaceView)
+
 class TestWorkspace : public QObject
 {
     Q_OBJECT
@@ -17,6 +19,8 @@ private Q_SLOTS:
     void badFiles_data();
     void badFiles();
     void forDataset();
+    void viewRoundTrips_data();
+    void viewRoundTrips();
 };
 
 void TestWorkspace::roundTripWithRelativePaths()
@@ -48,6 +52,35 @@ void TestWorkspace::roundTripWithRelativePaths()
     QCOMPARE(back.captions, w.captions);
     QCOMPARE(back.model, w.model);
     QCOMPARE(back.method, w.method);
+}
+
+void TestWorkspace::viewRoundTrips_data()
+{
+    QTest::addColumn<WorkspaceView>("view");
+    QTest::newRow("default (not written)") << WorkspaceView{};
+    QTest::newRow("zoom, centre, colour") << WorkspaceView{12.5, -3.25, 40.125, u"cluster"_qs, {}, {}};
+    QTest::newRow("selected image") << WorkspaceView{2, 1, 1, u"folder"_qs, u"IMAGE"_qs, {}};
+    QTest::newRow("selected caption") << WorkspaceView{0, 0, 0, {}, {}, u"a red, \"quoted\" circle"_qs};
+}
+
+void TestWorkspace::viewRoundTrips()
+{
+    QFETCH(WorkspaceView, view);
+    QTemporaryDir dir;
+    if (view.selectedImage == u"IMAGE")
+        view.selectedImage = QDir::cleanPath(dir.filePath(u"images/cat.png"_qs));
+    Workspace w;
+    w.view = view;
+    const QString file = dir.filePath(u"v.cospace"_qs);
+    w.save(file);
+    QFile raw(file);
+    QVERIFY(raw.open(QIODevice::ReadOnly));
+    const QByteArray json = raw.readAll();
+    QCOMPARE(json.contains("\"view\""), view != WorkspaceView{});
+    if (!view.selectedImage.isEmpty())
+        QVERIFY(json.contains("\"images/cat.png\""));   // relative to the workspace, like folders
+    const Workspace back = Workspace::load(file);
+    QVERIFY(back.view == view);
 }
 
 void TestWorkspace::badFiles_data()

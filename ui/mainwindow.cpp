@@ -2,6 +2,7 @@
 
 #include "core/dataset.h"
 #include "ui/explorerengine.h"
+#include "ui/mapcolouring.h"
 #include "ui/mapview.h"
 
 #include <QApplication>
@@ -87,18 +88,26 @@ MainWindow::~MainWindow()
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Open Workspace…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, &MainWindow::openWorkspaceFile);
-    file->addAction(tr("&Save Workspace As…"), QKeySequence::SaveAs, this, &MainWindow::saveWorkspaceAs);
+    file->addAction(QIcon::fromTheme(u"document-open"_qs), tr("&Open Workspace…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
+                    this, &MainWindow::openWorkspaceDialog);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
+    file->addAction(QIcon::fromTheme(u"document-save"_qs), tr("&Save Workspace"), QKeySequence::Save, this, &MainWindow::saveWorkspace);
+    file->addAction(QIcon::fromTheme(u"document-save-as"_qs), tr("Save Workspace &As…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S),
+                    this, &MainWindow::saveWorkspaceAs);
     file->addSeparator();
-    file->addAction(tr("Add &Folder…"), QKeySequence(Qt::CTRL | Qt::Key_O), this, &MainWindow::addFolder);
-    file->addAction(tr("&Load Captions…"), QKeySequence(Qt::CTRL | Qt::Key_L), this, &MainWindow::loadCaptions);
+    file->addAction(QIcon::fromTheme(u"folder-new"_qs), tr("Add &Folder…"), QKeySequence(Qt::CTRL | Qt::Key_O), this, &MainWindow::addFolder);
+    file->addAction(QIcon::fromTheme(u"document-import"_qs), tr("&Load Captions…"), QKeySequence(Qt::CTRL | Qt::Key_L), this, &MainWindow::loadCaptions);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    view->addAction(tr("Zoom &In"), QKeySequence::ZoomIn, this, [this] { m_map->zoomBy(1.25, m_map->rect().center()); });
-    view->addAction(tr("Zoom &Out"), QKeySequence::ZoomOut, this, [this] { m_map->zoomBy(0.8, m_map->rect().center()); });
-    view->addAction(tr("&Fit to Window"), QKeySequence(Qt::CTRL | Qt::Key_0), this, [this] { m_map->fitToView(); });
+    // Plain + and − too (the shortcuts); a focused text field still gets them as text.
+    QAction *zoomIn = view->addAction(QIcon::fromTheme(u"zoom-in"_qs), tr("Zoom &In"), this, [this] { m_map->zoomBy(1.25, m_map->rect().center()); });
+    zoomIn->setShortcuts({QKeySequence::ZoomIn, QKeySequence(Qt::Key_Plus), QKeySequence(Qt::Key_Equal)});
+    QAction *zoomOut = view->addAction(QIcon::fromTheme(u"zoom-out"_qs), tr("Zoom &Out"), this, [this] { m_map->zoomBy(0.8, m_map->rect().center()); });
+    zoomOut->setShortcuts({QKeySequence::ZoomOut, QKeySequence(Qt::Key_Minus)});
+    view->addAction(QIcon::fromTheme(u"zoom-fit-best"_qs), tr("&Fit to Window"), QKeySequence(Qt::CTRL | Qt::Key_0), this, [this] { m_map->fitToView(); });
     QAction *pairLines = view->addAction(tr("&Pair Lines"), this, [this](bool on) { m_map->setPairLinesVisible(on); });
     pairLines->setCheckable(true);
     pairLines->setChecked(m_map->pairLinesVisible());
@@ -143,6 +152,10 @@ void MainWindow::openWorkspace(const Workspace &workspace, const QString &file)
 {
     m_workspace = workspace;
     m_workspaceFile = file;
+    // A saved view applies to this opening only (not to re-projections of it later).
+    m_pendingView = std::exchange(m_workspace.view, WorkspaceView{});
+    if (!m_pendingView.colourBy.isEmpty())
+        setColourBy(colourByFromKey(m_pendingView.colourBy));
     setWindowTitle(workspace.name.isEmpty() ? tr("Cospace") : tr("%1 — Cospace").arg(workspace.name));
     selectInToolbar(workspace);
     const quint64 generation = ++m_generation;
@@ -274,32 +287,6 @@ void MainWindow::loadCaptions()
     if (!w.captionFiles.contains(file))
         w.captionFiles << file;
     openWorkspace(w, m_workspaceFile);
-}
-
-void MainWindow::openWorkspaceFile()
-{
-    const QString file = QFileDialog::getOpenFileName(this, tr("Open Workspace"), {}, tr("Cospace workspace (*.cospace)"));
-    if (file.isEmpty())
-        return;
-    try {
-        openWorkspace(Workspace::load(file), file);
-    } catch (const std::exception &e) {
-        QMessageBox::warning(this, tr("Open Workspace"), QString::fromUtf8(e.what()));
-    }
-}
-
-void MainWindow::saveWorkspaceAs()
-{
-    const QString file = QFileDialog::getSaveFileName(this, tr("Save Workspace"), m_workspaceFile,
-                                                      tr("Cospace workspace (*.cospace)"));
-    if (file.isEmpty())
-        return;
-    try {
-        m_workspace.save(file);
-        m_workspaceFile = file;
-    } catch (const std::exception &e) {
-        QMessageBox::warning(this, tr("Save Workspace"), QString::fromUtf8(e.what()));
-    }
 }
 
 void MainWindow::addTypedCaption()

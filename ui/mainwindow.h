@@ -55,6 +55,12 @@ public:
     ~MainWindow() override;
 
     void openWorkspace(const Workspace &workspace, const QString &file = {});
+    // Opens or writes a workspace file (with the current view: zoom, centre, colouring, selected
+    // item). Both return an error message, or an empty string on success; openWorkspaceFile adds
+    // the file to File ▸ Open Recent (QSettings).
+    QString openWorkspaceFile(const QString &file);
+    QString saveWorkspaceTo(const QString &file);
+    QString workspaceFile() const { return m_workspaceFile; }
     const Workspace &workspace() const { return m_workspace; }
     MapView *mapView() const { return m_map; }
     bool isBusy() const { return m_busy; }
@@ -114,8 +120,14 @@ private:
     void chooseModel(int index);
     void addFolder();
     void loadCaptions();
-    void openWorkspaceFile();
+    // mainwindow_workspace.cpp: workspace files, recent workspaces, the saved view.
+    void openWorkspaceDialog();
+    void saveWorkspace();
     void saveWorkspaceAs();
+    void rebuildRecentMenu();
+    void rememberRecent(const QString &file);
+    WorkspaceView currentView() const;
+    void restoreView();
     void addTypedCaption();
     void showAbout();
     // mainwindow_map.cpp: colourings, the selection panel, animated layout transitions.
@@ -161,6 +173,8 @@ private:
     QList<MapPoint> m_previousLayout; // the map before a re-projection, for the animated transition
     QList<MapPoint> m_projected;
     bool m_layoutCached = false;
+    QMenu *m_recentMenu = nullptr;
+    WorkspaceView m_pendingView;      // to restore once the opened workspace's layout is shown
 };
 
 }  // namespace cospace

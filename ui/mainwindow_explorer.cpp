@@ -8,6 +8,7 @@
 #include "ui/mapcolouring.h"
 #include "ui/mapview.h"
 
+#include <QApplication>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -35,7 +36,11 @@ QIcon thumbnail(const QString &path, int side)
     QPixmap pixmap;
     if (!pixmap.load(path))
         return {};
-    return QIcon(pixmap.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    // Scaled for the screen's device pixels, so thumbnails stay sharp on HiDPI displays.
+    const qreal dpr = qApp->devicePixelRatio();
+    QPixmap scaled = pixmap.scaled(QSize(side, side) * dpr, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    scaled.setDevicePixelRatio(dpr);
+    return QIcon(scaled);
 }
 }  // namespace
 
@@ -184,6 +189,8 @@ void MainWindow::applyLayout(quint64 generation, const ExplorerLayout &layout)
         return;
     m_layoutDone = true;
     showLayout(layout.points);
+    if (m_pendingView != WorkspaceView{})
+        restoreView();
     int images = 0;
     for (const MapPoint &p : layout.points)
         images += p.kind == MapPoint::Image;
