@@ -106,7 +106,7 @@ EvaluationResult evaluatePairs(EmbeddingModel &model, const CaptionFile &pairs, 
     }
     if (images.rows == 0 || captions.rows == 0)
         throw std::runtime_error(u"%1: no image-caption pairs could be evaluated"_qs.arg(pairs.path).toStdString());
-    result.metrics = computeRetrievalMetrics(images, captions, owner);
+    result.metrics = computeRetrievalMetrics(images, captions, owner, textIds(texts));
     if (job)
         job->finish();
     return result;

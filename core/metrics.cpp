@@ -4,7 +4,10 @@
 
 #include <torch/torch.h>
 
+#include <QHash>
+
 #include <algorithm>
+#include <map>
 #include <numeric>
 #include <stdexcept>
 
@@ -60,48 +63,107 @@ QJsonObject RetrievalMetrics::toJson() const
             {u"cos_matched"_qs, cosMatched}, {u"cos_random"_qs, cosRandom}};
 }
 
-std::vector<int> textToImageRanks(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage)
+std::vector<int> textIds(const QStringList &texts)
 {
-    check(images, captions, captionImage);
-    torch::NoGradGuard noGrad;
-    const torch::Tensor img = detail::viewOf(images), cap = detail::viewOf(captions);
-    const torch::Tensor target = torch::from_blob(const_cast<int *>(captionImage.data()),
-                                                  {qsizetype(captionImage.size())}, torch::kInt32).to(torch::kInt64);
-    std::vector<int> ranks(captionImage.size());
-    for (int64_t start = 0; start < captions.rows; start += kBlock) {
-        const int64_t end = std::min<int64_t>(captions.rows, start + kBlock);
-        const torch::Tensor sim = cap.slice(0, start, end).matmul(img.t());           // [b, I]
-        const torch::Tensor own = target.slice(0, start, end).unsqueeze(1);
-        const torch::Tensor positive = sim.gather(1, own);                             // [b, 1]
-        // Competitors scoring >= the true image, minus the true image itself.
-        const torch::Tensor ahead = sim.ge(positive).sum(1) - 1;
+    QHash<QString, int> ids;
+    std::vector<int> out;
+    out.reserve(std::size_t(texts.size()));
+    for (const QString &t : texts) {
+        // Not QHash::emplace: in Qt 6 it overwrites the value of an existing key.
+        auto it = ids.constFind(t);
+        if (it == ids.constEnd())
+            it = ids.insert(t, int(ids.size()));
+        out.push_back(*it);
+    }
+    return out;
+}
+
+namespace {
+
+// Which images each caption is correct for, and which captions each image: a caption is correct
+// for the images of every caption with the same text.
+struct Correctness {
+    std::vector<std::vector<int>> imagesOfCaption;   // per caption, sorted, distinct
+    std::vector<std::vector<int>> captionsOfImage;   // per image, sorted, distinct
+};
+
+Correctness correctness(int nImages, const std::vector<int> &captionImage, const std::vector<int> &captionText)
+{
+    const int n = int(captionImage.size());
+    if (!captionText.empty() && int(captionText.size()) != n)
+        throw std::invalid_argument("one text id per caption is required");
+    std::vector<int> text(captionText);
+    if (text.empty()) {
+        text.resize(std::size_t(n));
+        std::iota(text.begin(), text.end(), 0);
+    }
+    std::map<int, std::vector<int>> captionsOfText;
+    for (int c = 0; c < n; ++c)
+        captionsOfText[text[std::size_t(c)]].push_back(c);
+    Correctness k;
+    k.imagesOfCaption.resize(std::size_t(n));
+    k.captionsOfImage.resize(std::size_t(nImages));
+    for (const auto &[id, group] : captionsOfText) {
+        (void)id;
+        std::vector<int> imgs;
+        for (int c : group)
+            imgs.push_back(captionImage[std::size_t(c)]);
+        std::sort(imgs.begin(), imgs.end());
+        imgs.erase(std::unique(imgs.begin(), imgs.end()), imgs.end());
+        for (int c : group)
+            k.imagesOfCaption[std::size_t(c)] = imgs;
+        for (int i : imgs)
+            k.captionsOfImage[std::size_t(i)].insert(k.captionsOfImage[std::size_t(i)].end(), group.begin(), group.end());
+    }
+    for (std::vector<int> &caps : k.captionsOfImage) {
+        std::sort(caps.begin(), caps.end());
+        caps.erase(std::unique(caps.begin(), caps.end()), caps.end());
+    }
+    return k;
+}
+
+// Ranks of `queries` rows against `targets` rows: 1 + the number of wrong targets scoring at least as
+// high as the best correct one (pessimistic ties); 0 for a query with no correct target.
+std::vector<int> ranksAgainst(const torch::Tensor &queries, const torch::Tensor &targets,
+                              const std::vector<std::vector<int>> &correct)
+{
+    const int64_t nq = queries.size(0), nt = targets.size(0);
+    std::vector<int> ranks(std::size_t(nq), 0);
+    for (int64_t start = 0; start < nq; start += kBlock) {
+        const int64_t end = std::min<int64_t>(nq, start + kBlock);
+        const torch::Tensor sim = queries.slice(0, start, end).matmul(targets.t());   // [b, T]
+        torch::Tensor mine = torch::zeros({end - start, nt}, torch::kBool);
+        auto m = mine.accessor<bool, 2>();
+        for (int64_t q = start; q < end; ++q)
+            for (int t : correct[std::size_t(q)])
+                m[q - start][t] = true;
+        const torch::Tensor best = sim.masked_fill(mine.logical_not(), -1e30).amax(1, true);
+        const torch::Tensor ahead = (sim.ge(best) & mine.logical_not()).sum(1);
         const auto acc = ahead.accessor<int64_t, 1>();
-        for (int64_t i = 0; i < end - start; ++i)
-            ranks[std::size_t(start + i)] = int(acc[i]) + 1;
+        for (int64_t q = start; q < end; ++q)
+            ranks[std::size_t(q)] = correct[std::size_t(q)].empty() ? 0 : int(acc[q - start]) + 1;
     }
     return ranks;
 }
 
-std::vector<int> imageToTextRanks(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage)
+}  // namespace
+
+std::vector<int> textToImageRanks(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage,
+                                  const std::vector<int> &captionText)
 {
     check(images, captions, captionImage);
     torch::NoGradGuard noGrad;
-    const torch::Tensor img = detail::viewOf(images), cap = detail::viewOf(captions);
-    const torch::Tensor owner = torch::from_blob(const_cast<int *>(captionImage.data()),
-                                                 {qsizetype(captionImage.size())}, torch::kInt32).to(torch::kInt64);
-    std::vector<int> ranks(std::size_t(images.rows), 0);
-    for (int64_t start = 0; start < images.rows; start += kBlock) {
-        const int64_t end = std::min<int64_t>(images.rows, start + kBlock);
-        const torch::Tensor sim = img.slice(0, start, end).matmul(cap.t());            // [b, C]
-        const torch::Tensor mine = owner.unsqueeze(0).eq(torch::arange(start, end).unsqueeze(1));   // [b, C]
-        const torch::Tensor best = sim.masked_fill(mine.logical_not(), -1e30).amax(1, true);       // best own caption
-        const torch::Tensor ahead = (sim.ge(best) & mine.logical_not()).sum(1);
-        const torch::Tensor hasCaption = mine.any(1);
-        const auto acc = ahead.accessor<int64_t, 1>();
-        const auto has = hasCaption.accessor<bool, 1>();
-        for (int64_t i = 0; i < end - start; ++i)
-            ranks[std::size_t(start + i)] = has[i] ? int(acc[i]) + 1 : 0;
-    }
+    const Correctness k = correctness(images.rows, captionImage, captionText);
+    return ranksAgainst(detail::viewOf(captions), detail::viewOf(images), k.imagesOfCaption);
+}
+
+std::vector<int> imageToTextRanks(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage,
+                                  const std::vector<int> &captionText)
+{
+    check(images, captions, captionImage);
+    torch::NoGradGuard noGrad;
+    const Correctness k = correctness(images.rows, captionImage, captionText);
+    std::vector<int> ranks = ranksAgainst(detail::viewOf(images), detail::viewOf(captions), k.captionsOfImage);
     // Images without captions have no i2t query.
     ranks.erase(std::remove(ranks.begin(), ranks.end(), 0), ranks.end());
     return ranks;
@@ -130,13 +192,13 @@ RankSummary summariseRanks(std::vector<int> ranks)
 }
 
 RetrievalMetrics computeRetrievalMetrics(const Matrix &images, const Matrix &captions,
-                                         const std::vector<int> &captionImage)
+                                         const std::vector<int> &captionImage, const std::vector<int> &captionText)
 {
     RetrievalMetrics m;
     m.nImages = images.rows;
     m.nCaptions = captions.rows;
-    m.i2t = summariseRanks(imageToTextRanks(images, captions, captionImage));
-    m.t2i = summariseRanks(textToImageRanks(images, captions, captionImage));
+    m.i2t = summariseRanks(imageToTextRanks(images, captions, captionImage, captionText));
+    m.t2i = summariseRanks(textToImageRanks(images, captions, captionImage, captionText));
     m.rsum = 100 * (m.i2t.r1 + m.i2t.r5 + m.i2t.r10 + m.t2i.r1 + m.t2i.r5 + m.t2i.r10);
     if (images.rows == 0 || captions.rows == 0)
         return m;

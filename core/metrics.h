@@ -7,6 +7,9 @@
 //   image -> text  one query per image; its rank is that of the best-ranked of its own captions
 //                  among all captions (its other captions are not counted as competitors)
 //   text -> image  one query per caption; the rank of its image among all images
+// Identical caption texts (optional `captionText`: equal ids = equal text) make a caption correct for
+// every image it was written for: the same caption under two art styles of one emoji ranks either
+// image as a hit (the losses mask such duplicates too). Without text ids every caption is distinct.
 // R@K = fraction of queries with rank <= K. RSUM = the six recalls in percent, summed (0..600).
 // alignment  = mean ||t - i||^2 over matched pairs (Wang & Isola 2020, alpha = 2)
 // uniformity = mean over both modalities of log mean_{x != y} exp(-2 ||x - y||^2) (t = 2), on
@@ -17,6 +20,7 @@
 #include "core/matrix.h"
 
 #include <QJsonObject>
+#include <QStringList>
 
 #include <vector>
 
@@ -41,12 +45,17 @@ struct RetrievalMetrics {
     QJsonObject toJson() const;   // the keys `cospace-cli eval --json` prints
 };
 
-std::vector<int> imageToTextRanks(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage);
-std::vector<int> textToImageRanks(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage);
+std::vector<int> imageToTextRanks(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage,
+                                  const std::vector<int> &captionText = {});
+std::vector<int> textToImageRanks(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage,
+                                  const std::vector<int> &captionText = {});
 RankSummary summariseRanks(std::vector<int> ranks);
 
 // Throws std::invalid_argument when the shapes disagree or a caption names no image.
 RetrievalMetrics computeRetrievalMetrics(const Matrix &images, const Matrix &captions,
-                                         const std::vector<int> &captionImage);
+                                         const std::vector<int> &captionImage,
+                                         const std::vector<int> &captionText = {});
+// Text ids for captionText: equal strings get equal ids.
+std::vector<int> textIds(const QStringList &texts);
 
 }  // namespace cospace

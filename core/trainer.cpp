@@ -303,12 +303,12 @@ void Trainer::Private::loadPairs()
         splitKeys << keyOf.value(paths[i]);
     }
     imagePaths = paths;
-    QHash<QString, int64_t> textIds;
     for (const CaptionRow &row : rows) {
         captions << row.caption;
         captionImage.push_back(index.value(row.image));
-        captionTextId.push_back(textIds.emplace(row.caption, int64_t(textIds.size())).value());
     }
+    for (const int id : textIds(captions))   // identical texts share an id: masked as duplicates
+        captionTextId.push_back(id);
     if (captions.isEmpty())
         fail(u"%1: no usable image-caption pairs"_qs.arg(options.data));
 }
@@ -513,9 +513,11 @@ EpochReport Trainer::Private::evaluate(int epoch, double trainLoss, double secon
     std::vector<int> local(std::size_t(imagePaths.size()), -1);
     for (std::size_t i = 0; i < valImageList.size(); ++i)
         local[std::size_t(valImageList[i])] = int(i);
-    std::vector<int> owner;
-    for (int c : valCaptions)
+    std::vector<int> owner, text;
+    for (int c : valCaptions) {
         owner.push_back(local[std::size_t(captionImage[std::size_t(c)])]);
+        text.push_back(int(captionTextId[std::size_t(c)]));
+    }
 
     EpochReport r;
     r.epoch = epoch;
@@ -524,7 +526,7 @@ EpochReport Trainer::Private::evaluate(int epoch, double trainLoss, double secon
     r.trainLoss = trainLoss;
     r.seconds = seconds;
     r.lr = learningRate(std::max<qint64>(0, state.step - 1));
-    r.val = computeRetrievalMetrics(detail::toMatrix(img), detail::toMatrix(txt), owner);
+    r.val = computeRetrievalMetrics(detail::toMatrix(img), detail::toMatrix(txt), owner, text);
     if (config.loss != LossKind::Triplet)
         r.temperature = 1.0 / net->logitScale.exp().item<double>();
 

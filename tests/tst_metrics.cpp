@@ -25,6 +25,7 @@ class TestMetrics : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void ranksByHand();
+    void sharedTextsByHand();
     void summaryByHand();
     void geometry();
     void perfectSpace();
@@ -44,6 +45,21 @@ void TestMetrics::ranksByHand()
     // i2t: I0's best own caption c0 scores 1, unbeaten; I1's best (c2 = 1) ties c3 -> rank 2;
     // I2's only caption c3 scores .8: c1, c4 (.96), c5 (.99) beat it and c2 (.8) ties -> rank 5.
     QCOMPARE(imageToTextRanks(kImages, kCaptions, kOwner), (std::vector<int>{1, 2, 5}));
+}
+
+void TestMetrics::sharedTextsByHand()
+{
+    // c2 and c3 are the same text (hence the same vector), written for I1 and for I2: each is correct
+    // for both images. t2i: c2 and c3 now find a correct image first (I1 = 1); the rest as above.
+    const std::vector<int> text{0, 1, 2, 2, 4, 5};
+    QCOMPARE(textToImageRanks(kImages, kCaptions, kOwner, text), (std::vector<int>{1, 2, 1, 1, 3, 3}));
+    // i2t: I1's correct captions are c2, c3, c4: c2/c3 score 1 -> rank 1. I2's are c2, c3 (.8):
+    // c1, c4 (.96) and c5 (.99) beat them -> rank 4 (the tie with c2 no longer counts against it).
+    QCOMPARE(imageToTextRanks(kImages, kCaptions, kOwner, text), (std::vector<int>{1, 1, 4}));
+    // Distinct ids change nothing; textIds() gives equal strings equal ids.
+    QCOMPARE(textToImageRanks(kImages, kCaptions, kOwner, {0, 1, 2, 3, 4, 5}), (std::vector<int>{1, 2, 1, 2, 3, 3}));
+    QCOMPARE(textIds({u"a"_qs, u"b"_qs, u"a"_qs}), (std::vector<int>{0, 1, 0}));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, textToImageRanks(kImages, kCaptions, kOwner, {0, 1}));
 }
 
 void TestMetrics::summaryByHand()
