@@ -134,8 +134,13 @@ const Matrix &SpaceTimeline::append(const Matrix &embeddings, JobControl *job)
         options.initial = m_layouts.back();
     Matrix layout = project(embeddings, options, job);
     normaliseScale(layout);
-    if (!m_layouts.empty() && m_layouts.back().rows == layout.rows)
+    if (!m_layouts.empty() && m_layouts.back().rows == layout.rows) {
         layout = alignLayout(layout, m_layouts.back());
+        // Least-squares Procrustes shrinks a layout that agrees only partly with the previous one
+        // (its scale is a regression slope); over many epochs the map would collapse. Keep the
+        // rotation and placement, restore the scale.
+        normaliseScale(layout);
+    }
     m_layouts.push_back(std::move(layout));
     return m_layouts.back();
 }

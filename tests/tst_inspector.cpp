@@ -7,6 +7,7 @@
 #include "core/sharedspaceconfig.h"
 #include "ui/comparepanel.h"
 #include "ui/failurebrowser.h"
+#include "ui/gapview.h"
 #include "ui/heatmapview.h"
 #include "ui/mapview.h"
 #include "ui/trainingcharts.h"
@@ -102,8 +103,7 @@ void TestInspector::trainFromGui()
     QTRY_COMPARE_WITH_TIMEOUT(w.spaceCount(), 2, 60000);
 
     // Charts: a point per epoch, at epochs 1 and 2, for the retrieval and geometry metrics.
-    for (const QString &name : {u"Recall@K/text→image R@1"_qs, u"Recall@K/image→text R@10"_qs,
-                                u"Median rank/text→image"_qs, u"Modality gap/‖mean image − mean caption‖"_qs,
+    for (const QString &name : {u"Recall@K/t→i R@1"_qs, u"Recall@K/i→t R@10"_qs, u"Median rank/t→i"_qs, u"Modality gap/‖mean image − mean caption‖"_qs,
                                 u"Uniformity/log mean e^(−2‖x−y‖²)"_qs}) {
         const QList<QPointF> p = w.charts()->points(name);
         QCOMPARE(p.size(), 2);
@@ -111,7 +111,7 @@ void TestInspector::trainFromGui()
         QCOMPARE(p[1].x(), 2.0);
     }
     QCOMPARE(w.charts()->points(u"Loss/validation"_qs).size(), 2);
-    QCOMPARE(w.charts()->points(u"Temperature/end of epoch"_qs).size(), 2);
+    QCOMPARE(w.charts()->points(u"Temperature/epochs"_qs).size(), 2);
     // Timeline: two positions, showing the last epoch.
     QCOMPARE(w.timeline()->minimum(), 0);
     QCOMPARE(w.timeline()->maximum(), 1);
@@ -122,6 +122,14 @@ void TestInspector::trainFromGui()
     QCOMPARE(w.heatmap()->rows(), probe);
     QCOMPARE(w.heatmap()->columns(), probe);
     QCOMPARE(w.mapView()->points().size(), 2 * probe);
+    // The gap arrow joins the two centroids of the shown layout, on the map and in the gap view.
+    const Matrix &last = w.space(1).layout;
+    const auto [ix, iy] = layoutCentroid(last, 0, probe);
+    const auto [cx, cy] = layoutCentroid(last, probe, probe);
+    QCOMPARE(w.gapView()->imageCentroid(), QPointF(ix, iy));
+    QCOMPARE(w.gapView()->captionCentroid(), QPointF(cx, cy));
+    const QPointF onMap = w.gapOverlay()->widgetPosition(w.mapView()->points()[0].pos);
+    QCOMPARE(w.mapView()->pointAt(onMap), 0);   // the overlay maps layout to widget as the map does
     QCOMPARE(w.failures()->captionList()->topLevelItemCount(), probe);
     QCOMPARE(w.failures()->imageList()->topLevelItemCount(), probe);
     // Scrubbing back shows epoch 1; clicking a heatmap cell marks that pair on the map.
@@ -134,6 +142,7 @@ void TestInspector::trainFromGui()
     QTest::mouseClick(w.heatmap(), Qt::LeftButton, {}, cell.center().toPoint());
     QVERIFY(w.mapView()->hasQueryMarker());
     QCOMPARE(w.mapView()->queryMarker(), w.mapView()->points()[3].pos);
+    QCOMPARE(w.mapView()->selectedIndex(), probe + 3);   // the caption is selected
     QCOMPARE(w.tabs()->currentIndex(), 0);
 
     // Exports.

@@ -2,7 +2,7 @@
 // A small companion to the map: the probe layout in miniature (images blue, captions orange), the
 // two modality centroids and the modality-gap vector between them, with the gap measured in the
 // embedding space and the temperature of that epoch. Scrubbing the timeline shows the gap open or
-// close. (Drawn here rather than on MapView, which has no public layout-to-widget transform.)
+// close. GapOverlay draws the same vector on the map itself, following its pan and zoom.
 // GUI thread only.
 
 #include "core/matrix.h"
@@ -10,6 +10,8 @@
 #include <QWidget>
 
 namespace cospace {
+
+class MapView;
 
 class GapView : public QWidget
 {
@@ -31,6 +33,26 @@ private:
     int m_epoch = 0;
     double m_gap = 0, m_temperature = 0;
     QPointF m_imageCentroid, m_captionCentroid;
+};
+
+// A transparent child of a MapView that draws an arrow from the image centroid to the caption
+// centroid (layout coordinates), mapped through the view's public zoom() and centre().
+class GapOverlay : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit GapOverlay(MapView *map);
+    void setCentroids(QPointF image, QPointF caption);   // equal points hide the arrow
+    void clear() { setCentroids({}, {}); }
+    QPointF widgetPosition(QPointF layout) const;
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+    void paintEvent(QPaintEvent *event) override;
+
+private:
+    MapView *m_map;
+    QPointF m_image, m_caption;
 };
 
 }  // namespace cospace

@@ -4,6 +4,7 @@
 #include "ui/explorerengine.h"
 #include "ui/mapcolouring.h"
 #include "ui/mapview.h"
+#include "ui/traininginspector.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -116,6 +117,14 @@ void MainWindow::buildMenus()
     view->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         view->addAction(dock->toggleViewAction());
+
+    QMenu *training = menuBar()->addMenu(tr("&Training"));
+    training->addAction(tr("&New Training…"), this, [] { openTrainingInspector(); });
+    training->addAction(tr("&Open Run…"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Run Folder"));
+        if (!dir.isEmpty())
+            openTrainingInspector(dir);
+    });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Cospace"), this, &MainWindow::showAbout);

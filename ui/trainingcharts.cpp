@@ -41,13 +41,13 @@ struct ChartSpec {
 const QList<ChartSpec> &chartSpecs()
 {
     static const QList<ChartSpec> specs{
-        {"Loss", "step", {{"train (every few steps)", "steps:loss"}, {"train (epoch mean)", "epoch@step:train_loss"},
+        {"Loss", "step", {{"train (steps)", "steps:loss"}, {"train", "epoch@step:train_loss"},
                           {"validation", "epoch@step:val_loss"}}},
-        {"Temperature", "step", {{"every few steps", "steps:temperature"}, {"end of epoch", "epoch@step:temperature"}}},
-        {"Recall@K", "epoch", {{"image→text R@1", "epoch:i2t/R@1"}, {"image→text R@5", "epoch:i2t/R@5"},
-                               {"image→text R@10", "epoch:i2t/R@10"}, {"text→image R@1", "epoch:t2i/R@1"},
-                               {"text→image R@5", "epoch:t2i/R@5"}, {"text→image R@10", "epoch:t2i/R@10"}}},
-        {"Median rank", "epoch", {{"image→text", "epoch:i2t/median_rank"}, {"text→image", "epoch:t2i/median_rank"}}},
+        {"Temperature", "step", {{"steps", "steps:temperature"}, {"epochs", "epoch@step:temperature"}}},
+        {"Recall@K", "epoch", {{"i→t R@1", "epoch:i2t/R@1"}, {"i→t R@5", "epoch:i2t/R@5"},
+                               {"i→t R@10", "epoch:i2t/R@10"}, {"t→i R@1", "epoch:t2i/R@1"},
+                               {"t→i R@5", "epoch:t2i/R@5"}, {"t→i R@10", "epoch:t2i/R@10"}}},
+        {"Median rank", "epoch", {{"i→t", "epoch:i2t/median_rank"}, {"t→i", "epoch:t2i/median_rank"}}},
         {"Modality gap", "epoch", {{"‖mean image − mean caption‖", "epoch:modality_gap"}}},
         {"Alignment", "epoch", {{"mean ‖t − i‖² of pairs", "epoch:alignment"}}},
         {"Uniformity", "epoch", {{"log mean e^(−2‖x−y‖²)", "epoch:uniformity"}}},
@@ -99,8 +99,15 @@ TrainingCharts::TrainingCharts(QWidget *parent) : QWidget(parent)
     grid->setSpacing(2);
     layout->addLayout(grid, 1);
     buildCharts();
-    for (int i = 0; i < m_charts.size(); ++i)
-        grid->addWidget(m_charts[i].view, i / 2, i % 2);
+    // Two columns; Recall@K, with six series, gets a row of its own.
+    int cell = 0;
+    for (const Chart &c : m_charts) {
+        const bool wide = c.series.size() > 3;
+        if (wide && cell % 2)
+            ++cell;
+        grid->addWidget(c.view, cell / 2, cell % 2, 1, wide ? 2 : 1);
+        cell += wide ? 2 : 1;
+    }
 }
 
 void TrainingCharts::buildCharts()
@@ -112,13 +119,13 @@ void TrainingCharts::buildCharts()
         chart->setTitle(c.title);
         chart->setMargins(QMargins(2, 2, 2, 2));
         chart->legend()->setVisible(spec.series.size() > 1);
-        chart->legend()->setAlignment(Qt::AlignRight);
+        chart->legend()->setAlignment(Qt::AlignBottom);
         QFont small = chart->legend()->font();
         small.setPointSizeF(small.pointSizeF() * 0.8);
         chart->legend()->setFont(small);
         auto *x = new QValueAxis;
         x->setTitleText(QString::fromUtf8(spec.xTitle));
-        x->setLabelFormat(u"%g"_qs);
+        x->setLabelFormat(u"%.4g"_qs);
         x->setLabelsFont(small);
         chart->addAxis(x, Qt::AlignBottom);
         for (const SeriesSpec &s : spec.series) {
@@ -200,12 +207,16 @@ void TrainingCharts::updateAxes(Chart &c)
     }
     if (x1 - x0 < 1)
         x1 = x0 + 1;
-    chart->axes(Qt::Horizontal).first()->setRange(x0, x1);
+    auto *x = static_cast<QValueAxis *>(chart->axes(Qt::Horizontal).first());
+    x->setRange(x0, x1);
+    x->applyNiceNumbers();   // ticks at round steps and epochs, not at 2.75
     if (log) {
         vertical.first()->setRange(y0 / 1.2, y1 * 1.2);
     } else {
         const double pad = y1 > y0 ? (y1 - y0) * 0.08 : std::max(1e-3, std::abs(y0) * 0.1);
-        vertical.first()->setRange(y0 - pad, y1 + pad);
+        auto *y = static_cast<QValueAxis *>(vertical.first());
+        y->setRange(y0 - pad, y1 + pad);
+        y->setTickCount(4);   // small charts: more labels would be elided
     }
 }
 

@@ -17,6 +17,7 @@
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QSlider>
 #include <QSplitter>
@@ -111,6 +112,16 @@ TrainingInspector::TrainingInspector(QWidget *parent) : QMainWindow(parent)
     resize(1480, 900);
 }
 
+TrainingInspector *openTrainingInspector(const QString &runDir)
+{
+    auto *w = new TrainingInspector;
+    w->setAttribute(Qt::WA_DeleteOnClose);
+    if (!runDir.isEmpty())
+        w->openRun(runDir);   // a failure is shown in the window's status bar
+    w->show();
+    return w;
+}
+
 TrainingInspector::~TrainingInspector()
 {
     ++m_generation;
@@ -124,6 +135,7 @@ QWidget *TrainingInspector::buildSpaceTab()
     auto *layout = new QHBoxLayout(tab);
     layout->setContentsMargins(0, 0, 0, 0);
     m_map = new MapView(tab);
+    m_gapOverlay = new GapOverlay(m_map);
     m_gap = new GapView(tab);
     m_gap->setMaximumWidth(260);
     auto *side = new QVBoxLayout;
@@ -187,6 +199,13 @@ QWidget *TrainingInspector::buildTimelineBar()
             positions << QPointF(m_animFrom.at(i, 0) + (m_animTo.at(i, 0) - m_animFrom.at(i, 0)) * t,
                                  m_animFrom.at(i, 1) + (m_animTo.at(i, 1) - m_animFrom.at(i, 1)) * t);
         m_map->setPositions(positions);
+        const int p = m_animTo.rows / 2;
+        auto centroid = [&](int first) {
+            const auto [x0, y0] = layoutCentroid(m_animFrom, first, p);
+            const auto [x1, y1] = layoutCentroid(m_animTo, first, p);
+            return QPointF(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t);
+        };
+        m_gapOverlay->setCentroids(centroid(0), centroid(p));
     });
     row->addWidget(m_play);
     row->addWidget(m_timeline, 1);
@@ -205,6 +224,8 @@ bool TrainingInspector::openRun(const QString &dir)
     }
     m_panel->setRunDir(QFileInfo(dir).absoluteFilePath());
     follow(QFileInfo(dir).absoluteFilePath(), false);
+    if (!m_run.config().isEmpty())   // Resume continues with the run's own config
+        m_panel->setConfigText(QString::fromUtf8(QJsonDocument(m_run.config()).toJson()));
     return true;
 }
 
@@ -231,6 +252,7 @@ void TrainingInspector::reset()
     m_timelineState = std::make_shared<SpaceTimeline>(ProjectionMethod(m_method->currentData().toInt()));
     m_timeline->setRange(0, 0);
     m_map->setPoints({});
+    m_gapOverlay->clear();
     m_epochLabel->setText(tr("no epochs yet"));
 }
 
@@ -342,6 +364,8 @@ void TrainingInspector::showSpace(int index, bool animate)
     const QJsonObject metrics = m_run.epochs().value(s.epoch - 1);
     m_gap->setEpoch(s.layout, s.epoch, RunFolder::value(metrics, u"modality_gap"_qs),
                     RunFolder::value(metrics, u"temperature"_qs));
+    if (!(animate && sameSet))
+        m_gapOverlay->setCentroids(m_gap->imageCentroid(), m_gap->captionCentroid());
     m_heatmap->setAnalysis(s.analysis);
     m_failures->setAnalysis(s.analysis);
     const int correct = int(std::count(s.analysis.captionRank.begin(), s.analysis.captionRank.end(), 1));
@@ -368,6 +392,8 @@ void TrainingInspector::showPair(int caption, int image)
             p << QPointF(layout.at(i, 0), layout.at(i, 1));
         return p;
     }());
+    m_gapOverlay->setCentroids(m_gap->imageCentroid(), m_gap->captionCentroid());
+    m_map->selectPoint(layout.rows / 2 + caption);   // the caption, with its pair line
     m_map->setQueryMarker(QPointF(layout.at(image, 0), layout.at(image, 1)),
                           caption == image ? m_captionLabels.value(caption)
                                            : tr("%1 (not its image)").arg(m_captionLabels.value(caption)));

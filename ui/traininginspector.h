@@ -5,7 +5,7 @@
 //  - left: the Training panel (data, config, start / pause / resume / stop; see trainingpanel.h);
 //  - centre: the dashboard (trainingcharts.h);
 //  - right: the probe set per epoch as a map (aligned layouts, pair lines green where the caption's
-//    image ranks first), the modality-gap view, the similarity heatmap, the failure browser and the
+//    image ranks first) with the modality-gap vector between the two centroids, a gap view, the similarity heatmap, the failure browser and the
 //    comparison of two epochs or two runs; a timeline slider (with Play) picks the epoch.
 //
 // Follow mode: while the run is not finished the folder is re-read every second (and at once when
@@ -34,6 +34,7 @@ namespace cospace {
 
 class ComparePanel;
 class FailureBrowser;
+class GapOverlay;
 class GapView;
 class HeatmapView;
 class MapView;
@@ -75,6 +76,7 @@ public:
     QSlider *timeline() const { return m_timeline; }
     MapView *mapView() const { return m_map; }
     GapView *gapView() const { return m_gap; }
+    GapOverlay *gapOverlay() const { return m_gapOverlay; }
     HeatmapView *heatmap() const { return m_heatmap; }
     FailureBrowser *failures() const { return m_failures; }
     ComparePanel *comparePanel() const { return m_compare; }
@@ -117,6 +119,7 @@ private:
     QTabWidget *m_tabs = nullptr;
     MapView *m_map = nullptr;
     GapView *m_gap = nullptr;
+    GapOverlay *m_gapOverlay = nullptr;
     HeatmapView *m_heatmap = nullptr;
     QComboBox *m_heatmapOrder = nullptr;
     FailureBrowser *m_failures = nullptr;
@@ -132,5 +135,8 @@ private:
     Matrix m_animFrom, m_animTo;
     qint64 m_lastStepRefreshMs = 0;
 };
+
+// Opens a new inspector window (deleted when closed), on a run folder if given.
+TrainingInspector *openTrainingInspector(const QString &runDir = {});
 
 }  // namespace cospace
