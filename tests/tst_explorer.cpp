@@ -20,6 +20,7 @@
 
 #include <QClipboard>
 #include <QSettings>
+#include <QTreeWidget>
 #include <QFile>
 #include <QGuiApplication>
 
@@ -51,6 +52,8 @@ private Q_SLOTS:
     void reopenUsesCachedLayout();
     void viewStateRoundTrips();
     void shortcuts();
+    void captionsEditDeleteUndo();
+    void collectionAddRemoveRescan();
 
 private:
     Workspace workspace(const QString &method = u"pca"_qs) const;
@@ -440,6 +443,116 @@ void TestExplorer::shortcuts()
     map->setFocus();
     QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
     QTRY_VERIFY(search->hasFocus());
+}
+
+static int captionPoints(const MapView *map, const QString &text)
+{
+    int n = 0;
+    for (const MapPoint &p : map->points())
+        n += p.kind == MapPoint::Caption && p.text == text;
+    return n;
+}
+
+void TestExplorer::captionsEditDeleteUndo()
+{
+    MapView *map = m_window->mapView();
+    QSignalSpy ready(m_window.get(), &MainWindow::ready);
+    // Type a caption and press Enter: it is embedded and appears on the map.
+    QLineEdit *edit = m_window->captionEdit();
+    edit->setFocus();
+    QTest::keyClicks(edit, u"a purple star"_qs);
+    QTest::keyClick(edit, Qt::Key_Return);
+    QVERIFY(ready.wait(120000));
+    QCOMPARE(captionPoints(map, u"a purple star"_qs), 1);
+    // Edit it in the Captions list (what F2 and typing commit): the map follows.
+    QListWidget *list = m_window->captionsView();
+    QListWidgetItem *item = list->findItems(u"a purple star"_qs, Qt::MatchExactly).value(0);
+    QVERIFY(item);
+    QVERIFY(item->flags() & Qt::ItemIsEditable);
+    item->setText(u"a purple hexagon"_qs);
+    QVERIFY(ready.wait(120000));
+    QCOMPARE(captionPoints(map, u"a purple star"_qs), 0);
+    QCOMPARE(captionPoints(map, u"a purple hexagon"_qs), 1);
+    QCOMPARE(m_window->workspace().captions, QStringList{u"a purple hexagon"_qs});
+    // Delete it with the Delete key; Undo brings it back.
+    item = list->findItems(u"a purple hexagon"_qs, Qt::MatchExactly).value(0);
+    QVERIFY(item);
+    list->setCurrentItem(item);
+    list->setFocus();
+    QTRY_VERIFY(list->hasFocus());
+    QTest::keyClick(list, Qt::Key_Delete);
+    QVERIFY(ready.wait(120000));
+    QCOMPARE(captionPoints(map, u"a purple hexagon"_qs), 0);
+    QVERIFY(m_window->workspace().captions.isEmpty());
+    QVERIFY(m_window->canUndoDelete());
+    m_window->undoDelete();
+    QVERIFY(ready.wait(120000));
+    QCOMPARE(captionPoints(map, u"a purple hexagon"_qs), 1);
+    QVERIFY(!m_window->canUndoDelete());
+    // A caption from the paired file is not editable and Delete leaves it alone.
+    QListWidgetItem *fromFile = nullptr;
+    for (int i = 0; i < list->count() && !fromFile; ++i)
+        if (list->item(i)->data(Qt::UserRole).toInt() < 0)
+            fromFile = list->item(i);
+    QVERIFY(fromFile);
+    QVERIFY(!(fromFile->flags() & Qt::ItemIsEditable));
+    const int points = int(map->points().size());
+    list->clearSelection();
+    list->setCurrentItem(fromFile);
+    QTest::keyClick(list, Qt::Key_Delete);
+    QVERIFY(!ready.wait(500));
+    QCOMPARE(map->points().size(), points);
+    m_window->deleteCaptions({0});
+    QVERIFY(ready.wait(120000));
+}
+
+void TestExplorer::collectionAddRemoveRescan()
+{
+    MapView *map = m_window->mapView();
+    auto images = [map] {
+        int n = 0;
+        for (const MapPoint &p : map->points())
+            n += p.kind == MapPoint::Image;
+        return n;
+    };
+    QTemporaryDir extra;
+    QVERIFY(QFile::copy(m_data + u"/images/000/000001.png"_qs, extra.filePath(u"one.png"_qs)));
+    QVERIFY(QFile::copy(m_data + u"/images/000/000002.png"_qs, extra.filePath(u"two.png"_qs)));
+    QFile broken(extra.filePath(u"broken.png"_qs));
+    QVERIFY(broken.open(QIODevice::WriteOnly));
+    broken.write("not a png at all");
+    broken.close();
+    const int before = images();
+    QSignalSpy ready(m_window.get(), &MainWindow::ready);
+    m_window->addFolderPath(extra.path());
+    QVERIFY(ready.wait(120000));
+    QCOMPARE(images(), before + 2);
+    // The Collection lists both folders; the broken file sits under its folder with a reason.
+    QTreeWidget *tree = m_window->collectionView();
+    QTreeWidgetItem *added = nullptr;
+    int folders = 0;
+    for (int i = 0; i < tree->topLevelItemCount(); ++i)
+        if (tree->topLevelItem(i)->data(0, kCollectionKindRole).toString() == u"folder") {
+            ++folders;
+            if (tree->topLevelItem(i)->data(0, Qt::UserRole).toString() == QDir::cleanPath(extra.path()))
+                added = tree->topLevelItem(i);
+        }
+    QCOMPARE(folders, 2);
+    QVERIFY(added);
+    QCOMPARE(added->text(1), u"3"_qs);   // scanned: two images and the broken file
+    QStringList children;
+    for (int i = 0; i < added->childCount(); ++i)
+        children << added->child(i)->text(0);
+    QVERIFY2(children.join(u'|').contains(u"broken.png: "_qs), qPrintable(children.join(u'|')));
+    // Re-scan picks up a new file.
+    QVERIFY(QFile::copy(m_data + u"/images/000/000003.png"_qs, extra.filePath(u"three.png"_qs)));
+    m_window->rescan();
+    QVERIFY(ready.wait(120000));
+    QCOMPARE(images(), before + 3);
+    // Removing the folder takes its images off the map.
+    m_window->removeCollectionEntry(QDir::cleanPath(extra.path()));
+    QVERIFY(ready.wait(120000));
+    QCOMPARE(images(), before);
 }
 
 QTEST_MAIN(TestExplorer)

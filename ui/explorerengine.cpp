@@ -248,8 +248,11 @@ void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
             more.captionsFile = workspace.captionFiles[i];
             skipped += runEmbedding(model, *d->store, more, job.get()).skipped;
         }
-        for (const SkippedFile &s : skipped)
+        for (const SkippedFile &s : skipped) {
             layout.skippedText << u"%1: %2"_qs.arg(QFileInfo(s.path).fileName(), s.reason);
+            layout.skippedPaths << s.path;
+            layout.skippedReasons << (s.detail.isEmpty() ? s.reason : s.reason + u" — "_qs + s.detail);
+        }
         layout.skipped = int(skipped.size());
 
         // 2. This workspace's vectors: images under its folders, captions of its files, typed captions.

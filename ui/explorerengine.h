@@ -33,6 +33,8 @@ struct ExplorerLayout {
     double modalityGap = 0;
     int skipped = 0;
     QStringList skippedText;    // "photo.jpg: truncated"
+    QStringList skippedPaths;   // the same files, full paths ...
+    QStringList skippedReasons; // ... and why ("truncated", "not an image", ...)
     bool cachedLayout = false;  // the layout came from the layout cache (core/layoutcache.h)
 };
 

@@ -102,6 +102,11 @@ void MainWindow::buildMenus()
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(m_undoDelete);
+    edit->addSeparator();
+    edit->addAction(m_rescan);
+
     QMenu *view = menuBar()->addMenu(tr("&View"));
     // Plain + and − too (the issue's shortcuts); a focused text field still gets them as text.
     QAction *zoomIn = view->addAction(QIcon::fromTheme(u"zoom-in"_qs), tr("Zoom &In"), this, [this] { m_map->zoomBy(1.25, m_map->rect().center()); });
@@ -151,10 +156,12 @@ void MainWindow::buildDocks()
     connect(m_captionEdit, &QLineEdit::returnPressed, this, &MainWindow::addTypedCaption);
     m_captions = new QListWidget(captionPanel);
     m_captions->setUniformItemSizes(true);
+    m_captions->setSelectionMode(QAbstractItemView::ExtendedSelection);
     layout->addWidget(m_captionEdit);
     layout->addWidget(m_captions);
     captionDock->setWidget(captionPanel);
     addDockWidget(Qt::RightDockWidgetArea, captionDock);
+    buildCollectionActions();
 }
 
 void MainWindow::openWorkspace(const Workspace &workspace, const QString &file)
@@ -175,6 +182,8 @@ void MainWindow::openWorkspace(const Workspace &workspace, const QString &file)
     m_projected.clear();
     m_scanDone = m_layoutDone = false;
     m_lastError.clear();
+    m_skippedPaths.clear();
+    m_skippedReasons.clear();
     setBusy(true, tr("Scanning %n folder(s)…", nullptr, int(workspace.folders.size())));
     auto *watcher = new QFutureWatcher<CollectionSnapshot>(this);
     connect(watcher, &QFutureWatcher<CollectionSnapshot>::finished, this, [this, watcher, generation] {
@@ -194,9 +203,12 @@ void MainWindow::applySnapshot(const CollectionSnapshot &snapshot)
         auto *item = new QTreeWidgetItem(m_collection, {QFileInfo(folder.path).fileName(),
                                                         QString::number(folder.images.size())});
         item->setToolTip(0, folder.path);
+        item->setData(0, Qt::UserRole, folder.path);
+        item->setData(0, kCollectionKindRole, u"folder"_qs);
         for (const ParseIssue &issue : folder.issues)
             new QTreeWidgetItem(item, {issue.toString(), tr("skipped")});
     }
+    const QSignalBlocker noEdits(m_captions);   // filling the list is not editing it
     m_captions->clear();
     QList<MapPoint> points;
     QHash<QString, int> imageIndex;
@@ -215,11 +227,13 @@ void MainWindow::applySnapshot(const CollectionSnapshot &snapshot)
         auto *item = new QTreeWidgetItem(m_collection, {QFileInfo(file.path).fileName(),
                                                         QString::number(file.rows.size())});
         item->setToolTip(0, file.path);
+        item->setData(0, Qt::UserRole, file.path);
+        item->setData(0, kCollectionKindRole, u"captionFile"_qs);
         for (const ParseIssue &issue : file.issues)
             new QTreeWidgetItem(item, {issue.toString(), tr("bad row")});
         QHash<int, int> perImage;
         for (const CaptionRow &row : file.rows) {
-            m_captions->addItem(row.caption);
+            addCaptionItem(row.caption, -1, file.path);
             const auto it = imageIndex.constFind(row.image);
             if (it == imageIndex.constEnd())
                 continue;
@@ -228,10 +242,12 @@ void MainWindow::applySnapshot(const CollectionSnapshot &snapshot)
             points.append({MapPoint::Caption, base + QPointF(0.42, -0.3 + 0.2 * (k % 4)), {}, row.caption});
         }
     }
-    for (const QString &caption : m_workspace.captions)
-        m_captions->addItem(caption);
-    m_collection->expandAll();
+    for (int i = 0; i < m_workspace.captions.size(); ++i)
+        addCaptionItem(m_workspace.captions[i], i, {});
     m_scanDone = true;
+    if (m_layoutDone)
+        showSkipped();
+    m_collection->expandAll();
     if (!m_layoutDone) {
         // Until the space is embedded and projected, the map shows a gallery grid (or, when
         // re-projecting, the previous layout).
@@ -273,39 +289,6 @@ void MainWindow::screenshotWhenReady(const QString &pngPath)
         connect(this, &MainWindow::ready, this, take, Qt::SingleShotConnection);
     else
         take();
-}
-
-void MainWindow::addFolder()
-{
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Add Image Folder"));
-    if (dir.isEmpty())
-        return;
-    Workspace w = m_workspace;
-    if (!w.folders.contains(dir))
-        w.folders << dir;
-    openWorkspace(w, m_workspaceFile);
-}
-
-void MainWindow::loadCaptions()
-{
-    const QString file = QFileDialog::getOpenFileName(this, tr("Load Captions"), {},
-                                                      tr("Caption files (*.tsv *.csv *.jsonl *.json *.txt *.token);;All files (*)"));
-    if (file.isEmpty())
-        return;
-    Workspace w = m_workspace;
-    if (!w.captionFiles.contains(file))
-        w.captionFiles << file;
-    openWorkspace(w, m_workspaceFile);
-}
-
-void MainWindow::addTypedCaption()
-{
-    const QString text = m_captionEdit->text().simplified();
-    if (text.isEmpty())
-        return;
-    m_workspace.captions << text;
-    m_captions->addItem(text);
-    m_captionEdit->clear();
 }
 
 void MainWindow::showAbout()

@@ -19,6 +19,8 @@ class QMenu;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QListWidgetItem;
+class QAction;
 class QProgressBar;
 class QPushButton;
 class QTimer;
@@ -46,6 +48,10 @@ struct CollectionSnapshot {
 };
 CollectionSnapshot loadCollection(const Workspace &workspace);
 
+// Collection tree items: Qt::UserRole holds the folder or file path, this role its kind
+// ("folder" or "captionFile").
+inline constexpr int kCollectionKindRole = Qt::UserRole + 1;
+
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -61,6 +67,21 @@ public:
     QString openWorkspaceFile(const QString &file);
     QString saveWorkspaceTo(const QString &file);
     QString workspaceFile() const { return m_workspaceFile; }
+
+    // The collection (mainwindow_collection.cpp). Each change re-embeds what is new and re-projects;
+    // the map animates from the old layout to the new one.
+    void addFolderPath(const QString &folder);
+    void removeCollectionEntry(const QString &folderOrCaptionFile);
+    void rescan();
+    // Typed captions: add, edit (index into workspace().captions), delete (undoable), undo.
+    void addCaption(const QString &text);
+    void editCaption(int index, const QString &text);
+    void deleteCaptions(QList<int> indices);
+    void undoDelete();
+    bool canUndoDelete() const { return !m_deletedCaptions.isEmpty(); }
+    QListWidget *captionsView() const { return m_captions; }
+    QLineEdit *captionEdit() const { return m_captionEdit; }
+    QTreeWidget *collectionView() const { return m_collection; }
     const Workspace &workspace() const { return m_workspace; }
     MapView *mapView() const { return m_map; }
     bool isBusy() const { return m_busy; }
@@ -118,8 +139,13 @@ private:
     void setBusy(bool busy, const QString &what = {});
     void reopen();
     void chooseModel(int index);
+    // mainwindow_collection.cpp: folders, caption files and typed captions.
+    void buildCollectionActions();
     void addFolder();
     void loadCaptions();
+    void addCaptionItem(const QString &text, int typedIndex, const QString &file);
+    void captionEdited(QListWidgetItem *item);
+    void showSkipped();   // files the embedding skipped, under their folders in the Collection
     // mainwindow_workspace.cpp: workspace files, recent workspaces, the saved view.
     void openWorkspaceDialog();
     void saveWorkspace();
@@ -175,6 +201,10 @@ private:
     bool m_layoutCached = false;
     QMenu *m_recentMenu = nullptr;
     WorkspaceView m_pendingView;      // to restore once the opened workspace's layout is shown
+    QList<QList<QPair<int, QString>>> m_deletedCaptions;   // undo stack: (index, text) per deletion
+    QAction *m_undoDelete = nullptr;
+    QAction *m_rescan = nullptr;
+    QStringList m_skippedPaths, m_skippedReasons;   // from the last embedding
 };
 
 }  // namespace cospace

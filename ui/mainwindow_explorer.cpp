@@ -201,6 +201,9 @@ void MainWindow::applyLayout(quint64 generation, const ExplorerLayout &layout)
     if (layout.cachedLayout)
         text += tr(" (cached layout)");
     m_layoutCached = layout.cachedLayout;
+    m_skippedPaths = layout.skippedPaths;
+    m_skippedReasons = layout.skippedReasons;
+    showSkipped();
     if (layout.skipped > 0) {
         text += tr(" — %n file(s) skipped (hover for reasons)", nullptr, layout.skipped);
         m_jobLabel->setToolTip(layout.skippedText.join(u'\n'));
