@@ -15,7 +15,6 @@
 #include <QFutureWatcher>
 #include <QLabel>
 #include <QMenu>
-#include <QStatusBar>
 #include <QToolBar>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -111,12 +110,13 @@ void MainWindow::applyColouring()
     case ColourBy::Modality: m_map->setColouring({}); break;
     case ColourBy::Folder: m_map->setColouring(colourByFolder(points, m_workspace.folders)); break;
     case ColourBy::Similarity:
-        if (m_similarity.size() == points.size() && !points.isEmpty())
+        if (m_similarity.size() == points.size() && !points.isEmpty()) {
             m_map->setColouring(colourBySimilarity(m_similarity, m_similarityLabel));
-        else
-            m_map->setColouring({});
-        if (m_similarity.isEmpty())
-            statusBar()->showMessage(tr("Colour by similarity: type a search or drop an image."), 5000);
+        } else {
+            MapColouring waiting;   // modality colours until there is a query; the legend says so
+            waiting.title = tr("Similarity: type a search or drop an image");
+            m_map->setColouring(waiting);
+        }
         break;
     case ColourBy::Cluster: {
         // k-means is invariant to the transition's similarity transform: cluster the final layout.

@@ -72,7 +72,7 @@ void MapView::setPoints(QList<MapPoint> points)
     m_selected = -1;
     m_selection.clear();
     m_selectedMask.fill(false, m_points.size());
-    m_colouring.colours.clear();
+    m_colouring = {};   // colourings are per point list: the window applies a new one
     m_queryLabel.clear();
     m_pairCaptions.clear();
     for (int i = 0; i < m_points.size(); ++i)

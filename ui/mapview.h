@@ -36,7 +36,7 @@ struct MapPoint {
 };
 
 // How points are coloured, with the legend that explains it. Empty `colours` = by modality in the
-// palette's colours. A ramp legend shows `rampStops` from `rampLow` to `rampHigh`.
+// palette's colours (under `title` if set). A ramp legend shows `rampStops` from `rampLow` to `rampHigh`.
 struct MapColouring {
     struct Entry {
         QColor colour;

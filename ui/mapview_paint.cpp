@@ -263,7 +263,7 @@ void MapView::paintLegend(QPainter &painter)
     const bool ramp = !m_colouring.rampStops.isEmpty();
     if (m_colouring.colours.isEmpty() || (entries.isEmpty() && !ramp))
         entries = {{palette().color(QPalette::Highlight), tr("Image")}, {kCaptionColour, tr("Caption")}};
-    const QString title = m_colouring.colours.isEmpty() || m_colouring.title.isEmpty() ? tr("Modality") : m_colouring.title;
+    const QString title = m_colouring.title.isEmpty() ? tr("Modality") : m_colouring.title;
     const QFontMetrics fm = fontMetrics();
     const int line = fm.height() + 2, pad = 6, swatch = fm.height() - 4;
     constexpr int kMaxEntries = 12;
