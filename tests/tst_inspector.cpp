@@ -182,6 +182,29 @@ void TestInspector::reopenReproducesCharts()
     QCOMPARE(w.comparePanel()->table()->item(0, 1)->text(), QString::number(RunFolder::value(e2, u"t2i/R@1"_qs), 'g', 4));
     QCOMPARE(w.comparePanel()->sharedPairs(), int(w.run().probePairs().size()));
     QCOMPARE(w.comparePanel()->mapB()->points().size(), 2 * int(w.run().probePairs().size()));
+    // Compare with a model on the run's probe pairs: its best checkpoint, embedded on a pool thread.
+    QSignalSpy compared(w.comparePanel(), &ComparePanel::modelCompared);
+    w.comparePanel()->compareWithModel(m_run + u"/best.ckpt"_qs);
+    QVERIFY(compared.wait(60000));
+    const int probe = int(w.run().probePairs().size());
+    QCOMPARE(w.comparePanel()->mapB()->points().size(), 2 * probe);
+    QCOMPARE(w.comparePanel()->sharedPairs(), probe);
+    QTableWidget *table = w.comparePanel()->table();
+    QCOMPARE(table->item(0, 1)->text(), u"–"_qs);   // a model has no validation log
+    const int probeRow = table->rowCount() - 7;      // "probe text→image R@1"
+    QVERIFY(table->verticalHeaderItem(probeRow)->text().startsWith(u"probe"_qs));
+    int best = 0;
+    for (const QJsonObject &e : w.run().epochs())
+        if (e.value(u"best"_qs).toBool())
+            best = e.value(u"epoch"_qs).toInt();
+    w.comparePanel()->setEpochs(best, 0);
+    // The best checkpoint, loaded as a model, reproduces the trainer's probe embeddings of its epoch
+    // (to the 4 significant digits shown).
+    for (int r = probeRow; r < table->rowCount(); ++r)
+        QCOMPARE(table->item(r, 1)->text(), table->item(r, 0)->text());
+    w.comparePanel()->compareWithModel(m_dir.filePath(u"missing.ckpt"_qs));
+    QTRY_VERIFY(w.comparePanel()->message().contains(u"missing.ckpt"_qs));
+
     // A folder that is not a run: a clear message, once.
     QVERIFY(!w.openRun(m_data));
     QVERIFY2(w.lastError().contains(u"not a training run folder"_qs), qPrintable(w.lastError()));

@@ -1,6 +1,9 @@
 #include "ui/comparepanel.h"
 
 #include "core/alignment.h"
+#include "core/embeddingmodel.h"
+#include "core/evaluation.h"
+#include "core/runtime.h"
 #include "core/probeanalysis.h"
 #include "core/projection.h"
 #include "ui/mapview.h"
@@ -9,6 +12,10 @@
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
+#include <QMenu>
+#include <QToolButton>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QHBoxLayout>
 #include <QHash>
 #include <QHeaderView>
@@ -37,7 +44,51 @@ const MetricRow kRows[] = {
     {"uniformity", "uniformity"}, {"step", "step"},
 };
 
+// The same retrieval metrics computed on the probe pairs alone: what a model outside the run (which
+// has no metrics.jsonl) can be compared on.
+const MetricRow kProbeRows[] = {
+    {"probe text→image R@1", "t2i/R@1"}, {"probe image→text R@1", "i2t/R@1"},
+    {"probe text→image R@5", "t2i/R@5"}, {"probe text→image median rank", "t2i/median_rank"},
+    {"probe modality gap", "modality_gap"}, {"probe alignment", "alignment"}, {"probe uniformity", "uniformity"},
+};
+
 QString cell(double v) { return std::isfinite(v) ? QString::number(v, 'g', 4) : u"–"_qs; }
+
+constexpr int kEmbedBatch = 64;
+
+}  // namespace
+
+// Runs on a pool thread: the model is created, used and destroyed there (models are not thread-safe).
+ComparePanel::ModelProbe ComparePanel::embedProbe(const QString &spec, const QList<ProbePair> &pairs)
+{
+    initWorkerThread();
+    ModelProbe out;
+    try {
+        const std::unique_ptr<EmbeddingModel> model = loadModel(spec);
+        out.name = model->name();
+        out.source = model->source();
+        std::vector<Matrix> parts;
+        for (int first = 0; first < pairs.size(); first += kEmbedBatch) {
+            std::vector<RgbImage> images;
+            for (int i = first; i < std::min<int>(int(pairs.size()), first + kEmbedBatch); ++i)
+                images.push_back(readImageFile(pairs[i].image, model->imageSize()));
+            parts.push_back(model->encodeImages(images));
+        }
+        QStringList captions;
+        for (const ProbePair &p : pairs)
+            captions << p.caption;
+        parts.push_back(model->encodeTexts(captions));
+        out.embeddings = Matrix(2 * int(pairs.size()), parts.front().cols);
+        auto at = out.embeddings.data.begin();
+        for (const Matrix &m : parts)
+            at = std::copy(m.data.begin(), m.data.end(), at);
+    } catch (const std::exception &e) {
+        out.error = QString::fromUtf8(e.what());
+    }
+    return out;
+}
+
+namespace {
 
 }  // namespace
 
@@ -52,6 +103,9 @@ ComparePanel::ComparePanel(QWidget *parent) : QWidget(parent)
     auto *same = new QPushButton(tr("This Run"), this);
     connect(same, &QPushButton::clicked, this, [this] {
         m_bIsA = true;
+        m_bIsModel = false;
+        ++m_modelRequest;
+        m_epochB->setEnabled(true);
         m_b = m_a;
         m_sourceB->setText(tr("this run"));
         fillEpochs(m_epochB, m_b, -1);
@@ -67,14 +121,36 @@ ComparePanel::ComparePanel(QWidget *parent) : QWidget(parent)
     bar->addWidget(m_sourceB);
     bar->addWidget(new QLabel(tr("epoch"), this));
     bar->addWidget(m_epochB);
+    auto *model = new QToolButton(this);
+    model->setText(tr("Model"));
+    model->setPopupMode(QToolButton::InstantPopup);
+    model->setToolTip(tr("Embed this run's probe pairs with another model (a checkpoint, a CLIP bundle or the default "
+                         "model) and compare it on them"));
+    auto *menu = new QMenu(model);
+    menu->addAction(tr("Checkpoint File…"), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Checkpoint"), {}, tr("Checkpoints (*.ckpt);;All files (*)"));
+        if (!f.isEmpty())
+            compareWithModel(f);
+    });
+    menu->addAction(tr("Model Bundle Folder…"), this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Model Bundle (model.pt + cospace-model.json)"));
+        if (!d.isEmpty())
+            compareWithModel(d);
+    });
+    menu->addAction(tr("Default Model"), this, [this] { compareWithModel(u"default"_qs); });
+    model->setMenu(menu);
     bar->addWidget(same);
     bar->addWidget(other);
+    bar->addWidget(model);
     bar->addStretch(1);
 
-    m_table = new QTableWidget(int(std::size(kRows)), 3, this);
+    const int rows = int(std::size(kRows)), probeRows = int(std::size(kProbeRows));
+    m_table = new QTableWidget(rows + probeRows, 3, this);
     m_table->setHorizontalHeaderLabels({tr("A"), tr("B"), tr("B − A")});
-    for (int r = 0; r < int(std::size(kRows)); ++r)
-        m_table->setVerticalHeaderItem(r, new QTableWidgetItem(QString::fromUtf8(kRows[r].label)));
+    for (int r = 0; r < rows + probeRows; ++r)
+        m_table->setVerticalHeaderItem(
+            r, new QTableWidgetItem(QString::fromUtf8(r < rows ? kRows[r].label : kProbeRows[r - rows].label)));
+    m_table->setToolTip(tr("Validation metrics from metrics.jsonl, then the same metrics on the probe pairs"));
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_mapA = new MapView(this);
@@ -121,6 +197,9 @@ void ComparePanel::setRunB(const RunFolder &run)
 {
     m_b = run;
     m_bIsA = false;
+    m_bIsModel = false;
+    ++m_modelRequest;
+    m_epochB->setEnabled(true);
     m_sourceB->setText(QFileInfo(run.dir()).fileName());
     m_sourceB->setToolTip(run.dir());
     fillEpochs(m_epochB, m_b, -1);
@@ -148,67 +227,110 @@ void ComparePanel::setEpochs(int epochA, int epochB)
 
 QString ComparePanel::message() const { return m_note->text(); }
 
+void ComparePanel::compareWithModel(const QString &spec)
+{
+    if (m_a.probePairs().isEmpty()) {
+        m_note->setText(tr("This run has no probe pairs to embed (probe/pairs.tsv)."));
+        return;
+    }
+    const quint64 id = ++m_modelRequest;
+    m_note->setText(tr("Embedding the %1 probe pairs with %2…").arg(m_a.probePairs().size()).arg(spec));
+    auto *watcher = new QFutureWatcher<ModelProbe>(this);
+    connect(watcher, &QFutureWatcher<ModelProbe>::finished, this, [this, watcher, id] {
+        watcher->deleteLater();
+        if (id != m_modelRequest)
+            return;   // another model (or run) was chosen meanwhile
+        const ModelProbe result = watcher->result();
+        if (!result.error.isEmpty()) {
+            m_note->setText(result.error);
+            return;
+        }
+        m_bIsModel = true;
+        m_bIsA = false;
+        m_modelEmbeddings = result.embeddings;
+        m_sourceB->setText(tr("model %1").arg(result.name));
+        m_sourceB->setToolTip(result.source);
+        m_epochB->clear();
+        m_epochB->setEnabled(false);
+        refresh();
+        Q_EMIT modelCompared();
+    });
+    watcher->setFuture(QtConcurrent::run(&embedProbe, spec, m_a.probePairs()));
+}
+
 void ComparePanel::refresh()
 {
     const int a = m_epochA->currentData().toInt(), b = m_epochB->currentData().toInt();
-    const QJsonObject ea = a > 0 ? m_a.epochs().value(a - 1) : QJsonObject();
-    const QJsonObject eb = b > 0 ? m_b.epochs().value(b - 1) : QJsonObject();
-    fillTable(ea, eb);
-    fillMaps(a, b);
+    const QJsonObject va = a > 0 ? m_a.epochs().value(a - 1) : QJsonObject();
+    const QJsonObject vb = !m_bIsModel && b > 0 ? m_b.epochs().value(b - 1) : QJsonObject();
+    m_shared = 0;
+    m_mapA->setPoints({});
+    m_mapB->setPoints({});
+    Matrix ea, eb;
+    QString problem;
+    try {
+        if (a > 0)
+            ea = m_a.probeEmbeddings(a);
+        eb = m_bIsModel ? m_modelEmbeddings : b > 0 ? m_b.probeEmbeddings(b) : Matrix();
+    } catch (const std::exception &e) {
+        problem = QString::fromUtf8(e.what());
+    }
+    const ProbeAnalysis pa = ea.empty() ? ProbeAnalysis() : analyseProbe(ea);
+    const ProbeAnalysis pb = eb.empty() ? ProbeAnalysis() : analyseProbe(eb);
+    fillTable(va, vb, ea.empty() ? QJsonObject() : pa.metrics.toJson(), eb.empty() ? QJsonObject() : pb.metrics.toJson());
+    if (!ea.empty() && !eb.empty())
+        fillMaps(ea, pa, eb, pb);
+    if (!problem.isEmpty())
+        m_note->setText(problem);
 }
 
-void ComparePanel::fillTable(const QJsonObject &a, const QJsonObject &b)
+void ComparePanel::fillTable(const QJsonObject &a, const QJsonObject &b, const QJsonObject &probeA,
+                             const QJsonObject &probeB)
 {
-    for (int r = 0; r < int(std::size(kRows)); ++r) {
-        const QString key = QString::fromUtf8(kRows[r].key);
-        const double va = RunFolder::value(a, key), vb = RunFolder::value(b, key);
+    const int rows = int(std::size(kRows));
+    for (int r = 0; r < m_table->rowCount(); ++r) {
+        const bool probe = r >= rows;
+        const QString key = QString::fromUtf8(probe ? kProbeRows[r - rows].key : kRows[r].key);
+        const double va = RunFolder::value(probe ? probeA : a, key), vb = RunFolder::value(probe ? probeB : b, key);
         m_table->setItem(r, 0, new QTableWidgetItem(cell(va)));
         m_table->setItem(r, 1, new QTableWidgetItem(cell(vb)));
         m_table->setItem(r, 2, new QTableWidgetItem(cell(vb - va)));
     }
 }
 
-void ComparePanel::fillMaps(int epochA, int epochB)
+void ComparePanel::fillMaps(const Matrix &ea, const ProbeAnalysis &pa, const Matrix &eb, const ProbeAnalysis &pb)
 {
-    m_shared = 0;
-    m_mapA->setPoints({});
-    m_mapB->setPoints({});
-    if (epochA <= 0 || epochB <= 0)
-        return;
-    try {
-        const Matrix ea = m_a.probeEmbeddings(epochA), eb = m_b.probeEmbeddings(epochB);
-        SpaceTimeline ta, tb;
-        const Matrix la = ta.append(ea);
-        Matrix lb = tb.append(eb);
-        // Rows of B that are the same item as a row of A (same image and caption).
-        const int pa = ea.rows / 2, pb = eb.rows / 2;
-        QHash<QString, int> rowOfA;
-        for (int i = 0; i < pa; ++i)
-            rowOfA.insert(m_a.probePairs().value(i).image + u'\t' + m_a.probePairs().value(i).caption, i);
-        std::vector<int> fromA, fromB;
-        for (int i = 0; i < pb; ++i) {
-            const int j = rowOfA.value(m_b.probePairs().value(i).image + u'\t' + m_b.probePairs().value(i).caption, -1);
-            if (j >= 0) {
-                fromA.insert(fromA.end(), {j, j + pa});
-                fromB.insert(fromB.end(), {i, i + pb});
-            }
+    const QList<ProbePair> &pairsA = m_a.probePairs();
+    const QList<ProbePair> &pairsB = m_bIsModel ? m_a.probePairs() : m_b.probePairs();
+    SpaceTimeline ta, tb;
+    const Matrix la = ta.append(ea);
+    Matrix lb = tb.append(eb);
+    // Rows of B that are the same item as a row of A (same image and caption).
+    const int na = ea.rows / 2, nb = eb.rows / 2;
+    QHash<QString, int> rowOfA;
+    for (int i = 0; i < na; ++i)
+        rowOfA.insert(pairsA.value(i).image + u'\t' + pairsA.value(i).caption, i);
+    std::vector<int> fromA, fromB;
+    for (int i = 0; i < nb; ++i) {
+        const int j = rowOfA.value(pairsB.value(i).image + u'\t' + pairsB.value(i).caption, -1);
+        if (j >= 0) {
+            fromA.insert(fromA.end(), {j, j + na});
+            fromB.insert(fromB.end(), {i, i + nb});
         }
-        if (fromA.size() >= 6) {
-            Matrix sa(int(fromA.size()), 2), sb(int(fromB.size()), 2);
-            for (std::size_t k = 0; k < fromA.size(); ++k) {
-                std::copy_n(la.row(fromA[k]), 2, sa.row(int(k)));
-                std::copy_n(lb.row(fromB[k]), 2, sb.row(int(k)));
-            }
-            lb = applySimilarity(lb, procrustes2D(sb, sa));
-            m_shared = int(fromA.size() / 2);
-        }
-        m_mapA->setPoints(probeMapPoints(la, m_a.probePairs(), analyseProbe(ea)));
-        m_mapB->setPoints(probeMapPoints(lb, m_b.probePairs(), analyseProbe(eb)));
-        m_note->setText(m_shared > 0 ? tr("B aligned to A on %1 shared probe pairs.").arg(m_shared)
-                                     : tr("The runs share no probe pairs (other data?): B is not aligned to A."));
-    } catch (const std::exception &e) {
-        m_note->setText(QString::fromUtf8(e.what()));
     }
+    if (fromA.size() >= 6) {
+        Matrix sa(int(fromA.size()), 2), sb(int(fromB.size()), 2);
+        for (std::size_t k = 0; k < fromA.size(); ++k) {
+            std::copy_n(la.row(fromA[k]), 2, sa.row(int(k)));
+            std::copy_n(lb.row(fromB[k]), 2, sb.row(int(k)));
+        }
+        lb = applySimilarity(lb, procrustes2D(sb, sa));
+        m_shared = int(fromA.size() / 2);
+    }
+    m_mapA->setPoints(probeMapPoints(la, pairsA, pa));
+    m_mapB->setPoints(probeMapPoints(lb, pairsB, pb));
+    m_note->setText(m_shared > 0 ? tr("B aligned to A on %1 shared probe pairs.").arg(m_shared)
+                                 : tr("The runs share no probe pairs (other data?): B is not aligned to A."));
 }
 
 }  // namespace cospace

@@ -1,10 +1,14 @@
 #pragma once
-// Compare two checkpoints (two epochs of one run) or two runs trained on the same data: their
-// validation metrics side by side (A, B, B − A) and both probe maps, B aligned to A by 2-D Procrustes
-// over the probe pairs they share (same image and caption), so the same item sits in the same place
-// unless the spaces really differ. The maps are PCA layouts of a few hundred points: computed on the
-// GUI thread in milliseconds. GUI thread only.
+// Compare two checkpoints (two epochs of one run), two runs trained on the same data, or the run with
+// any model (a checkpoint file, a CLIP bundle, the default model) on the run's probe pairs: metrics side
+// by side (A, B, B − A; the validation metrics of metrics.jsonl, then the same metrics on the probe
+// pairs, which is all a model outside the run can be compared on) and both probe maps, B aligned to A
+// by 2-D Procrustes over the probe pairs they share (same image and caption), so the same item sits in
+// the same place unless the spaces really differ. A model embeds the probe on a pool thread (loaded,
+// used and freed there); an answer for a model replaced meanwhile is dropped. The maps are PCA layouts
+// of at most 1,024 points: computed on the GUI thread in milliseconds. GUI thread only.
 
+#include "core/probeanalysis.h"
 #include "core/runfolder.h"
 
 #include <QWidget>
@@ -28,6 +32,8 @@ public:
     void setRunB(const RunFolder &run);
     void chooseRunB();                     // asks for a run folder
     void setEpochs(int epochA, int epochB);
+    // B = a model ("default", a checkpoint file or a bundle folder) on this run's probe pairs.
+    void compareWithModel(const QString &spec);
 
     QTableWidget *table() const { return m_table; }
     MapView *mapA() const { return m_mapA; }
@@ -35,14 +41,25 @@ public:
     int sharedPairs() const { return m_shared; }   // pairs the alignment used (0 = not aligned)
     QString message() const;
 
+Q_SIGNALS:
+    void modelCompared();   // a model's probe embeddings arrived and are shown as B
+
 private:
+    struct ModelProbe {
+        Matrix embeddings;   // 2P x D: images, then captions
+        QString name, source, error;
+    };
+    static ModelProbe embedProbe(const QString &spec, const QList<ProbePair> &pairs);
     void fillEpochs(QComboBox *box, const RunFolder &run, int select);
     void refresh();
-    void fillTable(const QJsonObject &a, const QJsonObject &b);
-    void fillMaps(int epochA, int epochB);
+    void fillTable(const QJsonObject &a, const QJsonObject &b, const QJsonObject &probeA, const QJsonObject &probeB);
+    void fillMaps(const Matrix &ea, const ProbeAnalysis &pa, const Matrix &eb, const ProbeAnalysis &pb);
 
     RunFolder m_a, m_b;
     bool m_bIsA = true;
+    bool m_bIsModel = false;
+    Matrix m_modelEmbeddings;
+    quint64 m_modelRequest = 0;
     QComboBox *m_epochA = nullptr;
     QComboBox *m_epochB = nullptr;
     QLabel *m_sourceB = nullptr;
