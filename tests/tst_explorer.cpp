@@ -54,6 +54,8 @@ private Q_SLOTS:
     void shortcuts();
     void captionsEditDeleteUndo();
     void collectionAddRemoveRescan();
+    void dropOntoMapAddsImage();
+    void pasteManyCaptions();
 
 private:
     Workspace workspace(const QString &method = u"pca"_qs) const;
@@ -553,6 +555,49 @@ void TestExplorer::collectionAddRemoveRescan()
     m_window->removeCollectionEntry(QDir::cleanPath(extra.path()));
     QVERIFY(ready.wait(120000));
     QCOMPARE(images(), before);
+}
+
+void TestExplorer::dropOntoMapAddsImage()
+{
+    QTemporaryDir extra;
+    const QString image = QDir::cleanPath(extra.filePath(u"dropped.png"_qs));
+    QVERIFY(QFile::copy(m_data + u"/images/000/000004.png"_qs, image));
+    MapView *map = m_window->mapView();
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(image)});
+    const QPointF onMap = QPointF(map->mapTo(m_window.get(), map->rect().center()));
+    QSignalSpy ready(m_window.get(), &MainWindow::ready);
+    QSignalSpy matched(m_window.get(), &MainWindow::matchesShown);
+    QDragEnterEvent enter(onMap.toPoint(), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(m_window.get(), &enter);
+    QDropEvent drop(onMap, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(m_window.get(), &drop);
+    QVERIFY(m_window->workspace().folders.contains(image));   // onto the map: joins the collection
+    QVERIFY(ready.wait(120000));
+    int found = 0;
+    for (const MapPoint &p : map->points())
+        found += p.kind == MapPoint::Image && p.path == image;
+    QCOMPARE(found, 1);
+    QVERIFY(matched.count() > 0 || matched.wait(20000));   // and its captions are ranked as well
+    m_window->removeCollectionEntry(image);
+    QVERIFY(ready.wait(120000));
+}
+
+void TestExplorer::pasteManyCaptions()
+{
+    QGuiApplication::clipboard()->setText(u"a green star\n\n  a tiny  yellow moon \nthree red dots\n"_qs);
+    QLineEdit *edit = m_window->captionEdit();
+    edit->setFocus();
+    QTRY_VERIFY(edit->hasFocus());
+    QSignalSpy ready(m_window.get(), &MainWindow::ready);
+    QTest::keySequence(edit, QKeySequence::Paste);
+    QVERIFY(ready.wait(120000));
+    QCOMPARE(m_window->workspace().captions,
+             (QStringList{u"a green star"_qs, u"a tiny yellow moon"_qs, u"three red dots"_qs}));
+    QCOMPARE(captionPoints(m_window->mapView(), u"a tiny yellow moon"_qs), 1);
+    QVERIFY(edit->text().isEmpty());
+    m_window->deleteCaptions({0, 1, 2});
+    QVERIFY(ready.wait(120000));
 }
 
 QTEST_MAIN(TestExplorer)

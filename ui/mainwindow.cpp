@@ -9,6 +9,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QPushButton>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -311,14 +312,19 @@ void MainWindow::dragEnterEvent(QDragEnterEvent *event)
 
 void MainWindow::dropEvent(QDropEvent *event)
 {
+    // Folders join the collection wherever they are dropped; image files are matched (the first)
+    // and, when dropped onto the map, join the collection too.
+    const bool ontoMap = m_map->rect().contains(m_map->mapFrom(this, event->position().toPoint()));
     Workspace w = m_workspace;
     QString firstImage;
     for (const QUrl &url : event->mimeData()->urls()) {
         const QFileInfo info(url.toLocalFile());
-        if (info.isDir() && !w.folders.contains(info.absoluteFilePath()))
-            w.folders << info.absoluteFilePath();
-        else if (info.isFile() && hasImageExtension(info.fileName()) && firstImage.isEmpty())
-            firstImage = info.absoluteFilePath();
+        const QString path = QDir::cleanPath(info.absoluteFilePath());
+        const bool image = info.isFile() && hasImageExtension(info.fileName());
+        if ((info.isDir() || (image && ontoMap)) && !w.folders.contains(path))
+            w.folders << path;
+        if (image && firstImage.isEmpty())
+            firstImage = path;
     }
     if (!firstImage.isEmpty())
         matchImageFile(firstImage);   // ranked captions for the dropped image

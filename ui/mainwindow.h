@@ -75,6 +75,7 @@ public:
     void rescan();
     // Typed captions: add, edit (index into workspace().captions), delete (undoable), undo.
     void addCaption(const QString &text);
+    void addCaptions(const QStringList &lines);   // one caption per non-empty line
     void editCaption(int index, const QString &text);
     void deleteCaptions(QList<int> indices);
     void undoDelete();
@@ -122,6 +123,7 @@ protected:
     void closeEvent(QCloseEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;   // pasting many captions at once
 
 private:
     void buildMenus();

@@ -6,6 +6,9 @@
 #include "ui/mainwindow.h"
 
 #include <QAction>
+#include <QClipboard>
+#include <QGuiApplication>
+#include <QKeyEvent>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -69,6 +72,8 @@ void MainWindow::buildCollectionActions()
     m_captions->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_captions->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
     connect(m_captions, &QListWidget::itemChanged, this, &MainWindow::captionEdited);
+    m_captionEdit->installEventFilter(this);
+    m_captionEdit->setToolTip(tr("Enter adds the caption; pasting several lines adds one caption per line"));
 }
 
 void MainWindow::addCaptionItem(const QString &text, int typedIndex, const QString &file)
@@ -158,6 +163,32 @@ void MainWindow::addCaption(const QString &text)
         return;
     m_workspace.captions << caption;
     rescan();
+}
+
+void MainWindow::addCaptions(const QStringList &lines)
+{
+    bool added = false;
+    for (const QString &line : lines)
+        if (const QString caption = line.simplified(); !caption.isEmpty()) {
+            m_workspace.captions << caption;
+            added = true;
+        }
+    if (added)
+        rescan();
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    // A line edit would join pasted lines into one; many lines pasted are many captions.
+    if (watched == m_captionEdit && event->type() == QEvent::KeyPress
+        && static_cast<QKeyEvent *>(event)->matches(QKeySequence::Paste)) {
+        const QString text = QGuiApplication::clipboard()->text();
+        if (text.contains(u'\n')) {
+            addCaptions(text.split(u'\n'));
+            return true;
+        }
+    }
+    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::editCaption(int index, const QString &text)
