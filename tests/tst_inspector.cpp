@@ -25,6 +25,7 @@
 #include <QSlider>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QToolButton>
 #include <QTest>
 #include <QTreeWidget>
 
@@ -133,6 +134,26 @@ void TestInspector::trainFromGui()
     QCOMPARE(w.mapView()->pointAt(onMap), 0);   // the overlay maps layout to widget as the map does
     QCOMPARE(w.failures()->captionList()->topLevelItemCount(), probe);
     QCOMPARE(w.failures()->imageList()->topLevelItemCount(), probe);
+    // Log scale applies where every value is positive (loss), not to uniformity (negative).
+    w.charts()->setLogScale(true);
+    QVERIFY(w.charts()->chartIsLog(u"Loss"_qs));
+    QVERIFY(!w.charts()->chartIsLog(u"Uniformity"_qs));
+    QCOMPARE(w.charts()->points(u"Loss/validation"_qs).size(), 2);
+    w.charts()->setLogScale(false);
+    QVERIFY(!w.charts()->chartIsLog(u"Loss"_qs));
+    // Heatmap sorted worst pairs first: the caption whose image ranks lowest leads.
+    w.heatmap()->setOrder(HeatmapView::Order::WorstFirst);
+    const std::vector<int> &ranks = w.space(1).analysis.captionRank;
+    QCOMPARE(ranks[std::size_t(w.heatmap()->displayOrder().first())], *std::max_element(ranks.begin(), ranks.end()));
+    QCOMPARE(ranks[std::size_t(w.heatmap()->displayOrder().last())], *std::min_element(ranks.begin(), ranks.end()));
+    w.heatmap()->setOrder(HeatmapView::Order::Probe);
+    // Play runs through the epochs and stops at the last.
+    w.showEpochIndex(0);
+    auto *play = w.findChild<QToolButton *>(u"playButton"_qs);
+    QVERIFY(play);
+    play->click();
+    QTRY_COMPARE_WITH_TIMEOUT(w.currentEpoch(), 2, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!play->isChecked(), 5000);
     // Scrubbing back shows epoch 1; clicking a heatmap cell marks that pair on the map.
     w.showEpochIndex(0);
     QCOMPARE(w.currentEpoch(), 1);

@@ -229,6 +229,16 @@ void TrainingCharts::setLogScale(bool on)
         updateAxes(c);
 }
 
+bool TrainingCharts::chartIsLog(const QString &title) const
+{
+    for (const Chart &c : m_charts)
+        if (c.title == title) {
+            const QList<QAbstractAxis *> axes = c.view->chart()->axes(Qt::Vertical);
+            return !axes.isEmpty() && axes.first()->type() == QAbstractAxis::AxisTypeLogValue;
+        }
+    return false;
+}
+
 void TrainingCharts::showHover(QLineSeries *series, QPointF point, bool state)
 {
     if (!state) {

@@ -36,6 +36,8 @@ public:
 
     void setLogScale(bool on);
     bool logScale() const { return m_log; }
+    // Whether the chart with this title currently has a logarithmic value axis.
+    bool chartIsLog(const QString &title) const;
     // "chart,series,x,y" rows, one per plotted point.
     QString toCsv() const;
     bool exportCsv(const QString &path) const;

@@ -159,6 +159,7 @@ QWidget *TrainingInspector::buildTimelineBar()
     row->setContentsMargins(4, 0, 4, 0);
     m_play = new QToolButton(bar);
     m_play->setText(tr("▶ Play"));
+    m_play->setObjectName(u"playButton"_qs);
     m_play->setCheckable(true);
     m_play->setToolTip(tr("Play the epochs"));
     connect(m_play, &QToolButton::toggled, this, &TrainingInspector::togglePlay);
