@@ -74,8 +74,9 @@ TrainingInspector::TrainingInspector(QWidget *parent) : QMainWindow(parent)
     m_tabs->addTab(m_failures, tr("Failures"));
     m_compare = new ComparePanel(this);
     m_tabs->addTab(m_compare, tr("Compare"));
-    connect(m_heatmap, &HeatmapView::cellClicked, this, &TrainingInspector::showPair);
-    connect(m_failures, &FailureBrowser::pairSelected, this, &TrainingInspector::showPair);
+    // A heatmap click jumps to the map; a failure-list row is marked there without leaving the list.
+    connect(m_heatmap, &HeatmapView::cellClicked, this, [this](int c, int i) { showPair(c, i, true); });
+    connect(m_failures, &FailureBrowser::pairSelected, this, [this](int c, int i) { showPair(c, i, false); });
 
     auto *right = new QWidget(this);
     auto *rightLayout = new QVBoxLayout(right);
@@ -379,7 +380,7 @@ int TrainingInspector::currentEpoch() const { return m_shown >= 0 ? m_spaces[m_s
 void TrainingInspector::showEpochIndex(int index) { m_timeline->setValue(index); }
 
 // A pair picked in the heatmap or the failure browser: marked on the map, where the image is.
-void TrainingInspector::showPair(int caption, int image)
+void TrainingInspector::showPair(int caption, int image, bool showMap)
 {
     if (m_shown < 0)
         return;
@@ -398,7 +399,7 @@ void TrainingInspector::showPair(int caption, int image)
     m_map->setQueryMarker(QPointF(layout.at(image, 0), layout.at(image, 1)),
                           caption == image ? m_captionLabels.value(caption)
                                            : tr("%1 (not its image)").arg(m_captionLabels.value(caption)));
-    if (sender() == m_heatmap)
+    if (showMap)
         m_tabs->setCurrentIndex(0);
 }
 

@@ -96,7 +96,7 @@ private:
     void addSpace(quint64 generation, const EpochSpace &space);
     void spaceFailed(quint64 generation, const QString &message);
     void showSpace(int index, bool animate);
-    void showPair(int caption, int image);
+    void showPair(int caption, int image, bool showMap);
     void setError(const QString &message);
     void togglePlay();
     void checkScreenshot();
