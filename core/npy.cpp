@@ -1,5 +1,6 @@
 #include "npy.h"
 
+#include <QBuffer>
 #include <QFile>
 #include <QRegularExpression>
 
@@ -18,6 +19,8 @@ static_assert(std::endian::native == std::endian::little, "npy I/O assumes a lit
 {
     throw std::runtime_error(QString(path + u": "_qs + why).toStdString());
 }
+
+constexpr quint32 kMaxHeaderBytes = 1 << 16;   // NumPy's own default limit is 10000
 
 struct Header {
     QString descr;
@@ -47,13 +50,9 @@ Header parseHeader(const QString &path, const QString &text)
     return h;
 }
 
-}  // namespace
-
-Matrix readNpy(const QString &path)
+// `path` only names the source in messages.
+Matrix readNpyFrom(QIODevice &file, const QString &path)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        fail(path, file.errorString());
     const QByteArray magic = file.read(8);
     if (magic.size() < 8 || !magic.startsWith("\x93NUMPY"))
         fail(path, u"not a .npy file (bad magic string)"_qs);
@@ -67,6 +66,10 @@ Matrix readNpy(const QString &path)
     quint32 headerLen = 0;
     for (int i = lenBytes - 1; i >= 0; --i)
         headerLen = (headerLen << 8) | static_cast<unsigned char>(lenRaw[i]);
+    // Check the length before reading: a corrupt length field would otherwise make us allocate up
+    // to 4 GiB. NumPy itself refuses headers above 10000 bytes unless told otherwise.
+    if (headerLen > kMaxHeaderBytes)
+        fail(path, u"implausible .npy header length %1 bytes (corrupt file?)"_qs.arg(headerLen));
     const QByteArray headerRaw = file.read(headerLen);
     if (headerRaw.size() != qsizetype(headerLen))
         fail(path, u"truncated .npy header"_qs);
@@ -82,6 +85,12 @@ Matrix readNpy(const QString &path)
     const qint64 rows = h.shape[0], cols = h.shape.size() == 2 ? h.shape[1] : 1;
     if (rows > std::numeric_limits<int>::max() || cols > std::numeric_limits<int>::max())
         fail(path, u"array too large"_qs);
+    // The data must be in the file before we allocate for it (a header can claim any shape).
+    const qint64 available = file.bytesAvailable();
+    const qint64 itemSize = f4 ? 4 : 8;
+    if (cols > 0 && rows > available / itemSize / cols)
+        fail(path, u"truncated data: the header says %1 x %2 values but the file holds only %3 bytes of data"_qs
+                       .arg(rows).arg(cols).arg(available));
     Matrix m{int(rows), int(cols)};
     const qint64 count = rows * cols;
     if (f4) {
@@ -100,6 +109,24 @@ Matrix readNpy(const QString &path)
         }
     }
     return m;
+}
+
+}  // namespace
+
+Matrix readNpy(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        fail(path, file.errorString());
+    return readNpyFrom(file, path);
+}
+
+Matrix readNpyBytes(const QByteArray &bytes, const QString &name)
+{
+    QBuffer buffer;
+    buffer.setData(bytes);
+    buffer.open(QIODevice::ReadOnly);
+    return readNpyFrom(buffer, name);
 }
 
 void writeNpy(const QString &path, const Matrix &matrix)

@@ -10,11 +10,14 @@
 
 #include "core/matrix.h"
 
+#include <QByteArray>
 #include <QString>
 
 namespace cospace {
 
 Matrix readNpy(const QString &path);
+// The same for a .npy file already in memory; `name` starts the error messages.
+Matrix readNpyBytes(const QByteArray &bytes, const QString &name);
 void writeNpy(const QString &path, const Matrix &matrix);
 
 }  // namespace cospace

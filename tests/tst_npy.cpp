@@ -22,6 +22,9 @@ private Q_SLOTS:
     void readsOneDimensional();
     void rejectsBadFiles_data();
     void rejectsBadFiles();
+    void readsFromMemory();
+    void rejectsFuzzFindings_data();
+    void rejectsFuzzFindings();
 
 private:
     QString rawNpy(const QString &name, int version, const QByteArray &dict, const QByteArray &payload);
@@ -107,6 +110,9 @@ void TestNpy::rejectsBadFiles_data()
     QTest::newRow("scalar") << QByteArray("{'descr': '<f4', 'fortran_order': False, 'shape': (), }") << 4 << u"2-D"_qs;
     QTest::newRow("truncated data") << QByteArray("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 4), }") << 20 << u"truncated"_qs;
     QTest::newRow("no dict") << QByteArray("hello") << 0 << u"malformed"_qs;
+    // Found by fuzz_npy: a header may claim any shape; nothing is allocated before the data is there.
+    QTest::newRow("shape beyond file f4") << QByteArray("{'descr': '<f4', 'fortran_order': False, 'shape': (2000000000, 2000000000), }") << 16 << u"truncated data: the header says 2000000000 x 2000000000"_qs;
+    QTest::newRow("shape beyond file f8") << QByteArray("{'descr': '<f8', 'fortran_order': False, 'shape': (2147483647,), }") << 16 << u"truncated"_qs;
 }
 
 void TestNpy::rejectsBadFiles()
@@ -122,6 +128,53 @@ void TestNpy::rejectsBadFiles()
         const QString msg = QString::fromUtf8(e.what());
         QVERIFY2(msg.startsWith(path), qPrintable(msg));
         QVERIFY2(msg.contains(expected), qPrintable(msg));
+    }
+}
+
+void TestNpy::readsFromMemory()
+{
+    Matrix m(3, 2);
+    for (std::size_t i = 0; i < m.data.size(); ++i)
+        m.data[i] = float(i) * 0.5f;
+    const QString path = m_dir.filePath(u"mem.npy"_qs);
+    writeNpy(path, m);
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const Matrix back = readNpyBytes(f.readAll(), u"mem.npy"_qs);
+    QCOMPARE(back.rows, 3);
+    QCOMPARE(back.cols, 2);
+    QCOMPARE(back.data, m.data);
+}
+
+// Inputs fuzz_npy (tests/fuzz) found, kept in tests/data/fuzz/npy: each must fail with a clear message
+// naming the file, read from disk and from memory, and allocate nothing large on the way.
+void TestNpy::rejectsFuzzFindings_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("header length 2 GiB") << u"header-length-2gib.npy"_qs << u"implausible .npy header length"_qs;
+}
+
+void TestNpy::rejectsFuzzFindings()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, expected);
+    const QString path = QStringLiteral(COSPACE_TEST_DATA "/fuzz/npy/") + file;
+    QFile f(path);
+    QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(path));
+    const QByteArray bytes = f.readAll();
+    for (int fromMemory = 0; fromMemory < 2; ++fromMemory) {
+        try {
+            if (fromMemory)
+                readNpyBytes(bytes, file);
+            else
+                readNpy(path);
+            QFAIL("expected std::runtime_error");
+        } catch (const std::runtime_error &e) {
+            const QString msg = QString::fromUtf8(e.what());
+            QVERIFY2(msg.startsWith(fromMemory ? file : path), qPrintable(msg));
+            QVERIFY2(msg.contains(expected), qPrintable(msg));
+        }
     }
 }
 
