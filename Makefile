@@ -12,7 +12,7 @@ GUI       = $(BUILD)/app/cospace
 # ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the cache.
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all setup configure build run test demo package clean
+.PHONY: all setup configure build run test demo package clean fuzz
 
 all: build
 
@@ -45,6 +45,36 @@ test: build
 
 package: build
 	cd $(BUILD) && cpack -G DEB
+
+# libFuzzer targets for the parsers of outside data (tests/fuzz, README "Reliability"): a separate
+# clang + ASan/UBSan build of the Torch-free parsers only. Each target runs FUZZ_SECONDS on its corpus
+# (grown in $(FUZZ_BUILD)/corpus/<target>, seeded by tests/fuzz/make_seeds.sh); crashing inputs land in
+# $(FUZZ_BUILD)/artifacts/<target>/. Fails if any target finds a crash, leak, hang or sanitizer report.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= captionfile texttokenizer cliptokenizer npy workspace imagedecode sharedspaceconfig runfolder clipbundle
+FUZZ_NICE    ?= nice -n 5
+
+fuzz: setup
+	@command -v clang++ >/dev/null || { echo "fuzz: needs clang: apt-get install clang libclang-rt-14-dev"; exit 1; }
+	@[ -f $(FUZZ_BUILD)/CMakeCache.txt ] || CC=clang CXX=clang++ $(CMAKE) -S . -B $(FUZZ_BUILD) \
+	  -DCOSPACE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	$(CMAKE) --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	bash tests/fuzz/make_seeds.sh $(FUZZ_BUILD)/seeds
+	@failed=; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t $(FUZZ_BUILD)/logs; \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s, log $(FUZZ_BUILD)/logs/$$t.log"; \
+	  if UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_NICE) $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t \
+	       -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+	       -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
+	       $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/seeds/$$t > $(FUZZ_BUILD)/logs/$$t.log 2>&1; then \
+	    grep -E '^stat::number_of_executed_units' $(FUZZ_BUILD)/logs/$$t.log || true; \
+	  else \
+	    tail -n 40 $(FUZZ_BUILD)/logs/$$t.log; failed="$$failed $$t"; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed (inputs in $(FUZZ_BUILD)/artifacts/)"; exit 1; fi; \
+	echo "fuzz: all targets ran $(FUZZ_SECONDS) s without a finding"
 
 clean:
 	rm -rf $(BUILD)
