@@ -277,9 +277,10 @@ EmbedResult runEmbedding(EmbeddingModel &model, EmbeddingStore &store, const Emb
 
     QStringList roots;
     QStringList scanned;
-    for (const QString &root : params.roots) {
+    for (qsizetype i = 0; i < params.roots.size(); ++i) {
+        const QString &root = params.roots[i];
         roots << QFileInfo(root).absoluteFilePath();
-        const ImageScan scan = scanImages(root);
+        const ImageScan scan = i < params.scans.size() ? params.scans[i] : scanImages(root);
         scanned << scan.images;
         for (const ParseIssue &issue : scan.issues)
             if (!issue.message.startsWith(u"symlink loop"))   // the folder was scanned once already

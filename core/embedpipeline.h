@@ -16,6 +16,7 @@
 // thrown. Model and store errors propagate as std::runtime_error after the workers have stopped.
 
 #include "core/captionfile.h"
+#include "core/dataset.h"
 #include "core/embeddingmodel.h"
 #include "core/embeddingstore.h"
 #include "core/imagedecode.h"
@@ -35,6 +36,9 @@ struct EmbedParams {
     int queueCapacity = 0;      // preprocessed images waiting for the model; 0 = 2 x batchSize
     std::int64_t maxPixels = DecodeOptions{}.maxPixels;
     bool dropMissing = true;    // remove stored images under the roots that no longer exist
+    // Optional: scanImages() of each root, already done by the caller (same order as roots), so a
+    // folder is not walked twice. Empty = scan here.
+    QList<ImageScan> scans;
 };
 
 struct SkippedFile {

@@ -75,6 +75,7 @@ private Q_SLOTS:
     void secondRunIsCached();
     void incrementalReembed();
     void switchingModelsKeepsBoth();
+    void usesCallersScan();
     void captions();
     void cliEmbedJsonAndSearch();
     void killAndResume();
@@ -227,6 +228,27 @@ void TestEmbedStore::incrementalReembed()
     QCOMPARE(store.itemCount(), 6);
     QVERIFY(*store.imageVector(id, root + u"/sub0/img0.png"_qs) != before);
     QVERIFY(!store.imageVector(id, root + u"/sub1/img1.png"_qs));
+}
+
+// A caller that already scanned the roots (the explorer) passes its scan: the pipeline embeds
+// exactly those files and does not walk the folder again (a file the scan did not see stays out).
+void TestEmbedStore::usesCallersScan()
+{
+    const QString root = m_dir.filePath(u"prescanned"_qs);
+    for (int i = 0; i < 3; ++i)
+        writeBytes(u"%1/img%2.png"_qs.arg(root).arg(i), encoded(70 + i, "PNG"));
+    const ImageScan scan = scanImages(root);
+    QCOMPARE(scan.images.size(), 3);
+    writeBytes(root + u"/late.png"_qs, encoded(80, "PNG"));   // arrives after the caller's scan
+    EmbeddingStore store(m_dir.filePath(u"prescanned.db"_qs));
+    FakeModel model;
+    EmbedParams p;
+    p.roots = {root};
+    p.scans = {scan};
+    QCOMPARE(runEmbedding(model, store, p).embeddedImages, 3);
+    QVERIFY(!store.imageVector(store.findModel(u"fake:1"_qs)->id, root + u"/late.png"_qs));
+    p.scans.clear();   // no scan given: the pipeline scans and finds it
+    QCOMPARE(runEmbedding(model, store, p).embeddedImages, 1);
 }
 
 void TestEmbedStore::switchingModelsKeepsBoth()

@@ -1,5 +1,6 @@
 #include "ui/explorerengine.h"
 
+#include "core/dataset.h"
 #include "core/embeddingmodel.h"
 #include "core/embeddingstore.h"
 #include "core/embedpipeline.h"
@@ -90,6 +91,26 @@ ProjectionMethod methodFor(const QString &name)
 
 }  // namespace
 
+int CollectionSnapshot::imageCount() const
+{
+    int n = 0;
+    for (const Folder &f : folders)
+        n += int(f.images.size());
+    return n;
+}
+
+CollectionSnapshot loadCollection(const Workspace &workspace)
+{
+    CollectionSnapshot snapshot;
+    for (const QString &folder : workspace.folders) {
+        ImageScan scan = scanImages(folder);
+        snapshot.folders.append({folder, std::move(scan.images), std::move(scan.issues)});
+    }
+    for (const QString &file : workspace.captionFiles)
+        snapshot.captionFiles.append(readCaptionFile(file));
+    return snapshot;
+}
+
 struct ExplorerEngine::State {
     QString modelSpec;
     std::unique_ptr<EmbeddingModel> model;
@@ -134,6 +155,7 @@ ExplorerEngine::ExplorerEngine(const QString &storePath)
 {
     qRegisterMetaType<cospace::JobProgress>();
     qRegisterMetaType<cospace::ExplorerLayout>();
+    qRegisterMetaType<cospace::CollectionSnapshot>();
     qRegisterMetaType<QList<cospace::SearchHit>>();
     qRegisterMetaType<cospace::Workspace>();
     qRegisterMetaType<QList<QPointF>>();
@@ -226,7 +248,19 @@ void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
     d->images.reset();
     d->projector.reset();
     d->captions.reset();
+    // 0. What is on disk, for the window at once (also when a later step fails) and for the embedding.
+    CollectionSnapshot snapshot;
+    QString scanError;
     try {
+        job->setStage(tr("scanning %n folder(s)", nullptr, int(workspace.folders.size())));
+        snapshot = loadCollection(workspace);
+    } catch (const std::exception &e) {
+        scanError = QString::fromUtf8(e.what());
+    }
+    Q_EMIT collectionScanned(generation, snapshot);
+    try {
+        if (!scanError.isEmpty())
+            throw std::runtime_error(scanError.toStdString());
         job->setStage(tr("loading model %1").arg(workspace.model));
         if (!ensureModel(workspace.model, generation)) {
             Q_EMIT idle();
@@ -241,6 +275,9 @@ void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
         ExplorerLayout layout;
         EmbedParams params;
         params.roots = workspace.folders;
+        if (snapshot.folders.size() == workspace.folders.size())
+            for (const CollectionSnapshot::Folder &folder : std::as_const(snapshot.folders))
+                params.scans.append({folder.images, folder.issues});
         params.captionsFile = workspace.captionFiles.value(0);
         QList<SkippedFile> skipped = runEmbedding(model, *d->store, params, job.get()).skipped;
         for (qsizetype i = 1; i < workspace.captionFiles.size(); ++i) {

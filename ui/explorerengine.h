@@ -8,6 +8,7 @@
 // drops results for a workspace or query it has since replaced. cancel() may be called from any thread
 // and stops the running job at its next step.
 
+#include "core/captionfile.h"
 #include "core/job.h"
 #include "core/search.h"
 #include "core/workspace.h"
@@ -24,6 +25,23 @@ namespace cospace {
 
 class EmbeddingStore;
 struct ProjectionOptions;
+
+// What opening a workspace found on disk (the engine's first step): the folders' images and scan
+// issues, the caption files' rows and bad rows. The same scan feeds the embedding, so folders are
+// walked once per opening.
+struct CollectionSnapshot {
+    struct Folder {
+        QString path;
+        QStringList images;
+        QList<ParseIssue> issues;
+    };
+    QList<Folder> folders;
+    QList<CaptionFile> captionFiles;
+    int imageCount() const;
+};
+// Scans every folder and reads every caption file of the workspace. Reentrant; throws
+// std::runtime_error only for caption files that cannot be read at all.
+CollectionSnapshot loadCollection(const Workspace &workspace);
 
 struct ExplorerLayout {
     QList<MapPoint> points;     // images first, then captions, then typed captions
@@ -59,7 +77,9 @@ public:
 
 Q_SIGNALS:
     void progress(const cospace::JobProgress &progress);
-    // While projecting: first the points (at the starting layout), then new positions as it converges.
+    // Opening a workspace: first what is on disk (always, also when a later step fails) ...
+    void collectionScanned(quint64 generation, const cospace::CollectionSnapshot &snapshot);
+    // ... then, while projecting, the points (at the starting layout) and new positions as it converges.
     void layoutBegun(quint64 generation, const QList<cospace::MapPoint> &points);
     void layoutStep(quint64 generation, const QList<QPointF> &positions);
     void layoutReady(quint64 generation, const cospace::ExplorerLayout &layout);
@@ -100,5 +120,6 @@ private:
 Q_DECLARE_METATYPE(cospace::JobProgress)
 Q_DECLARE_METATYPE(cospace::MapPoint)
 Q_DECLARE_METATYPE(cospace::ExplorerLayout)
+Q_DECLARE_METATYPE(cospace::CollectionSnapshot)
 Q_DECLARE_METATYPE(cospace::SearchHit)
 Q_DECLARE_METATYPE(cospace::Workspace)

@@ -13,7 +13,6 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -28,31 +27,10 @@
 #include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
 
 namespace cospace {
-
-int CollectionSnapshot::imageCount() const
-{
-    int n = 0;
-    for (const Folder &f : folders)
-        n += int(f.images.size());
-    return n;
-}
-
-CollectionSnapshot loadCollection(const Workspace &workspace)
-{
-    CollectionSnapshot snapshot;
-    for (const QString &folder : workspace.folders) {
-        ImageScan scan = scanImages(folder);
-        snapshot.folders.append({folder, std::move(scan.images), std::move(scan.issues)});
-    }
-    for (const QString &file : workspace.captionFiles)
-        snapshot.captionFiles.append(readCaptionFile(file));
-    return snapshot;
-}
 
 MainWindow::MainWindow(QWidget *parent, const QString &storePath) : QMainWindow(parent)
 {
@@ -186,15 +164,7 @@ void MainWindow::openWorkspace(const Workspace &workspace, const QString &file)
     m_skippedPaths.clear();
     m_skippedReasons.clear();
     setBusy(true, tr("Scanning %n folder(s)…", nullptr, int(workspace.folders.size())));
-    auto *watcher = new QFutureWatcher<CollectionSnapshot>(this);
-    connect(watcher, &QFutureWatcher<CollectionSnapshot>::finished, this, [this, watcher, generation] {
-        watcher->deleteLater();
-        if (generation != m_generation)
-            return;  // a newer workspace replaced this one while it loaded
-        applySnapshot(watcher->result());
-    });
-    watcher->setFuture(QtConcurrent::run(loadCollection, workspace));
-    m_engine->invokeOpen(workspace, generation);
+    m_engine->invokeOpen(workspace, generation);   // scans first: collectionScanned -> applySnapshot
 }
 
 void MainWindow::applySnapshot(const CollectionSnapshot &snapshot)
@@ -207,7 +177,7 @@ void MainWindow::applySnapshot(const CollectionSnapshot &snapshot)
         item->setData(0, Qt::UserRole, folder.path);
         item->setData(0, kCollectionKindRole, u"folder"_qs);
         for (const ParseIssue &issue : folder.issues)
-            new QTreeWidgetItem(item, {issue.toString(), tr("skipped")});
+            (new QTreeWidgetItem(item, {issue.toString(), tr("skipped")}))->setToolTip(0, issue.file);
     }
     const QSignalBlocker noEdits(m_captions);   // filling the list is not editing it
     m_captions->clear();

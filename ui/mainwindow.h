@@ -1,7 +1,7 @@
 #pragma once
 // The explorer's main window: the map in the centre, dockable Collection, Captions, Search and
 // Matches panels, a toolbar for the model and the projection, jobs in the status bar with Cancel.
-// Scanning runs on the thread pool; embedding, projection and search on the ExplorerEngine's thread.
+// Scanning, embedding, projection and search run on the ExplorerEngine's thread.
 // Results for a workspace or query that was replaced meanwhile are dropped (generation and query ids).
 // Implemented in mainwindow.cpp (window, docks, workspace) and mainwindow_explorer.cpp (engine).
 
@@ -29,24 +29,13 @@ class QTreeWidget;
 namespace cospace {
 
 class ExplorerEngine;
+struct CollectionSnapshot;
 class MapView;
 class SelectionPanel;
 enum class ColourBy;
 struct ExplorerLayout;
 struct JobProgress;
 
-// What loading a workspace found; built off the GUI thread.
-struct CollectionSnapshot {
-    struct Folder {
-        QString path;
-        QStringList images;
-        QList<ParseIssue> issues;
-    };
-    QList<Folder> folders;
-    QList<CaptionFile> captionFiles;
-    int imageCount() const;
-};
-CollectionSnapshot loadCollection(const Workspace &workspace);
 
 // Collection tree items: Qt::UserRole holds the folder or file path, this role its kind
 // ("folder" or "captionFile").

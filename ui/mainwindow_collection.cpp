@@ -15,6 +15,7 @@
 #include <QKeySequence>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QSet>
 #include <QStatusBar>
 #include <QTreeWidget>
 
@@ -139,8 +140,11 @@ void MainWindow::showSkipped()
         if (folder->data(0, kCollectionKindRole).toString() != u"folder")
             continue;
         const QString root = folder->data(0, Qt::UserRole).toString() + u'/';
+        QSet<QString> listed;   // the scan's own issues (broken links, ...) are already there
+        for (int c = 0; c < folder->childCount(); ++c)
+            listed.insert(folder->child(c)->toolTip(0));
         for (int i = 0; i < m_skippedPaths.size(); ++i)
-            if (m_skippedPaths[i].startsWith(root)) {
+            if (m_skippedPaths[i].startsWith(root) && !listed.contains(m_skippedPaths[i])) {
                 auto *child = new QTreeWidgetItem(folder, {u"%1: %2"_qs.arg(QFileInfo(m_skippedPaths[i]).fileName(),
                                                                                m_skippedReasons.value(i)),
                                                            tr("skipped")});

@@ -119,6 +119,10 @@ void MainWindow::connectEngine(const QString &storePath)
 {
     m_engine = new ExplorerEngine(storePath);
     connect(m_engine, &ExplorerEngine::progress, this, &MainWindow::showProgress);
+    connect(m_engine, &ExplorerEngine::collectionScanned, this, [this](quint64 generation, const CollectionSnapshot &snapshot) {
+        if (generation == m_generation)
+            applySnapshot(snapshot);   // else a newer workspace replaced this one while it loaded
+    });
     connect(m_engine, &ExplorerEngine::layoutBegun, this, [this](quint64 generation, const QList<MapPoint> &points) {
         if (generation == m_generation && !m_layoutDone && m_previousLayout.isEmpty()) {
             m_map->setPoints(points);

@@ -2,6 +2,7 @@
 
 #include "ui/mapview.h"
 
+#include <QBuffer>
 #include <QEasingCurve>
 #include <QHelpEvent>
 #include <QImageReader>
@@ -287,6 +288,24 @@ void MapView::clearSelection()
     setSelection({});
 }
 
+QString MapView::tooltipFor(int index)
+{
+    // Images: a preview from the thumbnail cache (never a file read on the GUI thread), then the name.
+    const MapPoint &p = m_points[index];
+    if (p.kind != MapPoint::Image)
+        return p.text;
+    const Thumbnail *thumb = m_thumbnails.object(p.path);
+    if (!thumb) {
+        requestThumbnail(p.path);
+        return p.text;
+    }
+    QByteArray png;
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    thumb->levels[0].save(&buffer, "PNG");
+    return u"<img src=\"data:image/png;base64,%1\"><br>%2"_qs.arg(QString::fromLatin1(png.toBase64()), p.text.toHtmlEscaped());
+}
+
 void MapView::requestThumbnail(const QString &path)
 {
     if (m_pending.contains(path) || m_pending.size() > kMaxPendingThumbnails)
@@ -410,7 +429,7 @@ bool MapView::event(QEvent *event)
         auto *help = static_cast<QHelpEvent *>(event);
         const int i = pointAt(help->pos());
         if (i >= 0)
-            QToolTip::showText(help->globalPos(), m_points[i].text, this);
+            QToolTip::showText(help->globalPos(), tooltipFor(i), this);
         else
             QToolTip::hideText();
         return true;

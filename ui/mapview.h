@@ -124,6 +124,7 @@ private:
     QPointF toLayout(QPointF widget) const;
     double markerSize() const;   // on-screen size of one image, pixels
     void requestThumbnail(const QString &path);
+    QString tooltipFor(int index);   // caption text, or an image's preview and file name
     void viewChanged();          // the dot layer must be redrawn
     void updateBounds();         // also invalidates the grid: the points moved
     void ensureGrid();
