@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <cmath>
 #include <stdexcept>
 
 namespace cospace {
@@ -26,8 +27,14 @@ std::array<float, 3> triple(const QJsonValue &v, const QString &what, const QStr
     if (a.size() != 3)
         fail(u"%1: image.%2 must be a list of 3 numbers"_qs.arg(file, what));
     std::array<float, 3> out{};
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 3; ++i) {
+        // A string or a number beyond float range (1e39) would silently become 0 or infinity and
+        // turn every embedding into NaN.
         out[std::size_t(i)] = float(a[i].toDouble());
+        if (!a[i].isDouble() || !std::isfinite(out[std::size_t(i)]))
+            fail(u"%1: image.%2 must be a list of 3 numbers; %3 is not a finite number"_qs.arg(file, what,
+                     QString::fromUtf8(QJsonDocument(QJsonArray{a[i]}).toJson(QJsonDocument::Compact)).mid(1).chopped(1)));
+    }
     return out;
 }
 

@@ -93,6 +93,8 @@ private Q_SLOTS:
     void loadErrors_data();
     void loadErrors();
     void archiveCutAnywhere();
+    void metadataFuzzFindings_data();
+    void metadataFuzzFindings();
 
 private:
     std::unique_ptr<EmbeddingModel> m_model;
@@ -295,6 +297,37 @@ void TestClipBundle::archiveCutAnywhere()
         } catch (const std::runtime_error &e) {
             QVERIFY2(QString::fromUtf8(e.what()).contains(u"model.pt"_qs), e.what());
         }
+    }
+}
+
+// cospace-model.json files kept in tests/data/fuzz/clipbundle (fuzz_clipbundle's contract: a bundle
+// that loads has finite preprocessing numbers): each is refused with the field and the file named.
+void TestClipBundle::metadataFuzzFindings_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("mean beyond float") << u"mean-beyond-float.json"_qs << u"image.mean must be a list of 3 numbers; 1e+39"_qs;
+    QTest::newRow("std beyond float") << u"std-beyond-float.json"_qs << u"image.std must be a list of 3 numbers; 1e+300"_qs;
+    QTest::newRow("mean as text") << u"mean-string.json"_qs << u"image.mean must be a list of 3 numbers; \"0.48\""_qs;
+}
+
+void TestClipBundle::metadataFuzzFindings()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, message);
+    QTemporaryDir tmp;
+    QVERIFY(QFile::copy(QStringLiteral(COSPACE_TEST_DATA "/fuzz/clipbundle/") + file, tmp.filePath(u"cospace-model.json"_qs)));
+    for (const QString &name : {u"model.pt"_qs, u"bpe_simple_vocab_16e6.txt.gz"_qs}) {
+        QFile f(tmp.filePath(name));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+    }
+    try {
+        readClipBundleInfo(tmp.path());
+        QFAIL("accepted metadata with unusable numbers");
+    } catch (const std::runtime_error &e) {
+        const QString what = QString::fromUtf8(e.what());
+        QVERIFY2(what.contains(message), qPrintable(what));
+        QVERIFY2(what.contains(tmp.filePath(u"cospace-model.json"_qs)), qPrintable(what));
     }
 }
 

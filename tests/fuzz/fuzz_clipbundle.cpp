@@ -4,7 +4,9 @@
 #include "core/clipbundle.h"
 #include "fuzzutil.h"
 
+#include <cmath>
 #include <stdexcept>
+#include <string_view>
 
 using namespace cospace;
 
@@ -25,7 +27,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(info.image.size > 0 && info.image.size <= 4096);
         FUZZ_CHECK(info.contextLength >= 2 && info.contextLength <= 4096);
         for (float s : info.image.std)
-            FUZZ_CHECK(s > 0);
+            FUZZ_CHECK(s > 0 && std::isfinite(s));
+        for (float m : info.image.mean)
+            FUZZ_CHECK(std::isfinite(m));
     } catch (const std::runtime_error &e) {
         FUZZ_CHECK(std::string_view(e.what()).find("cospace-model.json") != std::string_view::npos
                    || std::string_view(e.what()).find("bundle") != std::string_view::npos);
