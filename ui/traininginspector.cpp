@@ -305,7 +305,6 @@ void TrainingInspector::scheduleSpaces()
         const int epoch = epochs[m_queued];
         const quint64 generation = m_generation;
         auto timeline = m_timelineState;
-        const QString file = m_run.probeFile(epoch);
         const RunFolder run = m_run;
         m_pool->start([this, generation, timeline, run, epoch] {
             try {
