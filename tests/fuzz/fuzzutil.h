@@ -16,13 +16,19 @@
 
 namespace cospace::fuzz {
 
-// Qt's image plugins and QStandardPaths want an application object; one per process.
+// Qt's image plugins and QStandardPaths want an application object; one per process. Qt's warnings
+// (e.g. "Broken filename passed to function" for a path with a NUL byte) are expected for hostile
+// input and would flood the log; critical and fatal messages still go to stderr.
 inline void initQt()
 {
     static int argc = 1;
     static char name[] = "cospace-fuzz";
     static char *argv[] = {name, nullptr};
     static QCoreApplication app(argc, argv);
+    qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &, const QString &message) {
+        if (type == QtCriticalMsg || type == QtFatalMsg)
+            std::fprintf(stderr, "%s\n", qPrintable(message));
+    });
 }
 
 // Created once per process, removed at exit. On tmpfs when there is one: the targets write a file
