@@ -49,7 +49,8 @@ package: build
 # libFuzzer targets for the parsers of outside data (tests/fuzz, README "Reliability"): a separate
 # clang + ASan/UBSan build of the Torch-free parsers only. Each target runs FUZZ_SECONDS on its corpus
 # (grown in $(FUZZ_BUILD)/corpus/<target>, seeded by tests/fuzz/make_seeds.sh); crashing inputs land in
-# $(FUZZ_BUILD)/artifacts/<target>/. Fails if any target finds a crash, leak, hang or sanitizer report.
+# $(FUZZ_BUILD)/artifacts/<target>/; tests/fuzz/<target>.dict, when there is one, lists tokens worth
+# trying. Fails if any target finds a crash, leak, hang or sanitizer report.
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= captionfile texttokenizer cliptokenizer npy workspace imagedecode sharedspaceconfig runfolder clipbundle
@@ -67,6 +68,7 @@ fuzz: setup
 	  if UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_NICE) $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t \
 	       -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
 	       -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
+	       $$([ -f tests/fuzz/$$t.dict ] && echo -dict=tests/fuzz/$$t.dict) \
 	       $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/seeds/$$t > $(FUZZ_BUILD)/logs/$$t.log 2>&1; then \
 	    grep -E '^stat::number_of_executed_units' $(FUZZ_BUILD)/logs/$$t.log || true; \
 	  else \
