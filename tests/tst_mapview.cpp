@@ -23,6 +23,7 @@ private Q_SLOTS:
     void shiftDragSelectsRectangle();
     void ctrlDragSelectsLasso();
     void escapeClearsSelection();
+    void newPointsClearSelection();
     void gridMatchesBruteForce();
     void colouringPaintsPoints();
     void animationEndsAtTarget();
@@ -125,6 +126,15 @@ void TestMapView::escapeClearsSelection()
     QVERIFY(m_map->selection().isEmpty());
     QCOMPARE(m_map->selectedIndex(), -1);
     QCOMPARE(selected.count(), 1);
+}
+
+void TestMapView::newPointsClearSelection()
+{
+    m_map->setSelection({1, 2});
+    QSignalSpy changed(m_map.get(), &MapView::selectionChanged);
+    m_map->setPoints(gridPoints());
+    QVERIFY(m_map->selection().isEmpty());
+    QCOMPARE(changed.count(), 1);   // a selection panel learns that its indices are gone
 }
 
 void TestMapView::gridMatchesBruteForce()

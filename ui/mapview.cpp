@@ -54,6 +54,7 @@ MapView::MapView(QWidget *parent) : QWidget(parent)
         for (int i = 0; i < m_points.size(); ++i)
             m_points[i].pos = m_animFrom[i] + (m_animTo[i] - m_animFrom[i]) * t;
         m_grid.invalidate();
+        m_dotXY.clear();
         viewChanged();
     });
     connect(m_animation, &QVariantAnimation::finished, this, [this] {
@@ -67,6 +68,7 @@ MapView::~MapView() = default;
 
 void MapView::setPoints(QList<MapPoint> points)
 {
+    const bool hadSelection = !m_selection.isEmpty();
     m_animation->stop();
     m_points = std::move(points);
     updateBounds();
@@ -80,6 +82,8 @@ void MapView::setPoints(QList<MapPoint> points)
         if (m_points[i].kind == MapPoint::Caption && m_points[i].partner >= 0 && m_points[i].partner < m_points.size())
             m_pairCaptions << i;
     fitToView();
+    if (hadSelection)
+        Q_EMIT selectionChanged();   // indices into the old points: listeners must forget them
 }
 
 void MapView::ensureGrid()
@@ -88,9 +92,26 @@ void MapView::ensureGrid()
         m_grid.build(int(m_points.size()), [this](int i) { return m_points[i].pos; });
 }
 
+void MapView::syncDotData()
+{
+    // In the grid's row-major cell order: neighbours on screen are neighbours in memory, so the
+    // dot layer's pixel writes stay in cache (at a million points that halves the redraw).
+    ensureGrid();
+    m_dotIndex = m_grid.order();
+    m_dotXY.resize(m_dotIndex.size() * 2);
+    m_dotIsCaption.resize(m_dotIndex.size());
+    for (std::size_t k = 0; k < m_dotIndex.size(); ++k) {
+        const MapPoint &p = m_points[m_dotIndex[k]];
+        m_dotXY[2 * k] = float(p.pos.x());
+        m_dotXY[2 * k + 1] = float(p.pos.y());
+        m_dotIsCaption[k] = p.kind == MapPoint::Caption;
+    }
+}
+
 void MapView::updateBounds()
 {
     m_grid.invalidate();
+    m_dotXY.clear();   // stale: the points moved (renderDotLayer refreshes it)
     double minX = 1e300, minY = 1e300, maxX = -1e300, maxY = -1e300;
     for (const MapPoint &p : m_points) {
         minX = std::min(minX, p.pos.x());

@@ -164,6 +164,12 @@ private:
     QSet<QString> m_pending;
     QImage m_dotLayer;
     bool m_dotLayerValid = false;
+    // The dot layer's input, compact (9 bytes a point instead of a MapPoint's ~64): redrawing a
+    // million dots on every pan streams this, not the points. Refreshed when the points move.
+    std::vector<float> m_dotXY;          // x0, y0, x1, y1, ... in the grid's spatial order
+    std::vector<quint8> m_dotIsCaption;
+    std::vector<int> m_dotIndex;         // the point each entry is
+    void syncDotData();
     QVariantAnimation *m_animation = nullptr;
     QList<QPointF> m_animFrom, m_animTo;
 };

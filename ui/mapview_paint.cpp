@@ -63,16 +63,26 @@ void MapView::renderDotLayer()
     const quint32 caption = qPremultiply(kCaptionColour.rgba());
     const bool coloured = !m_colouring.colours.isEmpty();
     const bool anySelected = !m_selection.isEmpty();
-    for (int i = 0; i < m_points.size(); ++i) {
-        const MapPoint &p = m_points[i];
-        const double x = p.pos.x() * s + ox, y = p.pos.y() * s + oy;
-        if (x < -8 || y < -8 || x > out.width + 8 || y > out.height + 8 || (anySelected && m_selectedMask[i]))
+    if (m_dotXY.size() != std::size_t(m_points.size()) * 2)
+        syncDotData();
+    // Level of detail: when 3x3 dots would cover the map more than kMaxOverdraw times over, they only
+    // hide each other; single pixels (captions 3 px) show the same density for a ninth of the writes.
+    constexpr double kMaxOverdraw = 2.0;
+    const bool dense = 9.0 * double(m_points.size()) > kMaxOverdraw * pixels.width() * pixels.height();
+    const int imageRadius = dense ? 0 : unit, captionRadius = dense ? unit : 2 * unit;
+    const float *xy = m_dotXY.data();
+    const QRgb *colours = m_colouring.colours.constData();
+    const double maxX = out.width + 8, maxY = out.height + 8;
+    for (std::size_t k = 0; k < m_dotIsCaption.size(); ++k) {
+        const double x = xy[2 * k] * s + ox, y = xy[2 * k + 1] * s + oy;
+        if (x < -8 || y < -8 || x > maxX || y > maxY || (anySelected && m_selectedMask[m_dotIndex[k]]))
             continue;
-        const quint32 c = coloured ? qPremultiply(m_colouring.colours[i]) : (p.kind == MapPoint::Image ? image : caption);
-        if (p.kind == MapPoint::Image)
-            out.square(int(x), int(y), unit, c);
+        const bool isCaption = m_dotIsCaption[k];
+        const quint32 c = coloured ? qPremultiply(colours[m_dotIndex[k]]) : (isCaption ? caption : image);
+        if (isCaption)
+            out.diamond(int(x), int(y), captionRadius, c);
         else
-            out.diamond(int(x), int(y), 2 * unit, c);
+            out.square(int(x), int(y), imageRadius, c);
     }
     // Selected points on top, larger, ringed in the text colour so they stand out in any colouring.
     const quint32 ring = qPremultiply(palette().color(QPalette::Text).rgba());

@@ -49,6 +49,9 @@ public:
         m_valid = true;
     }
     void invalidate() { m_valid = false; }
+    // Every point once, cell by cell in row-major order (ascending index within a cell): walking
+    // points in this order touches the screen row by row, which keeps pixel writes cache-friendly.
+    const std::vector<int> &order() const { return m_order; }
     bool isValid() const { return m_valid; }
 
     // Calls f(index) for every point in the cells overlapping `rect` (a superset of the points in
