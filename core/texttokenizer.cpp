@@ -15,6 +15,10 @@ const QString kWordEnd = QStringLiteral("</w>");
 const QStringList kSpecials{QStringLiteral("<pad>"), QStringLiteral("<unk>"), QStringLiteral("<start>"),
                             QStringLiteral("<end>")};
 constexpr int kMaxCacheEntries = 100000;
+// BPE encoding is quadratic in the length of a word: a 4000-letter run (a hash, base64, words run
+// together) took 12 s, a megabyte would take hours. Real words are far shorter; a longer run is
+// encoded as consecutive words of at most this many UTF-16 units (decode() shows them spaced).
+constexpr qsizetype kMaxWordUnits = 64;
 
 bool isWordChar(char32_t c)
 {
@@ -224,8 +228,14 @@ std::vector<int> TextTokenizer::encode(const QString &text) const
 {
     std::vector<int> ids;
     for (const QString &word : preTokenize(text)) {
-        const std::vector<int> w = encodeWord(word);
-        ids.insert(ids.end(), w.begin(), w.end());
+        for (qsizetype from = 0; from < word.size();) {
+            qsizetype n = std::min(kMaxWordUnits, word.size() - from);
+            if (from + n < word.size() && word[from + n - 1].isHighSurrogate())
+                --n;   // never cut a character in two
+            const std::vector<int> w = encodeWord(n == word.size() ? word : word.mid(from, n));
+            ids.insert(ids.end(), w.begin(), w.end());
+            from += n;
+        }
     }
     return ids;
 }

@@ -6,7 +6,8 @@
 //   word  the most frequent whole words, with a character-level fallback for the rest.
 // Text is NFC-normalised and lower-cased, then split Unicode-aware into runs of letters (with
 // combining marks), single digits, and single other non-space characters. Characters never seen
-// in training become <unk>.
+// in training become <unk>. A run of more than 64 UTF-16 units without a break (no real word is that
+// long) is encoded as several words, which keeps encoding linear in the text length.
 //
 // encode() is thread-safe (its word cache is guarded); train()/fromJson() build new instances.
 

@@ -2,7 +2,11 @@
 
 #include "core/texttokenizer.h"
 
+#include <QElapsedTimer>
+#include <QFile>
 #include <QTest>
+
+#include <algorithm>
 
 using namespace cospace;
 
@@ -26,6 +30,8 @@ private Q_SLOTS:
     void jsonRoundTripAndDeterminism();
     void bpeMergesFrequentWords();
     void rejectsBadJson();
+    void longRunsEncodeInLinearTime_data();
+    void longRunsEncodeInLinearTime();
 };
 
 void TestTextTokenizer::preTokenize_data()
@@ -123,6 +129,42 @@ void TestTextTokenizer::rejectsBadJson()
 {
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, TextTokenizer::fromJson(QJsonObject{{u"kind"_qs, u"zip"_qs}}));
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, TextTokenizer::fromJson(QJsonObject{{u"kind"_qs, u"bpe"_qs}}));
+}
+
+// tests/data/fuzz/texttokenizer: a 4000-letter "word" made BPE encoding quadratic (12 s in the fuzz
+// build; a caption file with a megabyte-long run would hang the trainer). Repeated to 20000 letters it
+// took minutes; now it is encoded as 64-unit words, in milliseconds.
+void TestTextTokenizer::longRunsEncodeInLinearTime_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<int>("repeat");
+    QTest::newRow("bpe 4000") << u"bpe"_qs << 1;
+    QTest::newRow("bpe 20000") << u"bpe"_qs << 5;
+    QTest::newRow("word 20000") << u"word"_qs << 5;
+}
+
+void TestTextTokenizer::longRunsEncodeInLinearTime()
+{
+    QFETCH(QString, kind);
+    QFETCH(int, repeat);
+    QFile f(QStringLiteral(COSPACE_TEST_DATA "/fuzz/texttokenizer/long-word-4000.txt"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QString word = QString::fromUtf8(f.readAll()).trimmed().repeated(repeat);
+    QCOMPARE(TextTokenizer::preTokenize(word).size(), 1);
+    const TextTokenizer t = TextTokenizer::train({word, word.left(500)}, 508, kind);
+    QElapsedTimer timer;
+    timer.start();
+    const std::vector<int> ids = t.encode(word + u" and more"_qs);
+    const qint64 ms = timer.elapsed();
+    QVERIFY2(ms < 3000, qPrintable(u"encoding took %1 ms"_qs.arg(ms)));
+    for (int id : ids)
+        QVERIFY(id >= 0 && id < t.vocabSize());
+    // At least one id per 64-letter piece, at most one per letter; the words after it are untouched.
+    const std::vector<int> tail = t.encode(u"and more"_qs);
+    QVERIFY(ids.size() >= std::size_t(word.size() / 64) + tail.size());
+    QVERIFY(ids.size() <= std::size_t(word.size()) + tail.size());
+    QVERIFY(std::equal(tail.rbegin(), tail.rend(), ids.rbegin()));
+    QCOMPARE(t.encodePadded(word, 16).size(), std::size_t(16));
 }
 
 QTEST_GUILESS_MAIN(TestTextTokenizer)
