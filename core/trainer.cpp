@@ -272,6 +272,18 @@ qint64 Trainer::parameterCount() const
 }
 const SharedSpaceConfig &Trainer::config() const { return d->config; }
 
+// Copies parameters and buffers (batch-norm statistics) between two nets of one architecture.
+static void copyWeights(const detail::SharedSpaceNet &from, detail::SharedSpaceNet &to)
+{
+    torch::NoGradGuard noGrad;
+    auto params = from->named_parameters();
+    for (auto &p : to->named_parameters())
+        p.value().copy_(params[p.key()]);
+    auto buffers = from->named_buffers();
+    for (auto &b : to->named_buffers())
+        b.value().copy_(buffers[b.key()]);
+}
+
 static CaptionFile readPairs(const QString &source)
 {
     const QFileInfo info(source);
@@ -577,6 +589,8 @@ void Trainer::Private::save(const QString &name, bool withOptimizer)
     state.config = config;
     state.tokenizer = tokenizer;
     state.extra.insert(u"data"_qs, QFileInfo(options.data).absoluteFilePath());
+    if (!options.initFrom.isEmpty())
+        state.extra.insert(u"init"_qs, QFileInfo(options.initFrom).absoluteFilePath());
     detail::saveCheckpoint(runPath(name), net, withOptimizer ? optimizer.get() : nullptr, state);
 }
 
@@ -591,13 +605,22 @@ void Trainer::prepare(JobControl *job)
         d->config = d->state.config;
         d->tokenizer = d->state.tokenizer;
     }
+    detail::SharedSpaceNet initial{nullptr};
+    if (!d->options.resume && !d->options.initFrom.isEmpty()) {
+        detail::CheckpointState init;
+        initial = detail::loadCheckpoint(d->options.initFrom, &init);
+        d->config.image = init.config.image;
+        d->config.text = init.config.text;
+        d->config.embedDim = init.config.embedDim;
+        d->tokenizer = init.tokenizer;
+    }
     if (d->options.epochs > 0)
         d->config.train.epochs = d->options.epochs;
     d->config.validate();
     d->loadPairs();
     d->decodeImages(job);
     d->split();
-    if (!d->options.resume) {
+    if (!d->options.resume && initial.is_empty()) {
         QStringList corpus;
         for (int c : d->trainCaptions)
             corpus << d->captions[c];
@@ -614,17 +637,13 @@ void Trainer::prepare(JobControl *job)
         // then restore the optimizer state over those parameters.
         const detail::SharedSpaceNet restored = d->net;
         d->buildModel();
-        torch::NoGradGuard noGrad;
-        auto src = restored->named_parameters();
-        for (auto &p : d->net->named_parameters())
-            p.value().copy_(src[p.key()]);
-        auto srcBuffers = restored->named_buffers();
-        for (auto &b : d->net->named_buffers())
-            b.value().copy_(srcBuffers[b.key()]);
+        copyWeights(restored, d->net);
         detail::loadOptimizerState(last, *d->optimizer);
         truncateLog(d->runPath(u"metrics.jsonl"_qs), d->state.epoch);
     } else {
         d->buildModel();
+        if (!initial.is_empty())
+            copyWeights(initial, d->net);
         QFile::remove(d->runPath(u"metrics.jsonl"_qs));
         QFile::remove(d->runPath(u"steps.jsonl"_qs));
     }

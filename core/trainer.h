@@ -39,6 +39,9 @@ struct TrainerOptions {
     SharedSpaceConfig config;
     QString runDir;
     bool resume = false;           // continue RUN/last.ckpt (its config wins over `config`)
+    // Fine-tune: start from this checkpoint's weights and tokenizer (its image/text/embed_dim config
+    // wins; training settings come from `config`), with a fresh optimizer and schedule. Ignored on resume.
+    QString initFrom;
     int epochs = 0;                // > 0 overrides config.train.epochs (also when resuming)
 };
 

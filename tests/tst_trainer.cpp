@@ -63,6 +63,7 @@ private Q_SLOTS:
     void invalidConfigs();
     void badDataIsReported();
     void severalDatasets();
+    void fineTuneStartsFromCheckpoint();
 
 private:
     QTemporaryDir m_dir;
@@ -344,6 +345,44 @@ void TestTrainer::severalDatasets()
     } catch (const std::runtime_error &e) {
         QVERIFY2(QString::fromUtf8(e.what()).contains(u"nowhere: no such dataset"), e.what());
     }
+}
+
+void TestTrainer::fineTuneStartsFromCheckpoint()
+{
+    // A tiny run, then a "fine-tune" from its checkpoint with a config of another architecture and an
+    // almost-zero learning rate: the checkpoint's architecture and tokenizer win, and the text tower
+    // (no batch statistics) comes out as it went in.
+    QTemporaryDir dir;
+    TrainerOptions a;
+    a.data = m_small;
+    a.config = tinyConfig(1);
+    a.runDir = dir.filePath(u"a"_qs);
+    Trainer first(a);
+    JobControl job;
+    QVERIFY(first.run(job));
+    TrainerOptions b;
+    b.data = m_small;
+    b.config = SharedSpaceConfig::preset(u"default"_qs);
+    b.config.train.epochs = 1;
+    b.config.train.lr = 1e-12;
+    b.config.train.warmupSteps = 0;
+    b.initFrom = a.runDir + u"/last.ckpt"_qs;
+    b.runDir = dir.filePath(u"b"_qs);
+    Trainer second(b);
+    second.prepare();
+    QCOMPARE(second.parameterCount(), first.parameterCount());
+    QCOMPARE(second.vocabularySize(), first.vocabularySize());
+    QCOMPARE(second.config().embedDim, first.config().embedDim);
+    QCOMPARE(second.config().train.lr, 1e-12);
+    QVERIFY(second.run(job));
+    const Matrix ea = embedProbe(a.runDir + u"/last.ckpt"_qs);
+    const Matrix eb = embedProbe(b.runDir + u"/last.ckpt"_qs);
+    for (std::size_t i = 0; i < ea.data.size(); ++i)
+        QVERIFY2(std::abs(ea.data[i] - eb.data[i]) < 1e-4, qPrintable(QString::number(i)));
+    // A missing checkpoint is named in the error.
+    b.initFrom = dir.filePath(u"none.ckpt"_qs);
+    Trainer broken(b);
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, broken.prepare());
 }
 
 QTEST_GUILESS_MAIN(TestTrainer)

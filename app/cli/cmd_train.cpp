@@ -39,7 +39,10 @@ int runTrain(const QStringList &args)
     const QCommandLineOption outDir(u"out"_qs, u"run folder"_qs, u"RUN"_qs);
     const QCommandLineOption resume(u"resume"_qs, u"continue RUN/last.ckpt"_qs);
     const QCommandLineOption epochs(u"epochs"_qs, u"number of epochs (overrides the config)"_qs, u"N"_qs);
-    parser.addOptions({data, config, preset, outDir, resume, epochs});
+    const QCommandLineOption init(u"init"_qs, u"fine-tune: start from this checkpoint's weights and tokenizer "
+                                              "(new optimizer and schedule; the config's training settings)"_qs,
+                                  u"CKPT"_qs);
+    parser.addOptions({data, config, preset, outDir, resume, epochs, init});
     int code = kOk;
     if (!parseArgs(parser, args, &code))
         return code;
@@ -53,6 +56,7 @@ int runTrain(const QStringList &args)
     options.extraData = sources.mid(1);
     options.runDir = parser.value(outDir);
     options.resume = parser.isSet(resume);
+    options.initFrom = parser.value(init);
     options.config = parser.isSet(config) ? SharedSpaceConfig::fromFile(parser.value(config))
                                           : SharedSpaceConfig::preset(parser.value(preset));
     if (parser.isSet(epochs)) {
