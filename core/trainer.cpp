@@ -789,6 +789,7 @@ bool Trainer::run(JobControl &job)
         if (onEpoch)
             onEpoch(report);
     }
+    p.save(u"final.ckpt"_qs, false);   // the last epoch's weights alone (fine-tuned models ship this)
     job.finish();
     return true;
 }

@@ -9,6 +9,7 @@
 //   RUN/probe/epoch-NNN.npy  probe embeddings after epoch NNN: P image rows, then P caption rows
 //   RUN/last.ckpt          after every epoch (and on cancel, mid-epoch); --resume continues from it
 //   RUN/best.ckpt          the epoch with the best validation RSUM (weights only, no optimizer state)
+//   RUN/final.ckpt         the last epoch's weights only, written when the run completes
 //
 // Determinism: data order, the train/validation split and every augmentation are functions of
 // (seed, epoch, position), not of thread timing, and the networks use no dropout; with the same

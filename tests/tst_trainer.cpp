@@ -379,6 +379,10 @@ void TestTrainer::fineTuneStartsFromCheckpoint()
     const Matrix eb = embedProbe(b.runDir + u"/last.ckpt"_qs);
     for (std::size_t i = 0; i < ea.data.size(); ++i)
         QVERIFY2(std::abs(ea.data[i] - eb.data[i]) < 1e-4, qPrintable(QString::number(i)));
+    // A completed run also leaves its last weights without optimizer state, the same model.
+    const QString final = b.runDir + u"/final.ckpt"_qs;
+    QVERIFY(QFileInfo(final).size() < QFileInfo(b.runDir + u"/last.ckpt"_qs).size() / 2);
+    QCOMPARE(embedProbe(final).data, eb.data);
     // A missing checkpoint is named in the error.
     b.initFrom = dir.filePath(u"none.ckpt"_qs);
     Trainer broken(b);
