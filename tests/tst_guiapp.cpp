@@ -1,4 +1,4 @@
-// The `cospace` executable itself, headless (QT_QPA_PLATFORM=offscreen): the screenshot smoke test
+// The `cospace` executable itself, headless (QT_QPA_PLATFORM=offscreen, and a real X server under xvfb-run): the screenshot smoke test
 // (a generated dataset and a tiny model -> a PNG of the window's size that is not blank) and
 // --bench-render printing its three figures. What CI runs to check the UI without a display.
 
@@ -8,6 +8,7 @@
 
 #include <QImage>
 #include <QProcess>
+#include <QStandardPaths>
 #include <QRegularExpression>
 #include <QSet>
 #include <QTemporaryDir>
@@ -25,21 +26,26 @@ private Q_SLOTS:
     void benchRenderPrintsFigures();
 
 private:
-    QString run(const QStringList &args, int *exitCode);
+    // Runs `cospace` on the offscreen platform, or on a real X server under xvfb-run (as CI's smoke test).
+    QString run(const QStringList &args, int *exitCode, bool xvfb = false);
 
     QTemporaryDir m_dir;
     QString m_data;
     QString m_model;
 };
 
-QString TestGuiApp::run(const QStringList &args, int *exitCode)
+QString TestGuiApp::run(const QStringList &args, int *exitCode, bool xvfb)
 {
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(u"QT_QPA_PLATFORM"_qs, u"offscreen"_qs);
+    env.insert(u"QT_QPA_PLATFORM"_qs, xvfb ? u"xcb"_qs : u"offscreen"_qs);
     p.setProcessEnvironment(env);
     p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(QString::fromUtf8(COSPACE_GUI), args);
+    if (xvfb)
+        p.start(u"xvfb-run"_qs, QStringList{u"-a"_qs, u"-s"_qs, u"-screen 0 1920x1080x24"_qs,
+                                            QString::fromUtf8(COSPACE_GUI)} + args);
+    else
+        p.start(QString::fromUtf8(COSPACE_GUI), args);
     if (!p.waitForFinished(600000))
         p.kill();
     *exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
@@ -57,18 +63,23 @@ void TestGuiApp::initTestCase()
 void TestGuiApp::screenshotSmoke_data()
 {
     QTest::addColumn<QStringList>("extra");
-    QTest::newRow("map") << QStringList{u"--method"_qs, u"pca"_qs};
+    QTest::addColumn<bool>("xvfb");
+    QTest::newRow("map") << QStringList{u"--method"_qs, u"pca"_qs} << false;
     QTest::newRow("search, clusters") << QStringList{u"--method"_qs, u"pca"_qs, u"--search"_qs, u"a red circle"_qs,
-                                                     u"--colour-by"_qs, u"cluster"_qs};
+                                                     u"--colour-by"_qs, u"cluster"_qs} << false;
+    QTest::newRow("under Xvfb") << QStringList{u"--method"_qs, u"pca"_qs, u"--search"_qs, u"a red circle"_qs} << true;
 }
 
 void TestGuiApp::screenshotSmoke()
 {
     QFETCH(QStringList, extra);
+    QFETCH(bool, xvfb);
+    if (xvfb && QStandardPaths::findExecutable(u"xvfb-run"_qs).isEmpty())
+        QSKIP("xvfb-run is not installed (Debian package xvfb)");
     const QString png = m_dir.filePath(QString::fromLatin1(QTest::currentDataTag()).replace(u' ', u'_') + u".png"_qs);
     int code = -1;
     const QString output = run(QStringList{u"--dataset"_qs, m_data, u"--model"_qs, m_model, u"--store"_qs,
-                                           m_dir.filePath(u"store.db"_qs), u"--screenshot"_qs, png} + extra, &code);
+                                           m_dir.filePath(u"store.db"_qs), u"--screenshot"_qs, png} + extra, &code, xvfb);
     QVERIFY2(code == 0, qPrintable(output));
     const QImage shot(png);
     QVERIFY2(!shot.isNull(), qPrintable(png));
