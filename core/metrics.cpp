@@ -194,11 +194,20 @@ RankSummary summariseRanks(std::vector<int> ranks)
 RetrievalMetrics computeRetrievalMetrics(const Matrix &images, const Matrix &captions,
                                          const std::vector<int> &captionImage, const std::vector<int> &captionText)
 {
+    check(images, captions, captionImage);
     RetrievalMetrics m;
     m.nImages = images.rows;
     m.nCaptions = captions.rows;
-    m.i2t = summariseRanks(imageToTextRanks(images, captions, captionImage, captionText));
-    m.t2i = summariseRanks(textToImageRanks(images, captions, captionImage, captionText));
+    {
+        // The public rank functions each build the correctness sets; here both directions share one.
+        torch::NoGradGuard noGrad;
+        const Correctness k = correctness(images.rows, captionImage, captionText);
+        const torch::Tensor img = detail::viewOf(images), cap = detail::viewOf(captions);
+        std::vector<int> i2t = ranksAgainst(img, cap, k.captionsOfImage);
+        i2t.erase(std::remove(i2t.begin(), i2t.end(), 0), i2t.end());   // images without captions
+        m.i2t = summariseRanks(std::move(i2t));
+        m.t2i = summariseRanks(ranksAgainst(cap, img, k.imagesOfCaption));
+    }
     m.rsum = 100 * (m.i2t.r1 + m.i2t.r5 + m.i2t.r10 + m.t2i.r1 + m.t2i.r5 + m.t2i.r10);
     if (images.rows == 0 || captions.rows == 0)
         return m;
