@@ -97,11 +97,15 @@ public:
     void add(int line, const QString &image, const QString &caption)
     {
         const QString img = image.trimmed();
-        const QString cap = caption.simplified();
+        QString cap = caption.simplified();
         if (img.isEmpty()) { issue(line, u"missing image field"_qs); return; }
         if (cap.isEmpty()) { issue(line, u"empty caption for '%1'"_qs.arg(img)); return; }
         const QString path = resolve(img);
         if (path.isEmpty()) { issue(line, u"unknown image '%1' (no such file)"_qs.arg(img)); return; }
+        const qsizetype length = cap.size();
+        if (truncateText(cap, m_options.maxCaptionChars))
+            m_out.notices.append({m_out.path, line, u"caption cut from %1 to %2 characters (limit max-caption-chars)"_qs
+                                                        .arg(length).arg(cap.size())});
         m_out.rows.append({path, cap, line});
     }
 

@@ -11,8 +11,12 @@
 // accepted. A bad row (missing field, unknown image, invalid UTF-8, empty caption) becomes a
 // ParseIssue naming the file and line and the rest of the file still loads; only an unreadable
 // file or unparseable COCO document fails as a whole (an issue with line 0 and no rows).
+// A caption longer than `maxCaptionChars` (core/limits.h) is cut there and kept; the cut is a
+// notice, not an issue.
 //
 // Pure functions of their input; safe to call from any thread.
+
+#include "core/limits.h"
 
 #include <QList>
 #include <QString>
@@ -42,6 +46,7 @@ struct CaptionOptions {
     CaptionFormat format = CaptionFormat::Auto;
     QString imageRoot;          // where relative paths start; empty = the caption file's folder
     bool requireImages = true;  // report rows whose image file does not exist
+    std::int64_t maxCaptionChars = limits().maxCaptionChars;
 };
 
 struct CaptionFile {
@@ -49,6 +54,7 @@ struct CaptionFile {
     CaptionFormat format = CaptionFormat::Auto;  // the format actually read
     QList<CaptionRow> rows;
     QList<ParseIssue> issues;
+    QList<ParseIssue> notices;   // rows kept but changed: captions cut at the length limit
     int distinctImages() const;
 };
 

@@ -3,12 +3,14 @@
 #include "core/clipbundle.h"
 
 #include "core/cliptokenizer.h"
+#include "core/limits.h"
 #include "core/modelloaders_p.h"
 
 #include <torch/script.h>
 
 #include <QCryptographicHash>
 #include <QDir>
+#include <QFileInfo>
 #include <QFile>
 
 #include <cmath>
@@ -65,6 +67,10 @@ public:
     {
         const QString modelFile = QDir(m_info.dir).filePath(QString::fromLatin1(kClipBundleModel));
         const QString shown = QDir::toNativeSeparators(modelFile);
+        const Limits l = limits();
+        if (const qint64 size = QFileInfo(modelFile).size(); size > l.maxModelBytes())
+            fail(u"%1: %2 MiB, above the model size limit of %3 MiB (setting max-model-mb)"_qs.arg(shown)
+                     .arg(size >> 20).arg(l.maxModelMB));
         try {
             m_module = torch::jit::load(QFile::encodeName(modelFile).toStdString(), torch::kCPU);
         } catch (const std::exception &e) {

@@ -83,8 +83,10 @@ ClipBundleInfo readClipBundleInfo(const QString &dir)
     info.logitScale = o.value(u"logit_scale"_qs).toDouble(100.0);
     const QJsonObject image = o.value(u"image"_qs).toObject();
     info.image.size = image.value(u"size"_qs).toInt();
-    if (info.embedDim <= 0 || info.image.size <= 0 || info.image.size > 4096)
-        fail(u"%1: embed_dim and image.size must be positive whole numbers"_qs.arg(jsonFile));
+    // Bounds keep a hostile file from asking for giant buffers: a batch of 32 images at 1024 px is
+    // 400 MB of floats already; CLIP models use 224 to 448.
+    if (info.embedDim <= 0 || info.embedDim > 16384 || info.image.size <= 0 || info.image.size > 1024)
+        fail(u"%1: embed_dim must be a whole number from 1 to 16384 and image.size one from 1 to 1024"_qs.arg(jsonFile));
     expectString(image, u"resize"_qs, u"shortest"_qs, jsonFile, u"image"_qs);
     expectString(image, u"crop"_qs, u"center"_qs, jsonFile, u"image"_qs);
     expectString(image, u"interpolation"_qs, u"bicubic"_qs, jsonFile, u"image"_qs);

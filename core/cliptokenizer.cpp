@@ -1,5 +1,7 @@
 #include "core/cliptokenizer.h"
 
+#include "core/limits.h"
+
 #include <QChar>
 #include <QFile>
 
@@ -522,7 +524,10 @@ QString ClipTokenizer::cleanText(const QString &text) { return fromU32(cleanU32(
 
 std::vector<int> ClipTokenizer::encode(const QString &text) const
 {
-    const std::u32string s = cleanU32(text);
+    // BPE is superlinear in the length of one unbroken word: read no more than the caption limit.
+    QString bounded = text;
+    truncateText(bounded, limits().maxCaptionChars);
+    const std::u32string s = cleanU32(bounded);
     std::vector<int> ids;
     std::string bytes;
     for (const Piece &p : preSplit(s)) {

@@ -38,6 +38,7 @@ public:
     int vocabSize() const;   // 49408 for CLIP's vocabulary
 
     // BPE ids of `text`, without <|startoftext|> / <|endoftext|> (simple_tokenizer's encode()).
+    // Reads at most limits().maxCaptionChars characters of `text` (core/limits.h).
     std::vector<int> encode(const QString &text) const;
 
     // clip.tokenize(): SOT, the ids, EOT, zero padding to `contextLength`. Too long a text is cut

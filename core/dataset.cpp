@@ -56,7 +56,7 @@ void scanFolder(const QString &dir, QSet<QString> &visited, ImageScan &out)
 
 }  // namespace
 
-ImageScan scanImages(const QString &root)
+ImageScan scanImages(const QString &root, std::int64_t maxFiles)
 {
     ImageScan out;
     QSet<QString> visited;
@@ -71,6 +71,13 @@ ImageScan scanImages(const QString &root)
     }
     scanFolder(info.absoluteFilePath(), visited, out);
     std::sort(out.images.begin(), out.images.end());
+    if (maxFiles >= 0 && out.images.size() > maxFiles) {
+        out.issues.append({info.absoluteFilePath(), 0,
+                           u"%1 image files, more than the limit of %2 per folder: only the first %2 by name are used "
+                           "(setting max-files-per-folder)"_qs.arg(out.images.size()).arg(maxFiles)});
+        out.images.resize(qsizetype(maxFiles));
+        out.truncated = true;
+    }
     return out;
 }
 

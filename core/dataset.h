@@ -7,6 +7,7 @@
 // deterministic (sorted) order. Safe to call from any thread.
 
 #include "core/captionfile.h"
+#include "core/limits.h"
 
 #include <QList>
 #include <QString>
@@ -20,9 +21,12 @@ bool hasImageExtension(const QString &path);
 
 struct ImageScan {
     QStringList images;          // absolute paths, sorted
-    QList<ParseIssue> issues;    // broken links, unreadable folders, symlink loops
+    QList<ParseIssue> issues;    // broken links, unreadable folders, symlink loops, the limit below
+    bool truncated = false;      // more than maxFiles images: `images` holds the first maxFiles
 };
-ImageScan scanImages(const QString &root);
+// At most `maxFiles` images (default: limits().maxFilesPerFolder), the first by sorted path; when
+// there are more, `truncated` is set and an issue on the root says how many were left out.
+ImageScan scanImages(const QString &root, std::int64_t maxFiles = limits().maxFilesPerFolder);
 
 // The captions file of a dataset folder, or an empty string when there is none.
 QString findCaptionFile(const QString &datasetDir);

@@ -194,10 +194,12 @@ void embedImages(EmbeddingModel &model, EmbeddingStore &store, qint64 modelId, c
 void embedCaptions(EmbeddingModel &model, EmbeddingStore &store, qint64 modelId, const QString &file,
                    JobControl *job, EmbedResult &result)
 {
-    QList<ParseIssue> issues;
-    const QList<StoredItem> all = readCaptionItems(file, &issues);
+    QList<ParseIssue> issues, notices;
+    const QList<StoredItem> all = readCaptionItems(file, &issues, &notices);
     for (const ParseIssue &issue : issues)
         result.skipped.append({issue.file, u"bad caption row"_qs, issue.toString()});
+    for (const ParseIssue &notice : notices)
+        result.notices.append(notice.toString());
     const QString source = QFileInfo(file).absoluteFilePath();
     const QSet<QString> done = store.embeddedCaptions(modelId, source);
     QSet<QString> present;
@@ -239,7 +241,7 @@ void embedCaptions(EmbeddingModel &model, EmbeddingStore &store, qint64 modelId,
 
 }  // namespace
 
-QList<StoredItem> readCaptionItems(const QString &path, QList<ParseIssue> *issues)
+QList<StoredItem> readCaptionItems(const QString &path, QList<ParseIssue> *issues, QList<ParseIssue> *notices)
 {
     const QString source = QFileInfo(path).absoluteFilePath();
     QFile file(path);
@@ -249,8 +251,15 @@ QList<StoredItem> readCaptionItems(const QString &path, QList<ParseIssue> *issue
     QList<StoredItem> out;
     if (QFileInfo(path).suffix().toLower() == u"txt" && !bytes.contains('\t')) {
         // Plain text: one caption per line, no image.
+        const std::int64_t maxChars = limits().maxCaptionChars;
+        int lineNumber = 0;
         for (const QString &line : QString::fromUtf8(bytes).split(u'\n')) {
-            const QString caption = line.trimmed();
+            ++lineNumber;
+            QString caption = line.trimmed();
+            const qsizetype length = caption.size();
+            if (truncateText(caption, maxChars) && notices)
+                notices->append({path, lineNumber, u"caption cut from %1 to %2 characters (limit max-caption-chars)"_qs
+                                                       .arg(length).arg(caption.size())});
             if (!caption.isEmpty())
                 out.append({0, Modality::Caption, {}, caption, source, -1, -1});
         }
@@ -261,6 +270,8 @@ QList<StoredItem> readCaptionItems(const QString &path, QList<ParseIssue> *issue
     const CaptionFile captions = parseCaptionBytes(bytes, path, options);
     if (issues)
         *issues = captions.issues;
+    if (notices)
+        *notices = captions.notices;
     for (const CaptionRow &row : captions.rows)
         out.append({0, Modality::Caption, row.image, row.caption, source, -1, -1});
     return out;
@@ -275,16 +286,22 @@ EmbedResult runEmbedding(EmbeddingModel &model, EmbeddingStore &store, const Emb
     if (job)
         job->setStage(u"scanning"_qs);
 
-    QStringList roots;
+    QStringList roots;        // folders whose vanished images are dropped from the store
+    QStringList keepStored;   // folders cut at the files-per-folder limit: nothing is dropped there
     QStringList scanned;
     for (qsizetype i = 0; i < params.roots.size(); ++i) {
         const QString &root = params.roots[i];
         roots << QFileInfo(root).absoluteFilePath();
         const ImageScan scan = i < params.scans.size() ? params.scans[i] : scanImages(root);
         scanned << scan.images;
-        for (const ParseIssue &issue : scan.issues)
-            if (!issue.message.startsWith(u"symlink loop"))   // the folder was scanned once already
+        if (scan.truncated)
+            keepStored << roots.takeLast();   // images past the limit stay in the store
+        for (const ParseIssue &issue : scan.issues) {
+            if (scan.truncated && issue.line == 0 && issue.file == keepStored.last())
+                result.notices.append(issue.toString());
+            else if (!issue.message.startsWith(u"symlink loop"))   // the folder was scanned once already
                 result.skipped.append({issue.file, scanReason(issue.message), issue.message});
+        }
     }
     scanned.removeDuplicates();
     const QHash<QString, StoredFileState> known = store.imageStates(modelId);

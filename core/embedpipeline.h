@@ -34,7 +34,7 @@ struct EmbedParams {
     int batchSize = 32;
     int decodeThreads = 0;      // 0 = all cores, at most 8
     int queueCapacity = 0;      // preprocessed images waiting for the model; 0 = 2 x batchSize
-    std::int64_t maxPixels = DecodeOptions{}.maxPixels;
+    std::int64_t maxPixels = limits().maxImagePixels;
     bool dropMissing = true;    // remove stored images under the roots that no longer exist
     // Optional: scanImages() of each root, already done by the caller (same order as roots), so a
     // folder is not walked twice. Empty = scan here.
@@ -53,6 +53,7 @@ struct EmbedResult {
     int cached = 0;             // images and captions already stored for this model
     int removed = 0;            // items dropped because their file or caption went away
     QList<SkippedFile> skipped;
+    QStringList notices;        // inputs used but cut at a limit (core/limits.h): folder scans, long captions
     double seconds = 0;         // wall time
     double decodeSeconds = 0;   // decode + preprocess, summed over worker threads
     double modelSeconds = 0;    // image and text towers
@@ -64,7 +65,9 @@ EmbedResult runEmbedding(EmbeddingModel &model, EmbeddingStore &store, const Emb
                          JobControl *job = nullptr);
 
 // Captions of a file as store items: captionfile.h formats, or one caption per line for a .txt
-// file without tabs. Items carry source = the file's absolute path. Issues go to *issues.
-QList<StoredItem> readCaptionItems(const QString &path, QList<ParseIssue> *issues = nullptr);
+// file without tabs. Items carry source = the file's absolute path. Issues (rows left out) go to
+// *issues, notices (captions cut at the length limit) to *notices.
+QList<StoredItem> readCaptionItems(const QString &path, QList<ParseIssue> *issues = nullptr,
+                                   QList<ParseIssue> *notices = nullptr);
 
 }  // namespace cospace

@@ -14,6 +14,7 @@
 // Thread-safe: decode files on as many worker threads as you like.
 
 #include "core/embeddingmodel.h"
+#include "core/limits.h"
 
 #include <QString>
 
@@ -33,7 +34,7 @@ enum class DecodeFailure {
 };
 
 struct DecodeOptions {
-    std::int64_t maxPixels = 100'000'000;   // 100 MP
+    std::int64_t maxPixels = limits().maxImagePixels;   // default 100 MP (core/limits.h)
     int minShortSide = 0;                   // 0: always decode at full size
 };
 

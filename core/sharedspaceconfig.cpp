@@ -1,9 +1,12 @@
 #include "core/sharedspaceconfig.h"
 
+#include "core/limits.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace cospace {
@@ -237,6 +240,40 @@ void SharedSpaceConfig::validate() const
             u"train.augment.grayscale and blur are probabilities in [0, 1]"_qs);
     for (const double p : {g.pad, g.outline, g.posterize})
         require(p >= 0 && p <= 1, u"train.augment.pad, outline and posterize are probabilities in [0, 1]"_qs);
+}
+
+std::int64_t SharedSpaceConfig::parameterCount(int vocabSize) const
+{
+    using I = std::int64_t;
+    const I norm = 2;   // batch and group norm: a gain and a bias per channel
+    I n = 9 * 3 * I(image.widths.at(0)) + norm * image.widths[0];   // stem
+    I in = image.widths[0];
+    for (std::size_t s = 0; s < image.widths.size(); ++s) {
+        const I out = image.widths[s];
+        for (int b = 0; b < std::max(1, image.blocks.at(s)); ++b) {
+            n += 9 * in * out + norm * out + 9 * out * out + norm * out;
+            if ((s > 0 && b == 0) || in != out)
+                n += in * out + norm * out;   // 1x1 shortcut
+            in = out;
+        }
+    }
+    n += in * embedDim + embedDim;   // image head
+    const I w = text.width;
+    n += I(vocabSize) * w + I(text.context) * w;           // token embedding, positions
+    n += I(text.layers) * (12 * w * w + 13 * w);           // attention (4 W x W + biases), MLP (2 x 4 W x W + biases), 2 norms
+    n += 2 * w + w * embedDim + embedDim;                  // final norm, text head
+    n += 2;                                                // logit scale and bias (frozen unless SigLIP)
+    return n;
+}
+
+void SharedSpaceConfig::checkSizeLimit(int vocabSize) const
+{
+    const std::int64_t bytes = parameterCount(vocabSize) * 4;
+    const Limits l = limits();
+    if (bytes > l.maxModelBytes())
+        invalid(u"the config describes a network of %1 million parameters (%2 MiB), above the model size limit of "
+                "%3 MiB (setting max-model-mb)"_qs.arg(double(bytes / 4) / 1e6, 0, 'f', 1).arg(bytes >> 20)
+                    .arg(l.maxModelMB));
 }
 
 SharedSpaceConfig SharedSpaceConfig::preset(const QString &name)

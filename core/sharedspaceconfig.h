@@ -20,6 +20,7 @@
 #include <QJsonObject>
 #include <QString>
 
+#include <cstdint>
 #include <vector>
 
 namespace cospace {
@@ -85,6 +86,12 @@ struct SharedSpaceConfig {
     static SharedSpaceConfig fromFile(const QString &path);
     QJsonObject toJson() const;
     void validate() const;
+    // Trainable parameters of the network this config describes with a `vocabSize` tokenizer,
+    // computed without building it (mirrors sharedspacemodel.cpp; tst_trainer compares the two).
+    std::int64_t parameterCount(int vocabSize) const;
+    // Throws std::runtime_error when that network would exceed limits().maxModelBytes() (float32
+    // weights): a hostile or mistyped config is refused before anything is allocated.
+    void checkSizeLimit(int vocabSize) const;
 
     // Named presets for the GUI and tests: "tiny" (seconds on CPU) and "default".
     static SharedSpaceConfig preset(const QString &name);

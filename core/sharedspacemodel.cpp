@@ -2,6 +2,7 @@
 
 #include "core/checkpoint_p.h"
 #include "core/imageops_p.h"
+#include "core/limits.h"
 #include "core/modelloaders_p.h"
 #include "core/torchmatrix_p.h"
 
@@ -136,6 +137,7 @@ torch::Tensor TextTowerImpl::forward(const torch::Tensor &tokens)
 
 SharedSpaceNetImpl::SharedSpaceNetImpl(const SharedSpaceConfig &config, int vocabSize)
 {
+    config.checkSizeLimit(vocabSize);   // before a single tensor is allocated
     image = register_module("image", ImageTower(config.image, config.embedDim));
     text = register_module("text", TextTower(config.text, vocabSize, config.embedDim));
     // InfoNCE: logit scale = log(1 / 0.07) (CLIP init); SigLIP: t' = log 10 and b = -10 (SigLIP paper).
@@ -182,6 +184,10 @@ void openArchive(torch::serialize::InputArchive &archive, const QString &path)
         fail(path, u"no such file"_qs);
     if (info.size() == 0)
         fail(path, u"empty file (not a checkpoint)"_qs);
+    const Limits l = limits();
+    if (info.size() > l.maxModelBytes())
+        fail(path, u"%1 MiB, above the model size limit of %2 MiB (setting max-model-mb)"_qs.arg(info.size() >> 20)
+                       .arg(l.maxModelMB));
     try {
         archive.load_from(path.toStdString(), torch::kCPU);
     } catch (const c10::Error &e) {
@@ -239,6 +245,11 @@ SharedSpaceNet loadCheckpoint(const QString &path, CheckpointState *state)
     s.stepInEpoch = meta.value(u"step_in_epoch"_qs).toInt();
     s.bestRsum = meta.value(u"best_rsum"_qs).toDouble(-1);
     s.extra = meta.value(u"extra"_qs).toObject();
+    try {
+        s.config.checkSizeLimit(s.tokenizer.vocabSize());   // a small file may describe a giant network
+    } catch (const std::runtime_error &e) {
+        fail(path, QString::fromUtf8(e.what()));
+    }
     SharedSpaceNet net(s.config, s.tokenizer.vocabSize());
     try {
         torch::serialize::InputArchive model;

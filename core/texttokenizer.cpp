@@ -1,5 +1,7 @@
 #include "core/texttokenizer.h"
 
+#include "core/limits.h"
+
 #include <QJsonArray>
 
 #include <algorithm>
@@ -226,8 +228,10 @@ std::vector<int> TextTokenizer::encodeWord(const QString &word) const
 
 std::vector<int> TextTokenizer::encode(const QString &text) const
 {
+    QString bounded = text;
+    truncateText(bounded, limits().maxCaptionChars);
     std::vector<int> ids;
-    for (const QString &word : preTokenize(text)) {
+    for (const QString &word : preTokenize(bounded)) {
         for (qsizetype from = 0; from < word.size();) {
             qsizetype n = std::min(kMaxWordUnits, word.size() - from);
             if (from + n < word.size() && word[from + n - 1].isHighSurrogate())

@@ -36,7 +36,8 @@ public:
     QJsonObject toJson() const;
 
     static QStringList preTokenize(const QString &text);
-    std::vector<int> encode(const QString &text) const;        // no special tokens
+    // No special tokens; reads at most limits().maxCaptionChars characters of `text`.
+    std::vector<int> encode(const QString &text) const;
     // <start> ids... <end>, truncated to keep <end>, padded with <pad> (0) to `context`.
     std::vector<int> encodePadded(const QString &text, int context) const;
     QString decode(const std::vector<int> &ids) const;          // words joined by single spaces

@@ -206,6 +206,7 @@ struct Trainer::Private {
     TrainerOptions options;
     SharedSpaceConfig config;
     QList<ParseIssue> issues;
+    QList<ParseIssue> notices;
     TextTokenizer tokenizer;
 
     // Data: distinct images (cached, decoded) and caption rows pointing at them.
@@ -256,6 +257,7 @@ Trainer::Trainer(TrainerOptions options) : d(std::make_unique<Private>())
 Trainer::~Trainer() = default;
 
 QList<ParseIssue> Trainer::issues() const { return d->issues; }
+QList<ParseIssue> Trainer::notices() const { return d->notices; }
 int Trainer::trainImages() const { return d->trainImageCount; }
 int Trainer::valImages() const { return int(d->valImageList.size()); }
 int Trainer::trainPairs() const { return int(d->trainCaptions.size()); }
@@ -301,6 +303,7 @@ void Trainer::Private::loadPairs()
     for (const QString &source : QStringList{options.data} + options.extraData) {
         const CaptionFile file = readPairs(source);
         issues += file.issues;
+        notices += file.notices;
         const QDir base(QFileInfo(source).isDir() ? source : QFileInfo(source).absolutePath());
         for (const CaptionRow &row : file.rows)
             keyOf.insert(row.image, base.relativeFilePath(row.image));

@@ -84,6 +84,7 @@ public:
     bool run(JobControl &job);
 
     QList<ParseIssue> issues() const;      // bad caption rows and undecodable images, skipped
+    QList<ParseIssue> notices() const;     // rows kept but cut at a limit (core/limits.h)
     int trainImages() const;
     int valImages() const;
     int trainPairs() const;

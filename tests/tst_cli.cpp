@@ -52,6 +52,8 @@ void TestCli::versionAndHelp()
     const Run sub = cli({u"demo"_qs, u"--help"_qs});
     QCOMPARE(sub.code, 0);
     QVERIFY(sub.out.contains("--count"));
+    for (const char *limit : {"--max-image-pixels", "--max-caption-chars", "--max-files-per-folder", "--max-model-mb"})
+        QVERIFY2(h.out.contains(limit), limit);
 }
 
 void TestCli::exitCodes_data()
@@ -65,6 +67,12 @@ void TestCli::exitCodes_data()
     QTest::newRow("unknown demo") << QStringList{u"demo"_qs, u"cats"_qs, u"/tmp/x"_qs} << 2 << QByteArray("unknown demo 'cats'");
     QTest::newRow("bad count") << QStringList{u"demo"_qs, u"shapes"_qs, u"/tmp/x"_qs, u"--count"_qs, u"-3"_qs} << 2
                                << QByteArray("--count");
+    QTest::newRow("limit not a number") << QStringList{u"--max-image-pixels"_qs, u"big"_qs, u"captions"_qs, u"x.tsv"_qs}
+                                        << 2 << QByteArray("--max-image-pixels takes a whole number");
+    QTest::newRow("limit out of range") << QStringList{u"--max-files-per-folder"_qs, u"0"_qs, u"captions"_qs, u"x.tsv"_qs}
+                                        << 2 << QByteArray("--max-files-per-folder takes a whole number from 1");
+    QTest::newRow("unknown limit") << QStringList{u"--max-colours"_qs, u"3"_qs, u"captions"_qs, u"x.tsv"_qs} << 2
+                                   << QByteArray("unknown limit 'max-colours'");
     QTest::newRow("unreadable captions") << QStringList{u"captions"_qs, u"/nonexistent/c.tsv"_qs} << 1
                                          << QByteArray("cannot read");
 }
@@ -113,6 +121,22 @@ void TestCli::captionsReportsBadRows()
     QCOMPARE(issues[1].toObject().value(u"line"_qs).toInt(), 3);
     const Run text = cli({u"captions"_qs, tsv.fileName()});
     QVERIFY2(text.err.contains("c.tsv:2: unknown image 'gone.png'"), text.err.constData());
+
+    // A caption past --max-caption-chars is cut and kept, with a notice (not a bad row).
+    QVERIFY(tsv.open(QIODevice::Append));
+    tsv.write("a.png\t" + QByteArray("very long ").repeated(10) + "\n");
+    tsv.close();
+    const Run cut = cli({u"--max-caption-chars"_qs, u"30"_qs, u"captions"_qs, tsv.fileName(), u"--json"_qs});
+    QCOMPARE(cut.code, 0);
+    const QJsonObject c = QJsonDocument::fromJson(cut.out).object();
+    QCOMPARE(c.value(u"rows"_qs).toInt(), 2);
+    QCOMPARE(c.value(u"issues"_qs).toArray().size(), 2);
+    const QJsonArray notices = c.value(u"notices"_qs).toArray();
+    QCOMPARE(notices.size(), 1);
+    QCOMPARE(notices[0].toObject().value(u"line"_qs).toInt(), 4);
+    QVERIFY(notices[0].toObject().value(u"message"_qs).toString().contains(u"cut from 99 to 30"_qs));
+    const Run cutText = cli({u"--max-caption-chars"_qs, u"30"_qs, u"captions"_qs, tsv.fileName()});
+    QVERIFY2(cutText.err.contains("note: ") && cutText.err.contains("c.tsv:4: caption cut"), cutText.err.constData());
 }
 
 void TestCli::noWidgetsLinked()

@@ -2,6 +2,7 @@
 // preprocessing equals PIL + torchvision's arithmetic, and every broken bundle gets its message.
 
 #include "core/clipbundle.h"
+#include "core/limits.h"
 #include "core/clippreprocess.h"
 #include "core/embeddingmodel.h"
 #include "core/imagedecode.h"
@@ -225,7 +226,8 @@ void TestClipBundle::loadErrors_data()
     QTest::addColumn<QString>("source");   // bundle to copy
     QTest::addColumn<int>("breakage");
     QTest::addColumn<QString>("message");
-    enum { None, NoJson, NoModel, NoVocab, Format2, BadJson, Truncated, Garbage, WrongDim };
+    enum Breakage { None, NoJson, NoModel, NoVocab, Format2, BadJson, Truncated, Garbage, WrongDim, Oversized, HugeImage,
+           HugeDim };
     const QString broken = kFixture + u"/broken/"_qs;
     QTest::newRow("missing json") << kBundle << int(NoJson) << u"cospace-model.json is missing"_qs;
     QTest::newRow("missing model.pt") << kBundle << int(NoModel) << u"model.pt is missing"_qs;
@@ -235,6 +237,10 @@ void TestClipBundle::loadErrors_data()
     QTest::newRow("truncated archive") << kBundle << int(Truncated) << u"corrupt or truncated"_qs;
     QTest::newRow("not an archive") << kBundle << int(Garbage) << u"corrupt or truncated"_qs;
     QTest::newRow("dimension mismatch") << kBundle << int(WrongDim) << u"says embed_dim 512"_qs;
+    // Hostile sizes are refused before LibTorch reads the archive or a buffer is allocated.
+    QTest::newRow("model.pt above max-model-mb") << kBundle << int(Oversized) << u"above the model size limit of 1 MiB"_qs;
+    QTest::newRow("giant image size") << kBundle << int(HugeImage) << u"image.size one from 1 to 1024"_qs;
+    QTest::newRow("giant embed_dim") << kBundle << int(HugeDim) << u"embed_dim must be a whole number from 1 to 16384"_qs;
     QTest::newRow("missing method") << broken + u"no_text"_qs << int(None) << u"has no encode_text method"_qs;
     QTest::newRow("cuda graph") << broken + u"cuda"_qs << int(None) << u"tied to CUDA"_qs;
     QTest::newRow("unknown operator") << broken + u"unknown_op"_qs << int(None) << u"torch 1.13.x"_qs;
@@ -268,8 +274,22 @@ void TestClipBundle::loadErrors()
         break;
     }
     case 8: editJson(dir, [](QJsonObject &o) { o[u"embed_dim"_qs] = 512; }); break;
+    case 10:
+        editJson(dir, [](QJsonObject &o) {
+            QJsonObject image = o[u"image"_qs].toObject();
+            image[u"size"_qs] = 100000;
+            o[u"image"_qs] = image;
+        });
+        break;
+    case 11: editJson(dir, [](QJsonObject &o) { o[u"embed_dim"_qs] = 1 << 30; }); break;
     default: break;
     }
+    const Limits saved = limits();
+    Limits small = saved;
+    small.maxModelMB = 1;   // the tiny bundle's model.pt is 6.5 MiB
+    if (breakage == 9)   // Oversized
+        setLimits(small);
+    const auto restore = qScopeGuard([&] { setLimits(saved); });
     try {
         loadModel(dir);
         QFAIL("loaded a broken bundle");

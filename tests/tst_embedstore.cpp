@@ -7,6 +7,7 @@
 #include "core/embeddingstore.h"
 #include "core/npy.h"
 #include "core/embedpipeline.h"
+#include "core/limits.h"
 #include "core/search.h"
 #include "core/shapesdemo.h"
 #include "core/trainer.h"
@@ -18,6 +19,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QtTest>
@@ -76,6 +78,7 @@ private Q_SLOTS:
     void incrementalReembed();
     void switchingModelsKeepsBoth();
     void usesCallersScan();
+    void folderLimitKeepsStoredImages();
     void captions();
     void cliEmbedJsonAndSearch();
     void killAndResume();
@@ -249,6 +252,48 @@ void TestEmbedStore::usesCallersScan()
     QVERIFY(!store.imageVector(store.findModel(u"fake:1"_qs)->id, root + u"/late.png"_qs));
     p.scans.clear();   // no scan given: the pipeline scans and finds it
     QCOMPARE(runEmbedding(model, store, p).embeddedImages, 1);
+}
+
+// A folder cut at the files-per-folder limit is a notice, and the images past the limit that are
+// already stored stay stored (they were not deleted, only not scanned).
+void TestEmbedStore::folderLimitKeepsStoredImages()
+{
+    const QString root = m_dir.filePath(u"limited"_qs);
+    for (int i = 0; i < 6; ++i)
+        writeBytes(u"%1/img%2.png"_qs.arg(root).arg(i), encoded(60 + i, "PNG"));
+    EmbeddingStore store(m_dir.filePath(u"limited.db"_qs));
+    FakeModel model;
+    EmbedParams p;
+    p.roots = {root};
+    QCOMPARE(runEmbedding(model, store, p).embeddedImages, 6);
+
+    const Limits saved = limits();
+    Limits l = saved;
+    l.maxFilesPerFolder = 4;
+    setLimits(l);
+    const auto restore = qScopeGuard([&] { setLimits(saved); });
+    writeBytes(root + u"/img6.png"_qs, encoded(66, "PNG"));   // a new file past the limit: not embedded
+    const EmbedResult r = runEmbedding(model, store, p);
+    QCOMPARE(r.embeddedImages, 0);
+    QCOMPARE(r.cached, 4);
+    QCOMPARE(r.removed, 0);
+    QVERIFY(r.skipped.isEmpty());
+    QCOMPARE(r.notices.size(), 1);
+    QVERIFY2(r.notices[0].contains(u"7 image files"_qs) && r.notices[0].contains(u"max-files-per-folder"_qs),
+             qPrintable(r.notices[0]));
+    const qint64 id = store.findModel(u"fake:1"_qs)->id;
+    QCOMPARE(store.count(id, Modality::Image), 6);
+
+    // Through the CLI's global flag, the notice is in the JSON and on nothing else.
+    QProcess cli;
+    cli.start(QStringLiteral(COSPACE_CLI), {u"--max-files-per-folder"_qs, u"5"_qs, u"embed"_qs, root, u"--model"_qs,
+                                            m_ckpt, u"--store"_qs, m_dir.filePath(u"limited-cli.db"_qs), u"--json"_qs});
+    QVERIFY(cli.waitForFinished(120000));
+    QCOMPARE(cli.exitCode(), 0);
+    const QJsonObject o = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+    QCOMPARE(o[u"embedded"_qs].toInt(), 5);
+    QCOMPARE(o[u"notices"_qs].toArray().size(), 1);
+    QVERIFY(o[u"notices"_qs].toArray()[0].toString().contains(u"only the first 5"_qs));
 }
 
 void TestEmbedStore::switchingModelsKeepsBoth()

@@ -3,9 +3,13 @@
 
 #include "core/shapesdemo.h"
 #include "core/workspace.h"
+#include "ui/limitsdialog.h"
 #include "ui/mainwindow.h"
 #include "ui/mapview.h"
 
+#include <QDoubleSpinBox>
+#include <QMenuBar>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -21,6 +25,7 @@ private Q_SLOTS:
     void clickSelectsPoint();
     void grabsScreenshot();
     void newerWorkspaceWins();
+    void limitSettingsRoundTrip();
 
 private:
     QTemporaryDir m_dir;
@@ -98,6 +103,37 @@ void TestMainWindow::newerWorkspaceWins()
     for (const MapPoint &p : m_window->mapView()->points())
         images += p.kind == MapPoint::Image;
     QCOMPARE(images, 3);
+}
+
+// Settings > Input Limits: stored only where they differ from the default, a damaged stored value
+// falls back to the default, the dialog shows and returns the values, and the menu entry exists.
+void TestMainWindow::limitSettingsRoundTrip()
+{
+    QSettings().remove(u"limits"_qs);
+    QCOMPARE(loadLimitSettings(), Limits{});
+    Limits changed;
+    changed.maxCaptionChars = 300;
+    changed.maxFilesPerFolder = 12345;
+    saveLimitSettings(changed);
+    QCOMPARE(loadLimitSettings(), changed);
+    QVERIFY(!QSettings().contains(u"limits/max-image-pixels"_qs));   // defaults are not written
+    QCOMPARE(QSettings().value(u"limits/max-caption-chars"_qs).toString(), u"300"_qs);
+    QSettings().setValue(u"limits/max-files-per-folder"_qs, u"many"_qs);
+    QCOMPARE(loadLimitSettings().maxFilesPerFolder, Limits{}.maxFilesPerFolder);
+
+    LimitsDialog dialog;
+    dialog.setValue(changed);
+    QCOMPARE(dialog.value(), changed);
+    QVERIFY(dialog.editor(u"max-model-mb"_qs));
+    dialog.editor(u"max-model-mb"_qs)->setValue(64);
+    QCOMPARE(dialog.value().maxModelMB, 64);
+    QCOMPARE(dialog.editor(u"max-model-mb"_qs)->minimum(), 1.0);
+
+    QStringList menus;
+    for (QAction *a : m_window->menuBar()->actions())
+        menus << a->text();
+    QVERIFY2(menus.contains(u"&Settings"_qs), qPrintable(menus.join(u", "_qs)));
+    QSettings().remove(u"limits"_qs);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -64,6 +64,8 @@ private Q_SLOTS:
     void badDataIsReported();
     void severalDatasets();
     void fineTuneStartsFromCheckpoint();
+    void parameterCountWithoutBuilding_data();
+    void parameterCountWithoutBuilding();
 
 private:
     QTemporaryDir m_dir;
@@ -387,6 +389,31 @@ void TestTrainer::fineTuneStartsFromCheckpoint()
     b.initFrom = dir.filePath(u"none.ckpt"_qs);
     Trainer broken(b);
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, broken.prepare());
+}
+
+// SharedSpaceConfig::parameterCount() (the model-size limit's estimate, core/limits.h) equals the
+// parameters of the network actually built, for every architectural switch.
+void TestTrainer::parameterCountWithoutBuilding_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<int>("vocab");
+    QTest::newRow("default") << QByteArray("{}") << 3000;
+    QTest::newRow("tiny preset widths") << QByteArray(R"({"image": {"widths": [16, 32, 64], "blocks": [1, 1, 1]}})") << 400;
+    QTest::newRow("group norm, zero and two blocks")
+        << QByteArray(R"({"image": {"widths": [16, 32, 32], "blocks": [0, 2, 2], "norm": "group", "stem_stride": 1}})") << 100;
+    QTest::newRow("no text layers, first-token pool") << QByteArray(R"({"text": {"layers": 0, "pool": "first"}})") << 64;
+    QTest::newRow("siglip, wide text") << QByteArray(R"({"loss": "siglip", "text": {"width": 96, "heads": 3, "layers": 3}})")
+                                       << 5000;
+    QTest::newRow("six stages, embed 32") << QByteArray(R"({"image": {"widths": [8, 8, 16, 16, 24, 24], "blocks": [1, 0, 1, 3, 1, 1]}, "embed_dim": 32})")
+                                          << 70;
+}
+
+void TestTrainer::parameterCountWithoutBuilding()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(int, vocab);
+    const SharedSpaceConfig c = SharedSpaceConfig::fromJson(QJsonDocument::fromJson(json).object());
+    QCOMPARE(qint64(c.parameterCount(vocab)), countParameters(c, vocab));
 }
 
 QTEST_GUILESS_MAIN(TestTrainer)

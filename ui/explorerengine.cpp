@@ -104,7 +104,7 @@ CollectionSnapshot loadCollection(const Workspace &workspace)
     CollectionSnapshot snapshot;
     for (const QString &folder : workspace.folders) {
         ImageScan scan = scanImages(folder);
-        snapshot.folders.append({folder, std::move(scan.images), std::move(scan.issues)});
+        snapshot.folders.append({folder, std::move(scan.images), std::move(scan.issues), scan.truncated});
     }
     for (const QString &file : workspace.captionFiles)
         snapshot.captionFiles.append(readCaptionFile(file));
@@ -277,7 +277,7 @@ void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
         params.roots = workspace.folders;
         if (snapshot.folders.size() == workspace.folders.size())
             for (const CollectionSnapshot::Folder &folder : std::as_const(snapshot.folders))
-                params.scans.append({folder.images, folder.issues});
+                params.scans.append({folder.images, folder.issues, folder.truncated});
         params.captionsFile = workspace.captionFiles.value(0);
         QList<SkippedFile> skipped = runEmbedding(model, *d->store, params, job.get()).skipped;
         for (qsizetype i = 1; i < workspace.captionFiles.size(); ++i) {

@@ -34,6 +34,7 @@ struct CollectionSnapshot {
         QString path;
         QStringList images;
         QList<ParseIssue> issues;
+        bool truncated = false;   // cut at the files-per-folder limit (an issue says so)
     };
     QList<Folder> folders;
     QList<CaptionFile> captionFiles;

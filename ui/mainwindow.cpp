@@ -2,6 +2,7 @@
 
 #include "core/dataset.h"
 #include "ui/explorerengine.h"
+#include "ui/limitsdialog.h"
 #include "ui/mapcolouring.h"
 #include "ui/mapview.h"
 #include "ui/traininginspector.h"
@@ -110,6 +111,12 @@ void MainWindow::buildMenus()
             openTrainingInspector(dir);
     });
 
+    QMenu *settings = menuBar()->addMenu(tr("&Settings"));
+    settings->addAction(QIcon::fromTheme(u"preferences-system"_qs), tr("Input &Limits…"), this, [this] {
+        if (LimitsDialog::edit(this))
+            statusBar()->showMessage(tr("New limits apply to the next scan, caption file and model load"), 5000);
+    });
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Cospace"), this, &MainWindow::showAbout);
 }
@@ -202,6 +209,8 @@ void MainWindow::applySnapshot(const CollectionSnapshot &snapshot)
         item->setData(0, kCollectionKindRole, u"captionFile"_qs);
         for (const ParseIssue &issue : file.issues)
             new QTreeWidgetItem(item, {issue.toString(), tr("bad row")});
+        for (const ParseIssue &notice : file.notices)
+            new QTreeWidgetItem(item, {notice.toString(), tr("cut")});
         QHash<int, int> perImage;
         for (const CaptionRow &row : file.rows) {
             addCaptionItem(row.caption, -1, file.path);

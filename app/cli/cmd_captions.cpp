@@ -36,13 +36,19 @@ int runCaptions(const QStringList &args)
         QJsonArray issues;
         for (const ParseIssue &i : file.issues)
             issues.append(QJsonObject{{u"line"_qs, i.line}, {u"message"_qs, i.message}});
+        QJsonArray notices;
+        for (const ParseIssue &i : file.notices)
+            notices.append(QJsonObject{{u"line"_qs, i.line}, {u"message"_qs, i.message}});
         printJson({{u"format"_qs, captionFormatName(file.format)},
+                   {u"notices"_qs, notices},
                    {u"rows"_qs, file.rows.size()},
                    {u"images"_qs, file.distinctImages()},
                    {u"issues"_qs, issues}});
     } else {
         for (const ParseIssue &i : file.issues)
             err(i.toString());
+        for (const ParseIssue &i : file.notices)
+            err(u"note: "_qs + i.toString());
         out(u"%1 (%2): %3 captions for %4 images, %5 bad rows"_qs.arg(file.path, captionFormatName(file.format))
                 .arg(file.rows.size())
                 .arg(file.distinctImages())

@@ -15,6 +15,8 @@ namespace {
 
 void printSummary(const EmbedResult &r, const EmbeddingStore &store)
 {
+    for (const QString &notice : r.notices)
+        err(u"note: "_qs + notice);
     for (const SkippedFile &s : r.skipped)
         err(u"skipped: %1: %2%3"_qs.arg(s.path, s.reason, s.detail.isEmpty() || s.detail == s.reason ? QString()
                                                                                                     : u" (%1)"_qs.arg(s.detail)));
@@ -32,6 +34,7 @@ QJsonObject toJson(const EmbedResult &r)
     for (const SkippedFile &s : r.skipped)
         skipped.append(QJsonObject{{u"path"_qs, s.path}, {u"reason"_qs, s.reason}, {u"detail"_qs, s.detail}});
     return {{u"embedded"_qs, r.embedded()}, {u"cached"_qs, r.cached}, {u"skipped"_qs, skipped},
+            {u"notices"_qs, QJsonArray::fromStringList(r.notices)},
             {u"removed"_qs, r.removed}, {u"images"_qs, r.embeddedImages}, {u"captions"_qs, r.embeddedCaptions},
             {u"seconds"_qs, r.seconds}, {u"decode_seconds"_qs, r.decodeSeconds},
             {u"model_seconds"_qs, r.modelSeconds}, {u"store_seconds"_qs, r.storeSeconds}};
@@ -52,8 +55,8 @@ int runEmbed(const QStringList &args)
     const QCommandLineOption json(u"json"_qs, u"print {\"embedded\", \"cached\", \"skipped\": [{path, reason}]}"_qs);
     const QCommandLineOption batch(u"batch"_qs, u"images per model call (default 32)"_qs, u"N"_qs, u"32"_qs);
     const QCommandLineOption decoders(u"decode-threads"_qs, u"decoding threads (default: all cores)"_qs, u"N"_qs, u"0"_qs);
-    const QCommandLineOption maxPixels(u"max-pixels"_qs, u"refuse images larger than this (default 100000000)"_qs,
-                                       u"N"_qs, u"100000000"_qs);
+    const QCommandLineOption maxPixels(u"max-pixels"_qs, u"refuse images larger than this (default: the global "
+                                       "--max-image-pixels limit, 100000000)"_qs, u"N"_qs);
     parser.addOptions({model, store, captions, json, batch, decoders, maxPixels});
     parser.addPositionalArgument(u"PATH"_qs, u"image folders or files"_qs, u"PATH..."_qs);
     int code = kOk;
@@ -75,7 +78,8 @@ int runEmbed(const QStringList &args)
     params.captionsFile = parser.value(captions);
     params.batchSize = std::max(1, parser.value(batch).toInt());
     params.decodeThreads = parser.value(decoders).toInt();
-    params.maxPixels = std::max<qint64>(1, parser.value(maxPixels).toLongLong());
+    if (parser.isSet(maxPixels))
+        params.maxPixels = std::max<qint64>(1, parser.value(maxPixels).toLongLong());
 
     const std::unique_ptr<EmbeddingModel> m = loadModel(parser.value(model));
     EmbeddingStore db(storePath(parser, store));

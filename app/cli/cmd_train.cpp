@@ -78,6 +78,8 @@ int runTrain(const QStringList &args)
     endProgressLine();
     for (const ParseIssue &issue : trainer.issues())
         err(u"skipped: "_qs + issue.toString());
+    for (const ParseIssue &notice : trainer.notices())
+        err(u"note: "_qs + notice.toString());
     out(u"training on %1 pairs (%2 images), validating on %3 images; %4 epochs, batch %5, loss %6"_qs
             .arg(trainer.trainPairs()).arg(trainer.trainImages()).arg(trainer.valImages())
             .arg(trainer.config().train.epochs).arg(trainer.config().train.batchSize)

@@ -2,6 +2,7 @@
 
 #include "clicommon.h"
 
+#include "core/limits.h"
 #include "core/runtime.h"
 
 #include <QCoreApplication>
@@ -33,14 +34,19 @@ const QList<Command> &commands()
 
 void printUsage()
 {
-    out(u"Usage: cospace-cli [--threads N] COMMAND [options]\n\n"
+    out(u"Usage: cospace-cli [--threads N] [--max-... N] COMMAND [options]\n\n"
         "Explore shared image-text embedding spaces from the command line.\n\nCommands:"_qs);
     for (const Command &c : commands())
         out(u"  %1  %2"_qs.arg(QString::fromLatin1(c.name).leftJustified(10), QString::fromLatin1(c.summary)));
     out(u"\nGlobal options:\n"
         "  --threads N   compute threads (default: all cores)\n"
         "  --version     print the version\n"
-        "  --help        this text; 'cospace-cli COMMAND --help' describes a command"_qs);
+        "  --help        this text; 'cospace-cli COMMAND --help' describes a command\n\n"
+        "Limits on input (global options too; README \"Reliability\"):"_qs);
+    const Limits defaults;
+    for (const LimitSetting &s : limitSettings())
+        out(u"  --%1 N  %2 (default %3)"_qs.arg(QLatin1String(s.key), QLatin1String(s.description))
+                .arg(defaults.*s.field));
 }
 
 }  // namespace
@@ -54,6 +60,7 @@ int main(int argc, char **argv)
     QStringList args = app.arguments();
     args.removeFirst();
     int threads = 0;
+    Limits limitValues = limits();
     while (!args.isEmpty() && args.first().startsWith(u"--"_qs)) {
         const QString flag = args.takeFirst();
         if (flag == u"--version") { out(versionString()); return kOk; }
@@ -62,6 +69,14 @@ int main(int argc, char **argv)
             bool ok = false;
             threads = args.takeFirst().toInt(&ok);
             if (!ok || threads < 0) { err(u"--threads takes a whole number"_qs); return kUsage; }
+            continue;
+        }
+        if (flag.startsWith(u"--max-"_qs) && !args.isEmpty()) {
+            QString error;
+            if (!setLimitValue(limitValues, flag.mid(2), args.takeFirst(), &error)) {
+                err(error);
+                return kUsage;
+            }
             continue;
         }
         err(u"unknown option %1\n"_qs.arg(flag));
@@ -77,6 +92,7 @@ int main(int argc, char **argv)
         if (name != QLatin1String(c.name))
             continue;
         initComputeThreads(threads);
+        setLimits(limitValues);
         args[0] = u"cospace-cli "_qs + name;
         try {
             return c.run(args);

@@ -3,6 +3,7 @@
 #include "core/dataset.h"
 #include "core/runtime.h"
 #include "core/workspace.h"
+#include "ui/limitsdialog.h"
 #include "ui/mainwindow.h"
 #include "ui/traininginspector.h"
 #include "ui/mapcolouring.h"
@@ -46,10 +47,23 @@ int main(int argc, char **argv)
     const QCommandLineOption run(u"run"_qs, u"Open the training inspector on a run folder (followed while it is written)."_qs,
                                  u"RUN"_qs);
     parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search, run, benchRender, colourBy});
+    QList<QCommandLineOption> limitOptions;   // override Settings > Input Limits for this run
+    for (const LimitSetting &s : limitSettings())
+        limitOptions.append(QCommandLineOption(QLatin1String(s.key), QString::fromLatin1(s.description) + u"."_qs, u"N"_qs));
+    parser.addOptions(limitOptions);
     parser.addPositionalArgument(u"path"_qs, u"A workspace file or dataset folder to open."_qs, u"[path]"_qs);
     parser.process(app);
 
     initComputeThreads(parser.value(threads).toInt());
+    Limits limitValues = loadLimitSettings();
+    for (const QCommandLineOption &option : std::as_const(limitOptions)) {
+        QString error;
+        if (parser.isSet(option) && !setLimitValue(limitValues, option.names().first(), parser.value(option), &error)) {
+            qCritical("%s", qPrintable(error));
+            return 2;
+        }
+    }
+    setLimits(limitValues);
     if (parser.isSet(benchRender)) {
         QTextStream out(stdout);
         runRenderBench(parser.value(benchRender).toInt(), out);
