@@ -5,8 +5,19 @@
 
 namespace cospace {
 
+// Call first in main(). libgomp and OpenBLAS read their settings once, when they load, and their
+// defaults make idle pool threads spin (libgomp for milliseconds after every parallel region,
+// OpenBLAS yielding for 2^28 cycles after every matrix product): on a 2-core machine they take
+// the cores from the decode / augmentation workers and from each other. Training runs ~1.7x
+// faster with OMP_WAIT_POLICY=PASSIVE and OPENBLAS_THREAD_TIMEOUT=4 (bench/README.md). Each one
+// that is unset gets that value and the program re-executes itself (/proc/self/exe, same
+// arguments) once; values the user set are left alone. No-op off Linux.
+void tuneThreadRuntime(char **argv);
+
 // Sets LibTorch's intra-op thread count (Debian's build defaults to 1). threads <= 0 means all
-// cores. Call once at start-up, before any model runs; returns the count in effect.
+// cores. Also keeps freed memory of up to 32 MiB blocks in the heap instead of returning it to the
+// kernel after every step (fewer page faults per training step). Call once at start-up, before
+// any model runs; returns the count in effect.
 int initComputeThreads(int threads = 0);
 
 // Call at the start of every std::thread/QThread that runs Torch work (sets up its OpenMP pool).

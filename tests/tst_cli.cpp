@@ -22,13 +22,17 @@ private Q_SLOTS:
 
 private:
     struct Run { int code; QByteArray out; QByteArray err; };
-    Run cli(const QStringList &args);
+    Run cli(const QStringList &args, const QList<QPair<QString, QString>> &extraEnv = {});
 };
 
-TestCli::Run TestCli::cli(const QStringList &args)
+TestCli::Run TestCli::cli(const QStringList &args, const QList<QPair<QString, QString>> &extraEnv)
 {
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(u"OMP_WAIT_POLICY"_qs);   // as a user's shell has them
+    env.remove(u"OPENBLAS_THREAD_TIMEOUT"_qs);
+    for (const auto &[name, value] : extraEnv)
+        env.insert(name, value);
     env.remove(u"DISPLAY"_qs);       // must run with no display
     env.remove(u"WAYLAND_DISPLAY"_qs);
     env.remove(u"QT_QPA_PLATFORM"_qs);
@@ -45,6 +49,11 @@ void TestCli::versionAndHelp()
     const Run v = cli({u"--version"_qs});
     QCOMPARE(v.code, 0);
     QVERIFY2(v.out.startsWith("Cospace " COSPACE_VERSION), v.out.constData());
+    // cli() unsets OMP_WAIT_POLICY and OPENBLAS_THREAD_TIMEOUT: the program re-executes itself once
+    // with quiet thread pools (core/runtime.h); values the user set are kept.
+    QVERIFY2(v.out.contains("runtime: OMP_WAIT_POLICY=PASSIVE OPENBLAS_THREAD_TIMEOUT=4"), v.out.constData());
+    const Run active = cli({u"--version"_qs}, {{u"OMP_WAIT_POLICY"_qs, u"ACTIVE"_qs}});
+    QVERIFY2(active.out.contains("runtime: OMP_WAIT_POLICY=ACTIVE OPENBLAS_THREAD_TIMEOUT=4"), active.out.constData());
     const Run h = cli({u"--help"_qs});
     QCOMPARE(h.code, 0);
     for (const char *command : {"demo", "captions"})

@@ -53,6 +53,7 @@ void printUsage()
 
 int main(int argc, char **argv)
 {
+    tuneThreadRuntime(argv);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"cospace"_qs);
     QCoreApplication::setApplicationVersion(QString::fromLatin1(COSPACE_VERSION));
@@ -63,7 +64,12 @@ int main(int argc, char **argv)
     Limits limitValues = limits();
     while (!args.isEmpty() && args.first().startsWith(u"--"_qs)) {
         const QString flag = args.takeFirst();
-        if (flag == u"--version") { out(versionString()); return kOk; }
+        if (flag == u"--version") {
+            out(versionString());
+            out(u"runtime: OMP_WAIT_POLICY=%1 OPENBLAS_THREAD_TIMEOUT=%2"_qs.arg(qEnvironmentVariable("OMP_WAIT_POLICY"),
+                                                                        qEnvironmentVariable("OPENBLAS_THREAD_TIMEOUT")));
+            return kOk;
+        }
         if (flag == u"--help") { printUsage(); return kOk; }
         if (flag == u"--threads" && !args.isEmpty()) {
             bool ok = false;

@@ -19,6 +19,7 @@ using namespace cospace;
 
 int main(int argc, char **argv)
 {
+    tuneThreadRuntime(argv);
     Q_INIT_RESOURCE(cospace);   // the resources live in the static cospace_ui library
     QApplication app(argc, argv);
     QApplication::setApplicationName(u"cospace"_qs);

@@ -17,24 +17,36 @@ if [[ ! -f $data/captions.tsv ]]; then
 fi
 cfg=$root/bench/trainer/config.json
 
-/usr/bin/time -v "$cli" --threads "$threads" train --data "$data" --config "$cfg" --out "$tmp/run" \
-  >"$tmp/cpp.out" 2>"$tmp/cpp.time"
+# Each side runs with its own defaults (OMP_WAIT_POLICY, OPENBLAS_THREAD_TIMEOUT unset: cospace-cli
+# sets them for itself, core/runtime.h); the twin runs a second time with those two variables set
+# the same way, the like-for-like figure.
+env -u OMP_WAIT_POLICY /usr/bin/time -v "$cli" --threads "$threads" train --data "$data" --config "$cfg" \
+  --out "$tmp/run" >"$tmp/cpp.out" 2>"$tmp/cpp.time"
 params=$(sed -n 's/^model: \([0-9]*\) parameters, vocabulary \([0-9]*\)$/\1/p' "$tmp/cpp.out")
 vocab=$(sed -n 's/^model: \([0-9]*\) parameters, vocabulary \([0-9]*\)$/\2/p' "$tmp/cpp.out")
 cpp_sps=$(sed -n 's/^throughput: .* = \([0-9.]*\) samples\/s.*/\1/p' "$tmp/cpp.out")
 cpp_prep=$(sed -n 's/^throughput: .*data preparation \([0-9.]*\) s/\1/p' "$tmp/cpp.out")
 cpp_rss=$(awk '/Maximum resident set size/ {print int($6/1024)}' "$tmp/cpp.time")
+# Samples/s counting the one-off decode + cache before the first step as well.
+cpp_all=$(sed -n 's/^throughput: \([0-9]*\) samples in \([0-9.]*\) s.*/\1 \2/p' "$tmp/cpp.out" |
+  awk -v prep="$cpp_prep" '{printf "%.1f", $1 / ($2 + prep)}')
 
-/usr/bin/time -v /usr/bin/python3 "$root/bench/trainer/twin.py" --data "$data" --config "$cfg" \
-  --vocab "$vocab" --threads "$threads" --workers 2 >"$tmp/py.out" 2>"$tmp/py.time"
-py_params=$(sed -n 's/^twin: \([0-9]*\) parameters.*/\1/p' "$tmp/py.out")
-py_sps=$(tail -1 "$tmp/py.out" | /usr/bin/python3 -c 'import json,sys; print("%.1f" % json.load(sys.stdin)["samples_per_second"])')
-py_rss=$(awk '/Maximum resident set size/ {print int($6/1024)}' "$tmp/py.time")
+twin() {   # twin ENV... -> "samples/s params rss"
+  env "$@" /usr/bin/time -v /usr/bin/python3 "$root/bench/trainer/twin.py" --data "$data" --config "$cfg" \
+    --vocab "$vocab" --threads "$threads" --workers 2 >"$tmp/py.out" 2>"$tmp/py.time"
+  echo "$(tail -1 "$tmp/py.out" | /usr/bin/python3 -c 'import json,sys; print("%.1f" % json.load(sys.stdin)["samples_per_second"])')" \
+    "$(sed -n 's/^twin: \([0-9]*\) parameters.*/\1/p' "$tmp/py.out")" \
+    "$(awk '/Maximum resident set size/ {print int($6/1024)}' "$tmp/py.time")"
+}
+read -r py_sps py_params py_rss < <(twin -u OMP_WAIT_POLICY)
+read -r pyp_sps pyp_params pyp_rss < <(twin OMP_WAIT_POLICY=PASSIVE OPENBLAS_THREAD_TIMEOUT=4)
 
 echo "dataset: $data  threads: $threads  batch: 128  one epoch"
-printf '%-22s %14s %14s %12s\n' "" "samples/s" "parameters" "peak RSS MiB"
-printf '%-22s %14s %14s %12s\n' "Cospace C++ trainer" "$cpp_sps" "$params" "$cpp_rss"
-printf '%-22s %14s %14s %12s\n' "PyTorch twin" "$py_sps" "$py_params" "$py_rss"
+printf '%-36s %10s %12s %13s\n' "" "samples/s" "parameters" "peak RSS MiB"
+printf '%-36s %10s %12s %13s\n' "Cospace C++ trainer (steps only)" "$cpp_sps" "$params" "$cpp_rss"
+printf '%-36s %10s %12s %13s\n' "Cospace C++ trainer (+ data prep)" "$cpp_all" "" ""
+printf '%-36s %10s %12s %13s\n' "PyTorch twin (defaults)" "$py_sps" "$py_params" "$py_rss"
+printf '%-36s %10s %12s %13s\n' "PyTorch twin (Cospace's thread env)" "$pyp_sps" "$pyp_params" "$pyp_rss"
 echo "C++ data preparation (decode + cache, once): ${cpp_prep} s; the twin decodes inside its loop"
-/usr/bin/python3 -c "print('ratio C++ / twin: %.2fx' % ($cpp_sps / $py_sps))"
-[[ $params == "$py_params" ]] || echo "WARNING: parameter counts differ"
+/usr/bin/python3 -c "print('ratio C++ (+ data prep) / twin: %.2fx at each side\'s defaults, %.2fx with the twin given the same thread env' % ($cpp_all / $py_sps, $cpp_all / $pyp_sps))"
+[[ $params == "$py_params" && $params == "$pyp_params" ]] || echo "WARNING: parameter counts differ"
