@@ -12,7 +12,7 @@ GUI       = $(BUILD)/app/cospace
 # ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the cache.
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all setup configure build run test demo package clean fuzz
+.PHONY: all setup configure build run test demo package clean fuzz test-asan test-tsan crash-test
 
 all: build
 
@@ -45,6 +45,33 @@ test: build
 
 package: build
 	cd $(BUILD) && cpack -G DEB
+
+# The crash-consistency harness with many rounds (make test runs 4 per kind): SIGKILL of embed and
+# train runs and of workspace saves at seeded random moments, plus the full-disk cases (tmpfs, root).
+CRASH_ROUNDS ?= 40
+CRASH_SEED   ?= 1
+crash-test: build
+	cd $(BUILD) && COSPACE_CRASH_ROUNDS=$(CRASH_ROUNDS) COSPACE_CRASH_SEED=$(CRASH_SEED) \
+	  ctest --output-on-failure -R tst_crashconsistency --timeout 3600
+
+# Sanitizer runs (README "Reliability"): core, cospace-cli and the non-GUI tests built with
+# AddressSanitizer + UndefinedBehaviorSanitizer (all tests) or ThreadSanitizer (the tests of the
+# threaded code: embedding pipeline, trainer, store and search). Suppressions: tests/sanitizers/.
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+TSAN_TESTS ?= tst_embedstore|tst_trainer|tst_search|tst_runfolder
+
+test-asan: setup
+	@[ -f $(ASAN_BUILD)/CMakeCache.txt ] || $(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCOSPACE_SANITIZE=address,undefined -DCOSPACE_BUILD_GUI=OFF
+	$(CMAKE) --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-tsan: setup
+	@[ -f $(TSAN_BUILD)/CMakeCache.txt ] || $(CMAKE) -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCOSPACE_SANITIZE=thread -DCOSPACE_BUILD_GUI=OFF
+	$(CMAKE) --build $(TSAN_BUILD) -j $(JOBS)
+	cd $(TSAN_BUILD) && ctest --output-on-failure -R '$(TSAN_TESTS)'
 
 # libFuzzer targets for the parsers of outside data (tests/fuzz, README "Reliability"): a separate
 # clang + ASan/UBSan build of the Torch-free parsers only. Each target runs FUZZ_SECONDS on its corpus

@@ -459,6 +459,39 @@ qint64 EmbeddingStore::count(qint64 modelId, std::optional<Modality> modality) c
     return sqlite3_column_int64(s.get(), 0);
 }
 
+QStringList EmbeddingStore::integrityProblems() const
+{
+    QStringList problems;
+    {
+        COSPACE_STMT(s, "PRAGMA integrity_check");
+        while (s.step())
+            if (const QString line = text(s.get(), 0); line != u"ok")
+                problems << line;
+    }
+    {
+        COSPACE_STMT(s, "PRAGMA foreign_key_check");
+        while (s.step())
+            problems << u"foreign key: table %1 row %2"_qs.arg(text(s.get(), 0)).arg(sqlite3_column_int64(s.get(), 1));
+    }
+    {
+        // Every vector has its model's dimension (float32).
+        COSPACE_STMT(s, "SELECT count(*) FROM embeddings e JOIN models m ON m.id = e.model_id "
+                        "WHERE length(e.vector) != 4 * m.dim");
+        s.step();
+        if (const qint64 bad = sqlite3_column_int64(s.get(), 0))
+            problems << u"%1 vectors of the wrong length"_qs.arg(bad);
+    }
+    {
+        // putBatch inserts an item with its vector in one transaction: an image item without any
+        // vector means a torn write (captions and imported items follow the same rule).
+        COSPACE_STMT(s, "SELECT count(*) FROM items i WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.item_id = i.id)");
+        s.step();
+        if (const qint64 bare = sqlite3_column_int64(s.get(), 0))
+            problems << u"%1 items without any vector"_qs.arg(bare);
+    }
+    return problems;
+}
+
 qint64 EmbeddingStore::itemCount() const
 {
     COSPACE_STMT(s, "SELECT count(*) FROM items");

@@ -105,6 +105,9 @@ public:
     std::optional<std::vector<float>> imageVector(qint64 modelId, const QString &path) const;
     qint64 count(qint64 modelId, std::optional<Modality> modality = std::nullopt) const;
     qint64 itemCount() const;
+    // Empty when the file is sound: SQLite's integrity and foreign-key checks, vector lengths, and
+    // no item without a vector. Otherwise one line per problem (the crash-consistency harness).
+    QStringList integrityProblems() const;
 
 private:
     void exec(const char *sql) const;

@@ -2,6 +2,7 @@
 
 #include <QBuffer>
 #include <QFile>
+#include <QSaveFile>
 #include <QRegularExpression>
 
 #include <algorithm>
@@ -137,15 +138,15 @@ void writeNpy(const QString &path, const Matrix &matrix)
     const int unpadded = 10 + int(header.size()) + 1;
     header.append(QByteArray((64 - unpadded % 64) % 64, ' '));
     header.append('\n');
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+    QSaveFile file(path);   // temp file + rename: a killed or failed write leaves the old file or none
+    if (!file.open(QIODevice::WriteOnly))
         fail(path, file.errorString());
     QByteArray prefix("\x93NUMPY\x01\x00", 8);
     prefix.append(char(header.size() & 0xff));
     prefix.append(char((header.size() >> 8) & 0xff));
     const qint64 bytes = qint64(matrix.data.size()) * 4;
     if (file.write(prefix) != prefix.size() || file.write(header) != header.size()
-        || file.write(reinterpret_cast<const char *>(matrix.data.data()), bytes) != bytes)
+        || file.write(reinterpret_cast<const char *>(matrix.data.data()), bytes) != bytes || !file.commit())
         fail(path, u"write failed: "_qs + file.errorString());
 }
 

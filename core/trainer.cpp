@@ -58,16 +58,26 @@ quint64 mix(quint64 a, quint64 b, quint64 c)
 
 double uniform(std::mt19937_64 &rng) { return double(rng() >> 11) / double(1ull << 53); }
 
+// One line per call, in one write. A line torn by a kill or a full disk is ended first, so it
+// spoils only itself (readers and truncateLog() skip lines that do not parse).
 void appendLine(const QString &path, const QJsonObject &object)
 {
+    QByteArray line = QJsonDocument(object).toJson(QJsonDocument::Compact) + '\n';
+    if (QFile tail(path); tail.open(QIODevice::ReadOnly) && tail.size() > 0) {
+        char last = '\n';
+        if (tail.seek(tail.size() - 1) && tail.getChar(&last) && last != '\n')
+            line.prepend('\n');
+    }
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Append))
         fail(u"%1: cannot write: %2"_qs.arg(path, file.errorString()));
-    file.write(QJsonDocument(object).toJson(QJsonDocument::Compact) + '\n');
+    if (file.write(line) != line.size() || !file.flush())
+        fail(u"%1: cannot write: %2"_qs.arg(path, file.errorString()));
 }
 
-// Keeps the first `keepEpochs` epochs of a JSON Lines log (a resumed run rewrites what follows).
-void truncateLog(const QString &path, int keepEpochs)
+// Keeps the lines of a JSON Lines log whose `key` is at most `keep` (a resumed run rewrites what
+// follows): metrics.jsonl by "epoch", steps.jsonl by "step".
+void truncateLog(const QString &path, const QString &key, qint64 keep)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
@@ -75,7 +85,7 @@ void truncateLog(const QString &path, int keepEpochs)
     QByteArray kept;
     for (const QByteArray &line : file.readAll().split('\n')) {
         const QJsonObject o = QJsonDocument::fromJson(line).object();
-        if (!o.isEmpty() && o.value(u"epoch"_qs).toInt() <= keepEpochs)
+        if (!o.isEmpty() && o.value(key).toInteger() <= keep)
             kept += line + '\n';
     }
     file.close();
@@ -642,7 +652,8 @@ void Trainer::prepare(JobControl *job)
         d->buildModel();
         copyWeights(restored, d->net);
         detail::loadOptimizerState(last, *d->optimizer);
-        truncateLog(d->runPath(u"metrics.jsonl"_qs), d->state.epoch);
+        truncateLog(d->runPath(u"metrics.jsonl"_qs), u"epoch"_qs, d->state.epoch);
+        truncateLog(d->runPath(u"steps.jsonl"_qs), u"step"_qs, d->state.step);
     } else {
         d->buildModel();
         if (!initial.is_empty())
@@ -784,11 +795,14 @@ bool Trainer::run(JobControl &job)
         report.best = report.val.rsum > p.state.bestRsum;
         if (report.best)
             p.state.bestRsum = report.val.rsum;
+        // Order matters for a kill at any moment: everything this epoch produced is written before
+        // last.ckpt moves on to it, so a resume from the older last.ckpt redoes the epoch and
+        // rewrites the same files (metrics.jsonl is cut back to the checkpoint's epoch).
         p.saveProbe(epoch + 1);
-        p.save(u"last.ckpt"_qs, true);
+        appendLine(p.runPath(u"metrics.jsonl"_qs), report.toJson());
         if (report.best)
             p.save(u"best.ckpt"_qs, false);   // weights only: a third the size, what gets shipped
-        appendLine(p.runPath(u"metrics.jsonl"_qs), report.toJson());
+        p.save(u"last.ckpt"_qs, true);
         if (onEpoch)
             onEpoch(report);
     }
