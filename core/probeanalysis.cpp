@@ -1,6 +1,7 @@
 #include "core/probeanalysis.h"
 
 #include "core/alignment.h"
+#include "core/runfolder.h"
 
 #include <algorithm>
 #include <cmath>
@@ -78,7 +79,7 @@ std::vector<int> ProbeAnalysis::hubs(int minimum) const
     return out;
 }
 
-ProbeAnalysis analyseProbe(const Matrix &embeddings)
+ProbeAnalysis analyseProbe(const Matrix &embeddings, const std::vector<int> &captionText)
 {
     if (embeddings.rows < 2 || embeddings.rows % 2 != 0)
         throw std::runtime_error("probe embeddings: expected P image rows then P caption rows, got "
@@ -95,8 +96,9 @@ ProbeAnalysis analyseProbe(const Matrix &embeddings)
                                                        images.row(j), 0.f);
     std::vector<int> identity(static_cast<std::size_t>(p));
     std::iota(identity.begin(), identity.end(), 0);
-    a.captionRank = textToImageRanks(images, captions, identity);
-    a.imageRank = imageToTextRanks(images, captions, identity);
+    const std::vector<int> text = captionText.size() == std::size_t(p) ? captionText : std::vector<int>();
+    a.captionRank = textToImageRanks(images, captions, identity, text);
+    a.imageRank = imageToTextRanks(images, captions, identity, text);
     a.kOccurrence1.assign(std::size_t(p), 0);
     a.kOccurrence5.assign(std::size_t(p), 0);
     for (int i = 0; i < p; ++i) {
@@ -106,8 +108,16 @@ ProbeAnalysis analyseProbe(const Matrix &embeddings)
         for (int j : top)
             ++a.kOccurrence5[std::size_t(j)];
     }
-    a.metrics = computeRetrievalMetrics(images, captions, identity);
+    a.metrics = computeRetrievalMetrics(images, captions, identity, text);
     return a;
+}
+
+std::vector<int> probeCaptionTextIds(const QList<ProbePair> &pairs)
+{
+    QStringList texts;
+    for (const ProbePair &pair : pairs)
+        texts << pair.caption;
+    return textIds(texts);
 }
 
 std::pair<float, float> layoutCentroid(const Matrix &layout, int first, int count)

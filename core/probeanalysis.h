@@ -23,6 +23,7 @@
 namespace cospace {
 
 class JobControl;
+struct ProbePair;
 
 struct ProbeAnalysis {
     int pairs = 0;                    // P
@@ -42,8 +43,13 @@ struct ProbeAnalysis {
     std::vector<int> hubs(int minimum = 2) const;
 };
 
-// Throws std::runtime_error on an odd row count or fewer than 2 rows.
-ProbeAnalysis analyseProbe(const Matrix &embeddings);
+// `captionText` (optional; probeCaptionTextIds()): equal ids mark identical caption texts,
+// which then count as correct for each other's images, as in metrics.h. Ignored unless it has one
+// id per pair. Throws std::runtime_error on an odd row count or fewer than 2 rows.
+ProbeAnalysis analyseProbe(const Matrix &embeddings, const std::vector<int> &captionText = {});
+
+// textIds() of the probe captions (RunFolder::probePairs()): equal texts, equal ids.
+std::vector<int> probeCaptionTextIds(const QList<ProbePair> &pairs);
 
 // The mean of rows [first, first + count) of a layout (N x 2): a modality's centroid on the map.
 std::pair<float, float> layoutCentroid(const Matrix &layout, int first, int count);

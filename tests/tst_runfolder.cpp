@@ -220,6 +220,16 @@ void TestRunFolder::analysisByHand()
     QCOMPARE(a.rankedCaptions(2, 3), (std::vector<int>{1, 2, 0}));
     QVERIFY(a.hubs(2).empty());
     QCOMPARE(a.metrics.t2i.r1, 1.0 / 3);
+    // Captions 1 and 2 with the same text (one emoji under two art styles): each is right for both
+    // images 1 and 2, so caption 1's nearest image (2) and caption 2's (1) are hits.
+    const QList<ProbePair> pairs{{u"/a.png"_qs, u"a cat"_qs}, {u"/b.png"_qs, u"red heart"_qs}, {u"/c.png"_qs, u"red heart"_qs}};
+    QCOMPARE(probeCaptionTextIds(pairs), (std::vector<int>{0, 1, 1}));
+    const ProbeAnalysis shared = analyseProbe(probe({0, 90 * d, 180 * d}, {10 * d, 170 * d, 100 * d}), probeCaptionTextIds(pairs));
+    QCOMPARE(shared.captionRank, (std::vector<int>{1, 1, 1}));
+    QCOMPARE(shared.metrics.t2i.r1, 1.0);
+    QCOMPARE(shared.topImage, a.topImage);   // the similarities themselves do not change
+    // Ids of the wrong length are ignored.
+    QCOMPARE(analyseProbe(probe({0, 90 * d, 180 * d}, {10 * d, 170 * d, 100 * d}), {0, 1}).captionRank, a.captionRank);
     // A hub: every caption nearest image 0.
     const ProbeAnalysis h = analyseProbe(probe({0, 120 * d, 240 * d}, {5 * d, 10 * d, 15 * d}));
     QCOMPARE(h.kOccurrence1, (std::vector<int>{3, 0, 0}));

@@ -275,8 +275,10 @@ void ComparePanel::refresh()
     } catch (const std::exception &e) {
         problem = QString::fromUtf8(e.what());
     }
-    const ProbeAnalysis pa = ea.empty() ? ProbeAnalysis() : analyseProbe(ea);
-    const ProbeAnalysis pb = eb.empty() ? ProbeAnalysis() : analyseProbe(eb);
+    // A model is compared on run A's probe pairs, so its captions are A's.
+    const ProbeAnalysis pa = ea.empty() ? ProbeAnalysis() : analyseProbe(ea, probeCaptionTextIds(m_a.probePairs()));
+    const ProbeAnalysis pb = eb.empty() ? ProbeAnalysis()
+                                        : analyseProbe(eb, probeCaptionTextIds((m_bIsModel ? m_a : m_b).probePairs()));
     fillTable(va, vb, ea.empty() ? QJsonObject() : pa.metrics.toJson(), eb.empty() ? QJsonObject() : pb.metrics.toJson());
     if (!ea.empty() && !eb.empty())
         fillMaps(ea, pa, eb, pb);

@@ -311,7 +311,7 @@ void TrainingInspector::scheduleSpaces()
                 EpochSpace s;
                 s.epoch = epoch;
                 const Matrix embeddings = run.probeEmbeddings(epoch);
-                s.analysis = analyseProbe(embeddings);
+                s.analysis = analyseProbe(embeddings, probeCaptionTextIds(run.probePairs()));
                 s.layout = timeline->append(embeddings);
                 QMetaObject::invokeMethod(this, [this, generation, s] { addSpace(generation, s); }, Qt::QueuedConnection);
             } catch (const std::exception &e) {
