@@ -38,13 +38,22 @@ def main():
     ap.add_argument("--methods", default="pca,umap,tsne"); ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", default="/tmp/cospace-projbench"); ap.add_argument("--dim", type=int, default=256)
     ap.add_argument("--skip-peers", action="store_true"); ap.add_argument("--peer-max", type=int, default=20000)
+    ap.add_argument("--vectors", help="an N x D float32 .npy of real embeddings (make_real_vectors.sh) "
+                                      "instead of the synthetic sets; --sizes is then ignored")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     rows = []
-    for n in map(int, a.sizes.split(",")):
-        x = os.path.join(a.work, f"x{n}_{a.dim}.npy")
-        if not os.path.exists(x):
-            run([PY, os.path.join(HERE, "make_vectors.py"), x, str(n), "--dim", str(a.dim)])
+    sets = []
+    if a.vectors:
+        import numpy as np
+        sets.append((np.load(a.vectors, mmap_mode="r").shape[0], os.path.abspath(a.vectors)))
+    else:
+        for n in map(int, a.sizes.split(",")):
+            x = os.path.join(a.work, f"x{n}_{a.dim}.npy")
+            if not os.path.exists(x):
+                run([PY, os.path.join(HERE, "make_vectors.py"), x, str(n), "--dim", str(a.dim)])
+            sets.append((n, x))
+    for n, x in sets:
         ours = {}
         for m in a.methods.split(","):
             y = os.path.join(a.work, f"y{n}_{m}.npy")
