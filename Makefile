@@ -55,11 +55,11 @@ crash-test: build
 	  ctest --output-on-failure -R tst_crashconsistency --timeout 3600
 
 # Sanitizer runs (README "Reliability"): core, cospace-cli and the non-GUI tests built with
-# AddressSanitizer + UndefinedBehaviorSanitizer (all tests) or ThreadSanitizer (the tests of the
-# threaded code: embedding pipeline, trainer, store and search). Suppressions: tests/sanitizers/.
+# AddressSanitizer + UndefinedBehaviorSanitizer (all of those tests; CI runs it) or ThreadSanitizer
+# (the tests of the threaded embedding pipeline and trainer). Suppressions: tests/sanitizers/.
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
-TSAN_TESTS ?= tst_embedstore|tst_trainer|tst_search|tst_runfolder
+TSAN_TESTS ?= tst_embedstore|tst_trainer
 
 test-asan: setup
 	@[ -f $(ASAN_BUILD)/CMakeCache.txt ] || $(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
