@@ -9,8 +9,10 @@ DEMO_DIR ?= data/demo
 CLI       = $(BUILD)/app/cospace-cli
 GUI       = $(BUILD)/app/cospace
 
-# ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the cache.
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the cache;
+# NOHASHDIR keeps the working directory out of the key of builds with debug info (test-asan).
 export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: all setup configure build run test demo package clean fuzz test-asan test-tsan crash-test
 
