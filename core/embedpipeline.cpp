@@ -286,18 +286,17 @@ EmbedResult runEmbedding(EmbeddingModel &model, EmbeddingStore &store, const Emb
     if (job)
         job->setStage(u"scanning"_qs);
 
-    QStringList roots;        // folders whose vanished images are dropped from the store
-    QStringList keepStored;   // folders cut at the files-per-folder limit: nothing is dropped there
+    QStringList roots;   // folders whose vanished images are dropped from the store
     QStringList scanned;
     for (qsizetype i = 0; i < params.roots.size(); ++i) {
         const QString &root = params.roots[i];
-        roots << QFileInfo(root).absoluteFilePath();
+        const QString rootPath = QFileInfo(root).absoluteFilePath();
         const ImageScan scan = i < params.scans.size() ? params.scans[i] : scanImages(root);
         scanned << scan.images;
-        if (scan.truncated)
-            keepStored << roots.takeLast();   // images past the limit stay in the store
+        if (!scan.truncated)
+            roots << rootPath;   // a folder cut at the files-per-folder limit keeps its images past the limit
         for (const ParseIssue &issue : scan.issues) {
-            if (scan.truncated && issue.line == 0 && issue.file == keepStored.last())
+            if (scan.truncated && issue.line == 0 && issue.file == rootPath)
                 result.notices.append(issue.toString());
             else if (!issue.message.startsWith(u"symlink loop"))   // the folder was scanned once already
                 result.skipped.append({issue.file, scanReason(issue.message), issue.message});

@@ -95,17 +95,15 @@ int CollectionSnapshot::imageCount() const
 {
     int n = 0;
     for (const Folder &f : folders)
-        n += int(f.images.size());
+        n += int(f.scan.images.size());
     return n;
 }
 
 CollectionSnapshot loadCollection(const Workspace &workspace)
 {
     CollectionSnapshot snapshot;
-    for (const QString &folder : workspace.folders) {
-        ImageScan scan = scanImages(folder);
-        snapshot.folders.append({folder, std::move(scan.images), std::move(scan.issues), scan.truncated});
-    }
+    for (const QString &folder : workspace.folders)
+        snapshot.folders.append({folder, scanImages(folder)});
     for (const QString &file : workspace.captionFiles)
         snapshot.captionFiles.append(readCaptionFile(file));
     return snapshot;
@@ -277,7 +275,7 @@ void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
         params.roots = workspace.folders;
         if (snapshot.folders.size() == workspace.folders.size())
             for (const CollectionSnapshot::Folder &folder : std::as_const(snapshot.folders))
-                params.scans.append({folder.images, folder.issues, folder.truncated});
+                params.scans.append(folder.scan);
         params.captionsFile = workspace.captionFiles.value(0);
         QList<SkippedFile> skipped = runEmbedding(model, *d->store, params, job.get()).skipped;
         for (qsizetype i = 1; i < workspace.captionFiles.size(); ++i) {

@@ -9,6 +9,7 @@
 // and stops the running job at its next step.
 
 #include "core/captionfile.h"
+#include "core/dataset.h"
 #include "core/job.h"
 #include "core/search.h"
 #include "core/workspace.h"
@@ -32,9 +33,7 @@ struct ProjectionOptions;
 struct CollectionSnapshot {
     struct Folder {
         QString path;
-        QStringList images;
-        QList<ParseIssue> issues;
-        bool truncated = false;   // cut at the files-per-folder limit (an issue says so)
+        ImageScan scan;   // handed to the embedding as it is
     };
     QList<Folder> folders;
     QList<CaptionFile> captionFiles;

@@ -179,11 +179,11 @@ void MainWindow::applySnapshot(const CollectionSnapshot &snapshot)
     m_collection->clear();
     for (const CollectionSnapshot::Folder &folder : snapshot.folders) {
         auto *item = new QTreeWidgetItem(m_collection, {QFileInfo(folder.path).fileName(),
-                                                        QString::number(folder.images.size())});
+                                                        QString::number(folder.scan.images.size())});
         item->setToolTip(0, folder.path);
         item->setData(0, Qt::UserRole, folder.path);
         item->setData(0, kCollectionKindRole, u"folder"_qs);
-        for (const ParseIssue &issue : folder.issues)
+        for (const ParseIssue &issue : folder.scan.issues)
             (new QTreeWidgetItem(item, {issue.toString(), tr("skipped")}))->setToolTip(0, issue.file);
     }
     const QSignalBlocker noEdits(m_captions);   // filling the list is not editing it
@@ -191,7 +191,7 @@ void MainWindow::applySnapshot(const CollectionSnapshot &snapshot)
     QList<MapPoint> points;
     QHash<QString, int> imageIndex;
     for (const CollectionSnapshot::Folder &folder : snapshot.folders)
-        for (const QString &image : folder.images)
+        for (const QString &image : folder.scan.images)
             if (!imageIndex.contains(image)) {
                 imageIndex.insert(image, int(points.size()));
                 points.append({MapPoint::Image, {}, image, QFileInfo(image).fileName()});
