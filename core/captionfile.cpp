@@ -102,10 +102,8 @@ public:
         if (cap.isEmpty()) { issue(line, u"empty caption for '%1'"_qs.arg(img)); return; }
         const QString path = resolve(img);
         if (path.isEmpty()) { issue(line, u"unknown image '%1' (no such file)"_qs.arg(img)); return; }
-        const qsizetype length = cap.size();
-        if (truncateText(cap, m_options.maxCaptionChars))
-            m_out.notices.append({m_out.path, line, u"caption cut from %1 to %2 characters (limit max-caption-chars)"_qs
-                                                        .arg(length).arg(cap.size())});
+        if (const QString notice = cutCaption(cap, m_options.maxCaptionChars); !notice.isEmpty())
+            m_out.notices.append({m_out.path, line, notice});
         m_out.rows.append({path, cap, line});
     }
 

@@ -67,10 +67,8 @@ public:
     {
         const QString modelFile = QDir(m_info.dir).filePath(QString::fromLatin1(kClipBundleModel));
         const QString shown = QDir::toNativeSeparators(modelFile);
-        const Limits l = limits();
-        if (const qint64 size = QFileInfo(modelFile).size(); size > l.maxModelBytes())
-            fail(u"%1: %2 MiB, above the model size limit of %3 MiB (setting max-model-mb)"_qs.arg(shown)
-                     .arg(size >> 20).arg(l.maxModelMB));
+        if (const QString problem = modelSizeProblem(QFileInfo(modelFile).size()); !problem.isEmpty())
+            fail(u"%1: %2"_qs.arg(shown, problem));
         try {
             m_module = torch::jit::load(QFile::encodeName(modelFile).toStdString(), torch::kCPU);
         } catch (const std::exception &e) {

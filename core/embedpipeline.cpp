@@ -256,10 +256,8 @@ QList<StoredItem> readCaptionItems(const QString &path, QList<ParseIssue> *issue
         for (const QString &line : QString::fromUtf8(bytes).split(u'\n')) {
             ++lineNumber;
             QString caption = line.trimmed();
-            const qsizetype length = caption.size();
-            if (truncateText(caption, maxChars) && notices)
-                notices->append({path, lineNumber, u"caption cut from %1 to %2 characters (limit max-caption-chars)"_qs
-                                                       .arg(length).arg(caption.size())});
+            if (const QString notice = cutCaption(caption, maxChars); !notice.isEmpty() && notices)
+                notices->append({path, lineNumber, notice});
             if (!caption.isEmpty())
                 out.append({0, Modality::Caption, {}, caption, source, -1, -1});
         }

@@ -74,4 +74,20 @@ bool truncateText(QString &text, std::int64_t maxChars)
     return true;
 }
 
+QString modelSizeProblem(std::int64_t bytes)
+{
+    const Limits l = limits();
+    if (bytes <= l.maxModelBytes())
+        return {};
+    return u"%1 MiB, above the model size limit of %2 MiB (setting max-model-mb)"_qs.arg(bytes >> 20).arg(l.maxModelMB);
+}
+
+QString cutCaption(QString &caption, std::int64_t maxChars)
+{
+    const qsizetype length = caption.size();
+    if (!truncateText(caption, maxChars))
+        return {};
+    return u"caption cut from %1 to %2 characters (limit max-caption-chars)"_qs.arg(length).arg(caption.size());
+}
+
 }  // namespace cospace

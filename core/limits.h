@@ -53,4 +53,12 @@ bool setLimitValue(Limits &limits, const QString &key, const QString &value, QSt
 // whether anything was cut.
 bool truncateText(QString &text, std::int64_t maxChars);
 
+// Empty when a model of `bytes` fits maxModelMB; otherwise the reason, e.g. "6 MiB, above the model
+// size limit of 1 MiB (setting max-model-mb)".
+QString modelSizeProblem(std::int64_t bytes);
+
+// truncateText() for a caption read from a file: the notice to report ("caption cut from 2400 to
+// 2000 characters (limit max-caption-chars)"), or an empty string when the caption fits.
+QString cutCaption(QString &caption, std::int64_t maxChars);
+
 }  // namespace cospace

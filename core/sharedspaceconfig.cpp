@@ -268,12 +268,10 @@ std::int64_t SharedSpaceConfig::parameterCount(int vocabSize) const
 
 void SharedSpaceConfig::checkSizeLimit(int vocabSize) const
 {
-    const std::int64_t bytes = parameterCount(vocabSize) * 4;
-    const Limits l = limits();
-    if (bytes > l.maxModelBytes())
-        invalid(u"the config describes a network of %1 million parameters (%2 MiB), above the model size limit of "
-                "%3 MiB (setting max-model-mb)"_qs.arg(double(bytes / 4) / 1e6, 0, 'f', 1).arg(bytes >> 20)
-                    .arg(l.maxModelMB));
+    const std::int64_t parameters = parameterCount(vocabSize);
+    if (const QString problem = modelSizeProblem(parameters * 4); !problem.isEmpty())   // float32 weights
+        invalid(u"the config describes a network of %1 million parameters: %2"_qs.arg(double(parameters) / 1e6, 0, 'f', 1)
+                    .arg(problem));
 }
 
 SharedSpaceConfig SharedSpaceConfig::preset(const QString &name)

@@ -184,10 +184,8 @@ void openArchive(torch::serialize::InputArchive &archive, const QString &path)
         fail(path, u"no such file"_qs);
     if (info.size() == 0)
         fail(path, u"empty file (not a checkpoint)"_qs);
-    const Limits l = limits();
-    if (info.size() > l.maxModelBytes())
-        fail(path, u"%1 MiB, above the model size limit of %2 MiB (setting max-model-mb)"_qs.arg(info.size() >> 20)
-                       .arg(l.maxModelMB));
+    if (const QString problem = modelSizeProblem(info.size()); !problem.isEmpty())
+        fail(path, problem);
     try {
         archive.load_from(path.toStdString(), torch::kCPU);
     } catch (const c10::Error &e) {
@@ -245,12 +243,12 @@ SharedSpaceNet loadCheckpoint(const QString &path, CheckpointState *state)
     s.stepInEpoch = meta.value(u"step_in_epoch"_qs).toInt();
     s.bestRsum = meta.value(u"best_rsum"_qs).toDouble(-1);
     s.extra = meta.value(u"extra"_qs).toObject();
+    SharedSpaceNet net{nullptr};
     try {
-        s.config.checkSizeLimit(s.tokenizer.vocabSize());   // a small file may describe a giant network
+        net = SharedSpaceNet(s.config, s.tokenizer.vocabSize());   // a small file may describe a giant network
     } catch (const std::runtime_error &e) {
         fail(path, QString::fromUtf8(e.what()));
     }
-    SharedSpaceNet net(s.config, s.tokenizer.vocabSize());
     try {
         torch::serialize::InputArchive model;
         if (!archive.try_read("model", model))
