@@ -1,8 +1,8 @@
 // CLIP bundles: C++ embeddings equal the Python model's (tests/fixtures/make_tiny_clip.py), the
 // preprocessing equals PIL + torchvision's arithmetic, and every broken bundle gets its message.
 
+#include "scopedlimit.h"
 #include "core/clipbundle.h"
-#include "core/limits.h"
 #include "core/clippreprocess.h"
 #include "core/embeddingmodel.h"
 #include "core/imagedecode.h"
@@ -17,6 +17,7 @@
 
 #include <cmath>
 #include <functional>
+#include <optional>
 
 using namespace cospace;
 
@@ -284,12 +285,9 @@ void TestClipBundle::loadErrors()
     case 11: editJson(dir, [](QJsonObject &o) { o[u"embed_dim"_qs] = 1 << 30; }); break;
     default: break;
     }
-    const Limits saved = limits();
-    Limits small = saved;
-    small.maxModelMB = 1;   // the tiny bundle's model.pt is 6.5 MiB
-    if (breakage == 9)   // Oversized
-        setLimits(small);
-    const auto restore = qScopeGuard([&] { setLimits(saved); });
+    std::optional<testing::ScopedLimit> small;
+    if (breakage == 9)   // Oversized: the tiny bundle's model.pt is 6.5 MiB
+        small.emplace(&Limits::maxModelMB, 1);
     try {
         loadModel(dir);
         QFAIL("loaded a broken bundle");

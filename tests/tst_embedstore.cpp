@@ -3,11 +3,11 @@
 
 #include "fakemodel_p.h"
 
+#include "scopedlimit.h"
 #include "tinymodel.h"
 #include "core/embeddingstore.h"
 #include "core/npy.h"
 #include "core/embedpipeline.h"
-#include "core/limits.h"
 #include "core/search.h"
 #include "core/shapesdemo.h"
 #include "core/trainer.h"
@@ -19,7 +19,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QtTest>
@@ -267,11 +266,7 @@ void TestEmbedStore::folderLimitKeepsStoredImages()
     p.roots = {root};
     QCOMPARE(runEmbedding(model, store, p).embeddedImages, 6);
 
-    const Limits saved = limits();
-    Limits l = saved;
-    l.maxFilesPerFolder = 4;
-    setLimits(l);
-    const auto restore = qScopeGuard([&] { setLimits(saved); });
+    const testing::ScopedLimit limit(&Limits::maxFilesPerFolder, 4);
     writeBytes(root + u"/img6.png"_qs, encoded(66, "PNG"));   // a new file past the limit: not embedded
     const EmbedResult r = runEmbedding(model, store, p);
     QCOMPARE(r.embeddedImages, 0);

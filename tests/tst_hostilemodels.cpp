@@ -2,14 +2,13 @@
 // the model-size limit, are refused with a message naming the file, before anything is allocated.
 // (Corrupt, truncated and foreign files: tst_trainer; CLIP bundles: tst_clipbundle.)
 
+#include "scopedlimit.h"
 #include "core/checkpoint_p.h"
 #include "core/embeddingmodel.h"
-#include "core/limits.h"
 #include "core/runtime.h"
 #include "core/sharedspacemodel.h"
 
 #include <QFile>
-#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -70,11 +69,7 @@ void TestHostileModels::refused()
     cospace::detail::saveCheckpoint(path, net, nullptr, state);
     QVERIFY(QFileInfo(path).size() < 2 << 20);
 
-    const Limits saved = limits();
-    Limits l = saved;
-    l.maxModelMB = limitMB;
-    setLimits(l);
-    const auto restore = qScopeGuard([&] { setLimits(saved); });
+    const testing::ScopedLimit limit(&Limits::maxModelMB, limitMB);
     if (message.isEmpty()) {
         QCOMPARE(loadModel(path)->embedDim(), tiny.embedDim);
         return;

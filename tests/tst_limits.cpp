@@ -1,6 +1,7 @@
 // The input limits of core/limits.h: parsing the settings, and each place that enforces one
 // (caption files, folder scans, both tokenizers, the model-size check of a config).
 
+#include "scopedlimit.h"
 #include "core/captionfile.h"
 #include "core/cliptokenizer.h"
 #include "core/dataset.h"
@@ -16,21 +17,6 @@
 #include <QTest>
 
 using namespace cospace;
-
-namespace {
-
-// Sets the process-wide limits for one test function and puts the old ones back.
-class ScopedLimits
-{
-public:
-    explicit ScopedLimits(const Limits &l) : m_old(limits()) { setLimits(l); }
-    ~ScopedLimits() { setLimits(m_old); }
-
-private:
-    Limits m_old;
-};
-
-}  // namespace
 
 class TestLimits : public QObject
 {
@@ -144,7 +130,7 @@ void TestLimits::longCaptionsAreCutWithNotice()
              qPrintable(file.notices[0].message));
 
     // The default options follow the process-wide limit.
-    const ScopedLimits scoped([] { Limits l; l.maxCaptionChars = 20; return l; }());
+    const testing::ScopedLimit scoped(&Limits::maxCaptionChars, 20);
     CaptionOptions defaults;
     defaults.requireImages = false;
     const CaptionFile cut = parseCaptionBytes(bytes, QDir::temp().filePath(name), defaults);
@@ -192,7 +178,7 @@ void TestLimits::folderScanKeepsFirstFiles()
         QVERIFY(scan.issues.isEmpty());
     }
     // The default argument is the process-wide limit.
-    const ScopedLimits scoped([&] { Limits l; l.maxFilesPerFolder = limit; return l; }());
+    const testing::ScopedLimit scoped(&Limits::maxFilesPerFolder, limit);
     QCOMPARE(scanImages(dir.path()).images, scan.images);
 }
 
@@ -205,7 +191,7 @@ void TestLimits::tokenizersReadAtMostTheLimit()
     const ClipTokenizer clip(QStringLiteral(COSPACE_TEST_DATA) + u"/clip/bpe_simple_vocab_16e6.txt.gz"_qs);
     const std::vector<int> ownFull = own.encode(text), clipFull = clip.encode(text);
 
-    const ScopedLimits scoped([] { Limits l; l.maxCaptionChars = 100; return l; }());
+    const testing::ScopedLimit scoped(&Limits::maxCaptionChars, 100);
     QCOMPARE(own.encode(text), own.encode(text.left(100)));
     QCOMPARE(clip.encode(text), clip.encode(text.left(100)));
     QVERIFY(own.encode(text).size() < ownFull.size());
@@ -242,7 +228,7 @@ void TestLimits::oversizedConfigIsRefused()
     const std::int64_t params = c.parameterCount(3000);
     QVERIFY(params > 0);
     QCOMPARE(params * 4 > limitMB << 20, refused);
-    const ScopedLimits scoped([&] { Limits l; l.maxModelMB = limitMB; return l; }());
+    const testing::ScopedLimit scoped(&Limits::maxModelMB, limitMB);
     if (refused) {
         try {
             c.checkSizeLimit(3000);

@@ -1,11 +1,10 @@
 // The own-model tokenizer: Unicode-aware splitting, BPE and word kinds, round trips, padding.
 
-#include "core/limits.h"
+#include "scopedlimit.h"
 #include "core/texttokenizer.h"
 
 #include <QElapsedTimer>
 #include <QFile>
-#include <QScopeGuard>
 #include <QTest>
 
 #include <algorithm>
@@ -155,11 +154,7 @@ void TestTextTokenizer::longRunsEncodeInLinearTime()
     QCOMPARE(TextTokenizer::preTokenize(word).size(), 1);
     const TextTokenizer t = TextTokenizer::train({word, word.left(500)}, 508, kind);
     // The algorithm itself, past the caption-length limit that normally bounds it (tst_limits).
-    const Limits saved = limits();
-    Limits unbounded = saved;
-    unbounded.maxCaptionChars = 1'000'000;
-    setLimits(unbounded);
-    const auto restore = qScopeGuard([&] { setLimits(saved); });
+    const testing::ScopedLimit unbounded(&Limits::maxCaptionChars, 1'000'000);
     QElapsedTimer timer;
     timer.start();
     const std::vector<int> ids = t.encode(word + u" and more"_qs);
