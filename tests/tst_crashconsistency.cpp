@@ -76,21 +76,7 @@ void writePng(const QString &path, int seed)
     img.save(path);
 }
 
-// The epochs of a metrics.jsonl, in file order; a line that does not parse is -1.
-QList<int> metricEpochs(const QString &path)
-{
-    QList<int> epochs;
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return epochs;
-    for (const QByteArray &line : f.readAll().split('\n'))
-        if (!line.trimmed().isEmpty()) {
-            const QJsonObject o = QJsonDocument::fromJson(line).object();
-            epochs << (o.isEmpty() ? -1 : o.value(u"epoch"_qs).toInt());
-        }
-    return epochs;
-}
-
+// The non-empty lines of a JSON Lines file, in file order; a line that does not parse is an empty object.
 QList<QJsonObject> metricLines(const QString &path)
 {
     QList<QJsonObject> out;
@@ -100,6 +86,15 @@ QList<QJsonObject> metricLines(const QString &path)
             if (!line.trimmed().isEmpty())
                 out << QJsonDocument::fromJson(line).object();
     return out;
+}
+
+// The epochs of a metrics.jsonl, in file order; a line that does not parse is -1.
+QList<int> metricEpochs(const QString &path)
+{
+    QList<int> epochs;
+    for (const QJsonObject &o : metricLines(path))
+        epochs << (o.isEmpty() ? -1 : o.value(u"epoch"_qs).toInt());
+    return epochs;
 }
 
 // A tmpfs of `megabytes` at `dir` for one test function; isValid() is false where mounting is not
