@@ -225,10 +225,17 @@ void TestCrashConsistency::embedKilledAtRandom()
     QCOMPARE(full.exitCode, 0);
     const int total = QJsonDocument::fromJson(full.out).object().value(u"embedded"_qs).toInt();
     QCOMPARE(total, 2 * kImages);   // every image and every caption
+    // Random moments first; if none of them lands while the run writes (timings on a loaded machine
+    // differ from the measured ones), further rounds bisect between the latest moment that was too
+    // early (nothing stored yet) and the earliest that was too late (run finished or store complete).
     int killedMidway = 0;
-    for (int round = 0; round < m_rounds; ++round) {
+    int tooEarly = 0, tooLate = 2 * fullMs + 1000;
+    const int extraRounds = m_rounds >= 4 ? 12 : 0;
+    for (int round = 0; round < m_rounds + extraRounds; ++round) {
+        if (round >= m_rounds && killedMidway > 0)
+            break;
         const QString db = m_dir.filePath(u"embed-%1.db"_qs.arg(round));
-        const int ms = startupMs + delay(fullMs - startupMs);
+        const int ms = round < m_rounds ? startupMs + delay(fullMs - startupMs) : (tooEarly + tooLate) / 2;
         const Outcome o = runAndKill(m_cli, embedArgs(db), ms);
         qint64 stored = 0;
         if (QFileInfo::exists(db)) {
@@ -239,7 +246,12 @@ void TestCrashConsistency::embedKilledAtRandom()
             stored = models.isEmpty() ? 0 : store.count(models.first().id);
             QCOMPARE(store.itemCount(), stored);
         }
-        killedMidway += o.killed && stored > 0 && stored < total;
+        if (o.killed && stored > 0 && stored < total)
+            ++killedMidway;
+        else if (o.killed && stored == 0)
+            tooEarly = std::max(tooEarly, ms);
+        else
+            tooLate = std::min(tooLate, ms);
         const Outcome next = runToEnd(m_cli, embedArgs(db));
         QCOMPARE(next.exitCode, 0);
         const QJsonObject r = QJsonDocument::fromJson(next.out).object();
@@ -249,7 +261,8 @@ void TestCrashConsistency::embedKilledAtRandom()
         QVERIFY(store.integrityProblems().isEmpty());
         QCOMPARE(store.itemCount(), qint64(total));
     }
-    qInfo("%d of %d rounds killed the run while it was writing", killedMidway, m_rounds);
+    qInfo("%d rounds killed the run while it was writing (%d random rounds; bisection window %d..%d ms)",
+          killedMidway, m_rounds, tooEarly, tooLate);
     if (m_rounds >= 4)
         QVERIFY2(killedMidway > 0, "no round hit a run in the middle of writing; the kill moments are off");
 }
