@@ -30,17 +30,28 @@ private:
     int m_saved;
 };
 
-KnnGraph exactKnn(const Matrix &base, const Matrix &queries, int k, int threads, bool excludeSelf)
+// Queries go to FAISS in blocks of this many rows (its own BLAS block size), so a long exact search
+// reports progress and stops soon after a cancel.
+constexpr int kExactQueryBlock = 4096;
+
+KnnGraph exactKnn(const Matrix &base, const Matrix &queries, int k, int threads, bool excludeSelf, JobControl *job)
 {
     const int extra = excludeSelf ? 1 : 0;
     const int kk = std::min(k + extra, base.rows);
     std::vector<float> sims(std::size_t(queries.rows) * kk);
     std::vector<int64_t> ids(sims.size());
+    if (job) job->setTotal(queries.rows);
     {
         OmpThreads scope(threads);
-        faiss::knn_inner_product(queries.data.data(), base.data.data(), std::size_t(base.cols),
-                                 std::size_t(queries.rows), std::size_t(base.rows), std::size_t(kk),
-                                 sims.data(), ids.data());
+        for (int first = 0; first < queries.rows; first += kExactQueryBlock) {
+            if (job && job->cancelled())
+                throw JobCancelled{};
+            const int count = std::min(kExactQueryBlock, queries.rows - first);
+            faiss::knn_inner_product(queries.row(first), base.data.data(), std::size_t(base.cols),
+                                     std::size_t(count), std::size_t(base.rows), std::size_t(kk),
+                                     sims.data() + std::size_t(first) * kk, ids.data() + std::size_t(first) * kk);
+            if (job) job->advance(count);
+        }
     }
     KnnGraph g;
     g.n = queries.rows;
@@ -128,20 +139,20 @@ Matrix normalizedRows(const Matrix &m)
     return u;
 }
 
-KnnGraph selfKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job)
+KnnGraph selfKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job, int exactLimit)
 {
     k = std::min(k, unit.rows - 1);
     threads = resolveThreads(threads);
-    if (unit.rows <= kExactKnnLimit) {
+    if (unit.rows <= exactLimit) {
         if (job) job->setStage(QStringLiteral("nearest neighbours (exact)"));
-        return exactKnn(unit, unit, k, threads, true);
+        return exactKnn(unit, unit, k, threads, true, job);
     }
     return hnswKnn(unit, k, threads, seed, job);
 }
 
 KnnGraph queryKnn(const Matrix &unitBase, const Matrix &unitQueries, int k, int threads)
 {
-    return exactKnn(unitBase, unitQueries, std::min(k, unitBase.rows), resolveThreads(threads), false);
+    return exactKnn(unitBase, unitQueries, std::min(k, unitBase.rows), resolveThreads(threads), false, nullptr);
 }
 
 }  // namespace cospace

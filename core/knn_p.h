@@ -17,9 +17,10 @@ struct KnnGraph {
     std::vector<float> dist;     // n * k cosine distances
 };
 
-// kNN of every row among the other rows. Exact (FAISS brute force) for n <= kExactKnnLimit,
-// else hnswlib HNSW (approximate; the build order depends on `threads`, see projection.h).
-KnnGraph selfKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job);
+// kNN of every row among the other rows. Exact (FAISS brute force) for n <= exactLimit (t-SNE:
+// kExactKnnLimit, UMAP: kUmapExactKnnLimit), else hnswlib HNSW (approximate; the build order
+// depends on `threads`, see projection.h).
+KnnGraph selfKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job, int exactLimit);
 
 // Exact kNN of each query row among the base rows (out-of-sample placement; queries are few).
 KnnGraph queryKnn(const Matrix &unitBase, const Matrix &unitQueries, int k, int threads);

@@ -263,7 +263,7 @@ public:
         if (options.perplexity <= 0 || options.tsneIterations < 1 || options.theta < 0)
             throw std::runtime_error("t-SNE: perplexity and iterations must be positive");
         const int k = std::min(n - 1, int(std::floor(3 * options.perplexity)));
-        const KnnGraph g = selfKnn(m_unit, k, m_threads, options.seed, job);
+        const KnnGraph g = selfKnn(m_unit, k, m_threads, options.seed, job, kExactKnnLimit);
         if (job && job->cancelled()) throw JobCancelled{};
         if (job) job->setStage(QStringLiteral("affinities"));
         buildAffinities(g, std::min(options.perplexity, double(k)));
