@@ -38,7 +38,7 @@ enum class ProjectionMethod { Pca, Tsne, Umap };
 // Brute-force (BLAS) kNN up to these many rows, HNSW above (brute force grows as N^2). t-SNE's 90
 // neighbours: at 20k x 256 brute force takes half the CPU time of the HNSW build + search, at 100k it
 // is slower (84 s vs 62 s for the whole t-SNE) for the same trustworthiness. UMAP's 14: at 100k x 256
-// the same time as HNSW and trustworthiness@15 0.956 instead of 0.950 (HNSW's recall). Measured.
+// the same time as HNSW and, for seed 1, trustworthiness@15 0.956 instead of 0.950. Measured.
 inline constexpr int kExactKnnLimit = 25000;
 inline constexpr int kUmapExactKnnLimit = 100000;
 inline constexpr int kFftTsneMinRows = 10000;  // t-SNE switches to FFT interpolation here
