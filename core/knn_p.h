@@ -25,6 +25,10 @@ KnnGraph selfKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, Job
 // Exact kNN of each query row among the base rows (out-of-sample placement; queries are few).
 KnnGraph queryKnn(const Matrix &unitBase, const Matrix &unitQueries, int k, int threads);
 
+// hnswlib distance function: 1 - <a, b> over *(const std::size_t *)dimension floats, in the
+// widest vector instructions the CPU has (chosen at run time).
+float hnswInnerProductDistance(const void *a, const void *b, const void *dimension);
+
 Matrix normalizedRows(const Matrix &m);
 int resolveThreads(int threads);   // 0 -> all cores
 

@@ -5,6 +5,7 @@
 
 #include "core/alignment.h"
 #include "core/job.h"
+#include "core/knn_p.h"
 #include "core/npy.h"
 #include "core/pca.h"
 #include "core/projection.h"
@@ -95,6 +96,8 @@ private Q_SLOTS:
     void pcaRandomizedFindsPlantedDirections();
     void separatesBlobs_data();
     void separatesBlobs();
+    void hnswDistance_data();
+    void hnswDistance();
     void deterministic_data();
     void deterministic();
     void resumeEqualsUninterrupted_data();
@@ -480,4 +483,28 @@ void TestProjection::cliProjectEndToEnd()
 }
 
 QTEST_GUILESS_MAIN(TestProjection)
+// The HNSW distance (a vector kernel picked at run time) equals 1 - <a, b> computed in double, for
+// lengths around and between its 16-wide blocks.
+void TestProjection::hnswDistance_data()
+{
+    QTest::addColumn<int>("dimension");
+    for (int d : {1, 3, 15, 16, 17, 31, 128, 257, 512})
+        QTest::newRow(qPrintable(QString::number(d))) << d;
+}
+
+void TestProjection::hnswDistance()
+{
+    QFETCH(int, dimension);
+    std::mt19937 rng{std::uint32_t(dimension)};
+    std::normal_distribution<float> normal;
+    std::vector<float> a(static_cast<std::size_t>(dimension)), b(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) { a[i] = normal(rng); b[i] = normal(rng); }
+    double dot = 0, scale = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) { dot += double(a[i]) * b[i]; scale += std::abs(double(a[i]) * b[i]); }
+    const std::size_t n = a.size();
+    const float got = hnswInnerProductDistance(a.data(), b.data(), &n);
+    QVERIFY2(std::abs(double(got) - (1.0 - dot)) <= 1e-5 * std::max(1.0, scale),
+             qPrintable(QStringLiteral("%1 vs %2").arg(double(got)).arg(1.0 - dot)));
+}
+
 #include "tst_projection.moc"
