@@ -15,7 +15,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <numeric>
 

@@ -4,8 +4,8 @@
 // sampling, linearly decaying learning rate, gradients clipped to [-4, 4].
 //
 // The SGD runs on one thread in a fixed edge order with one seeded generator, so the result does
-// not depend on the thread count and run(a) + run(b) == run(a + b) exactly. It is cheap next to the
-// kNN graph (which is multi-threaded).
+// not depend on the thread count and run(a) + run(b) == run(a + b) exactly. The cost: at 100k
+// rows it takes about as long as the multi-threaded kNN graph (bench/projection/README.md, sitting D).
 
 #include "job.h"
 #include "knn_p.h"
