@@ -17,10 +17,15 @@ struct KnnGraph {
     std::vector<float> dist;     // n * k cosine distances
 };
 
+// Approximate kNN above the exact limit: hnswlib HNSW (the build order depends on `threads`, see
+// projection.h), or brute force within the nearest k-means clusters (deterministic; the probed
+// clusters can miss a neighbour across a cluster border).
+enum class ApproximateKnn { Hnsw, Clustered };
+
 // kNN of every row among the other rows. Exact (FAISS brute force) for n <= exactLimit (t-SNE:
-// kExactKnnLimit, UMAP: kUmapExactKnnLimit), else hnswlib HNSW (approximate; the build order
-// depends on `threads`, see projection.h).
-KnnGraph selfKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job, int exactLimit);
+// kExactKnnLimit, UMAP: kUmapExactKnnLimit), else `approximate`.
+KnnGraph selfKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job, int exactLimit,
+                 ApproximateKnn approximate = ApproximateKnn::Hnsw);
 
 // Exact kNN of each query row among the base rows (out-of-sample placement; queries are few).
 KnnGraph queryKnn(const Matrix &unitBase, const Matrix &unitQueries, int k, int threads);

@@ -15,12 +15,13 @@
 // Determinism: every method is seeded (options.seed) and repeatable on one machine.
 //  - PCA: results do not depend on the thread count beyond BLAS round-off (~1e-6 relative).
 //  - t-SNE and UMAP use an exact cosine kNN for N <= kExactKnnLimit (UMAP: kUmapExactKnnLimit),
-//    identical for any thread count. Above it they use an HNSW index (hnswlib) built with `threads`
-//    inserting threads: the approximate neighbour lists, and so the layout, can differ between runs
-//    when threads > 1. Use threads = 1 for bit-identical large layouts.
+//    identical for any thread count. Above it t-SNE uses an HNSW index (hnswlib) built with
+//    `threads` inserting threads: the approximate neighbour lists, and so the layout, can differ
+//    between runs when threads > 1 (use threads = 1 for bit-identical large t-SNE layouts). UMAP
+//    uses brute force within the 8 nearest of sqrt(N) k-means clusters: deterministic.
 //  - t-SNE gradients are parallel but reduced in a fixed order: same result for any thread count.
-//  - UMAP's SGD runs on one thread: same result for any thread count (at 100k rows it takes about
-//    as long as the kNN, and most of the time at 1M).
+//  - UMAP's spectral start and its SGD are parallel in a fixed partition (16 chunks of the edge
+//    list, see umap.cpp): same result for any thread count.
 // A Projector is not thread-safe: drive it from one thread at a time; layout() returns a reference
 // that run() mutates.
 
@@ -36,12 +37,13 @@ class JobControl;
 
 enum class ProjectionMethod { Pca, Tsne, Umap };
 
-// Brute-force (BLAS) kNN up to these many rows, HNSW above (brute force grows as N^2). t-SNE's 90
-// neighbours: at 20k x 256 brute force takes half the CPU time of the HNSW build + search, at 100k it
-// is slower (84 s vs 62 s for the whole t-SNE) for the same trustworthiness. UMAP's 14: at 100k x 256
-// the same time as HNSW and, for seed 1, trustworthiness@15 0.956 instead of 0.950. Measured.
+// Brute-force (BLAS) kNN up to these many rows, approximate above (brute force grows as N^2).
+// t-SNE's 90 neighbours: at 20k x 256 brute force takes half the CPU time of the HNSW build +
+// search, at 100k it is slower (84 s vs 62 s for the whole t-SNE) for the same trustworthiness.
+// UMAP's 14 from k-means clusters: at 100k x 256 4.6 s instead of 34 s for brute force, the same
+// trustworthiness@15 (0.9467 vs 0.9463, seed 1). Measured (bench/projection/README.md).
 inline constexpr int kExactKnnLimit = 25000;
-inline constexpr int kUmapExactKnnLimit = 100000;
+inline constexpr int kUmapExactKnnLimit = 25000;
 inline constexpr int kFftTsneMinRows = 10000;  // t-SNE switches to FFT interpolation here
 
 struct ProjectionOptions {
@@ -69,8 +71,8 @@ struct ProjectionOptions {
     int umapEpochs = 0;              // 0 = auto: 500 for N <= 10000, else 200 (umap-learn's rule)
     int negativeSampleRate = 5;
 
-    // Optional N x 2 starting layout (e.g. the previous checkpoint's, aligned): replaces the PCA
-    // initialisation of t-SNE/UMAP so an item moves smoothly between layouts. t-SNE then skips early
+    // Optional N x 2 starting layout (e.g. the previous checkpoint's, aligned): replaces t-SNE's PCA
+    // and UMAP's spectral initialisation so an item moves smoothly between layouts. t-SNE then skips early
     // exaggeration and UMAP starts at kRefineLearningRate instead of 1, either of which would
     // otherwise tear the given arrangement apart.
     Matrix initial;

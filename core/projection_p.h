@@ -4,7 +4,9 @@
 #include "core/matrix.h"
 #include "core/projection.h"
 
+#include <cmath>
 #include <cstdint>
+#include <vector>
 
 namespace cospace {
 
@@ -40,6 +42,13 @@ private:
 
 // The PCA start both t-SNE and UMAP use (of the L2-normalised rows), or options.initial.
 Matrix initialLayout(const Matrix &unit, const ProjectionOptions &options);
+
+// UMAP's spectral initialisation (spectral.cpp): a layout of the unit rows scaled to [-10, 10] from
+// their symmetric weighted graph, given as edges sorted by head (both directions present). A graph
+// of several components gets one spectral layout per component, placed by a layout of their means.
+// Empty when it cannot be computed (the caller falls back to PCA).
+Matrix spectralLayout(const Matrix &unit, const std::vector<int> &head, const std::vector<int> &tail,
+                      const std::vector<float> &weight, std::uint64_t seed, int threads);
 
 std::unique_ptr<Projector> makeTsne(const Matrix &vectors, const ProjectionOptions &options, JobControl *job);
 std::unique_ptr<Projector> makeUmap(const Matrix &vectors, const ProjectionOptions &options, JobControl *job);

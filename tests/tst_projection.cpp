@@ -9,6 +9,7 @@
 #include "core/npy.h"
 #include "core/pca.h"
 #include "core/projection.h"
+#include "core/projection_p.h"
 
 #include <QProcess>
 #include <QTemporaryDir>
@@ -98,6 +99,11 @@ private Q_SLOTS:
     void separatesBlobs();
     void hnswDistance_data();
     void hnswDistance();
+    void clusteredKnnRecall_data();
+    void clusteredKnnRecall();
+    void spectralOrdersAPath_data();
+    void spectralOrdersAPath();
+    void spectralKeepsComponentsApart();
     void deterministic_data();
     void deterministic();
     void resumeEqualsUninterrupted_data();
@@ -505,6 +511,94 @@ void TestProjection::hnswDistance()
     const float got = hnswInnerProductDistance(a.data(), b.data(), &n);
     QVERIFY2(std::abs(double(got) - (1.0 - dot)) <= 1e-5 * std::max(1.0, scale),
              qPrintable(QStringLiteral("%1 vs %2").arg(double(got)).arg(1.0 - dot)));
+}
+
+// The clustered kNN (UMAP above kUmapExactKnnLimit) finds nearly all exact neighbours on blobs,
+// also overlapping ones (clusters have borders to miss across); on unclustered data it widens its
+// search until a sampled recall reaches 0.9. The same for 1 and 2 threads.
+void TestProjection::clusteredKnnRecall_data()
+{
+    QTest::addColumn<double>("spread");
+    QTest::addColumn<double>("minRecall");
+    QTest::newRow("separate blobs") << 0.5 << 0.99;
+    QTest::newRow("overlapping blobs") << 1.5 << 0.9;
+    QTest::newRow("unclustered (more probes, or brute force)") << 4.0 << 0.9;
+}
+
+void TestProjection::clusteredKnnRecall()
+{
+    QFETCH(double, spread);
+    QFETCH(double, minRecall);
+    const Matrix unit = normalizedRows(makeBlobs(12, 250, 24, spread, 5).x);
+    const int k = 14;
+    const KnnGraph exact = selfKnn(unit, k, 1, 1, nullptr, unit.rows);
+    const KnnGraph clustered = selfKnn(unit, k, 1, 1, nullptr, 0, ApproximateKnn::Clustered);
+    QCOMPARE(clustered.n, unit.rows);
+    QCOMPARE(clustered.k, k);
+    int found = 0;
+    for (int i = 0; i < unit.rows; ++i) {
+        const auto *e = exact.index.data() + std::size_t(i) * k, *c = clustered.index.data() + std::size_t(i) * k;
+        for (int j = 0; j < k; ++j) {
+            found += std::find(c, c + k, e[j]) != c + k;
+            QVERIFY(c[j] != i);
+            if (j > 0) QVERIFY(clustered.dist[std::size_t(i) * k + j] >= clustered.dist[std::size_t(i) * k + j - 1]);
+        }
+    }
+    const double recall = double(found) / (double(unit.rows) * k);
+    QVERIFY2(recall >= minRecall, qPrintable(QStringLiteral("recall@%1 %2").arg(k).arg(recall)));
+    const KnnGraph twoThreads = selfKnn(unit, k, 2, 1, nullptr, 0, ApproximateKnn::Clustered);
+    QVERIFY(twoThreads.index == clustered.index);
+    QVERIFY(twoThreads.dist == clustered.dist);
+}
+
+// The spectral start of a path graph (Fiedler vector: a half cosine wave) orders the inner nodes
+// along its first axis, monotonically, for any thread count.
+void TestProjection::spectralOrdersAPath_data()
+{
+    QTest::addColumn<int>("nodes");
+    QTest::newRow("12") << 12;
+    QTest::newRow("40") << 40;
+}
+
+void TestProjection::spectralOrdersAPath()
+{
+    QFETCH(int, nodes);
+    std::vector<int> head, tail;
+    std::vector<float> weight;
+    for (int i = 0; i < nodes; ++i)
+        for (int j : {i - 1, i + 1})
+            if (j >= 0 && j < nodes) { head.push_back(i); tail.push_back(j); weight.push_back(1.f); }
+    const Matrix unit = normalizedRows(makeBlobs(1, nodes, 4, 1.0, 6).x);   // only its size matters here
+    const Matrix y = spectralLayout(unit, head, tail, weight, 1, 1);
+    QCOMPARE(y.rows, nodes);
+    const double sign = y.at(nodes - 1, 0) > y.at(0, 0) ? 1 : -1;
+    for (int i = 2; i < nodes - 1; ++i)   // the end nodes' degree 1 scales them by 1/sqrt(2) (D^1/2)
+        QVERIFY2(sign * (y.at(i, 0) - y.at(i - 1, 0)) > 0, qPrintable(QStringLiteral("node %1").arg(i)));
+    QVERIFY(spectralLayout(unit, head, tail, weight, 1, 2).data == y.data);
+}
+
+// A graph of two components: each component gets its own region (placed by their means).
+void TestProjection::spectralKeepsComponentsApart()
+{
+    const Blobs b = makeBlobs(2, 30, 8, 0.3, 7);
+    std::vector<int> head, tail;
+    std::vector<float> weight;
+    for (int i = 0; i < b.x.rows; ++i)   // a ring inside each blob
+        for (int j : {i - 1, i + 1}) {
+            const int t = (j + 30) % 30 + (i / 30) * 30;
+            head.push_back(i); tail.push_back(t); weight.push_back(1.f);
+        }
+    const Matrix y = spectralLayout(normalizedRows(b.x), head, tail, weight, 3, 1);
+    QCOMPARE(y.rows, b.x.rows);
+    QVERIFY(allFinite(y));
+    // Every point is nearer its own blob's centre than the other's.
+    double cx[2] = {0, 0}, cy[2] = {0, 0};
+    for (int i = 0; i < y.rows; ++i) { cx[i / 30] += y.at(i, 0) / 30; cy[i / 30] += y.at(i, 1) / 30; }
+    for (int i = 0; i < y.rows; ++i) {
+        const int own = i / 30, other = 1 - own;
+        QVERIFY(std::hypot(y.at(i, 0) - cx[own], y.at(i, 1) - cy[own])
+                < std::hypot(y.at(i, 0) - cx[other], y.at(i, 1) - cy[other]));
+    }
 }
 
 #include "tst_projection.moc"
