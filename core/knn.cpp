@@ -98,6 +98,15 @@ KnnGraph exactKnn(const Matrix &base, const Matrix &queries, int k, int threads,
     return g;
 }
 
+// The given rows of m, in that order.
+Matrix gatherRows(const Matrix &m, const std::vector<int> &rows)
+{
+    Matrix out(int(rows.size()), m.cols);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        std::copy_n(m.row(rows[i]), m.cols, out.row(int(i)));
+    return out;
+}
+
 // Spherical k-means of the unit rows into `clusters` centroids: a seeded sample of at most
 // kKmeansSamplePerCluster rows per centroid, kKmeansIterations Lloyd steps. Centroids are summed
 // serially in double, so the result does not depend on the thread count.
@@ -113,9 +122,8 @@ Matrix sphericalKmeans(const Matrix &unit, int clusters, int threads, std::uint6
     const int samples = std::min(n, clusters * kKmeansSamplePerCluster);
     for (int i = 0; i < samples; ++i)   // partial Fisher-Yates: the first `samples` are a uniform sample
         std::swap(order[std::size_t(i)], order[std::size_t(i + rng.below(n - i))]);
-    Matrix sample(samples, d);
-    for (int i = 0; i < samples; ++i)
-        std::copy_n(unit.row(order[std::size_t(i)]), d, sample.row(i));
+    order.resize(std::size_t(samples));
+    const Matrix sample = gatherRows(unit, order);
     Matrix centroids(clusters, d);
     for (int c = 0; c < clusters; ++c)
         std::copy_n(sample.row(c * samples / clusters), d, centroids.row(c));   // the sample is random
@@ -164,48 +172,6 @@ constexpr int kClusterProbes = 8;
 constexpr int kRecallSample = 256;
 constexpr double kMinClusteredRecall = 0.9;
 
-KnnGraph exactKnn(const Matrix &base, const Matrix &queries, int k, int threads, bool excludeSelf, JobControl *job);
-
-// Fraction of the exact k neighbours of a seeded sample of rows that `g` lists.
-double sampledRecall(const Matrix &unit, const KnnGraph &g, int threads, std::uint64_t seed)
-{
-    const int k = g.k, samples = std::min(kRecallSample, unit.rows);
-    Rng rng(seed ^ 0xD1B54A32D192ED03ull);
-    std::vector<int> rows;
-    Matrix sample(samples, unit.cols);
-    for (int i = 0; i < samples; ++i) {
-        rows.push_back(rng.below(unit.rows));
-        std::copy_n(unit.row(rows.back()), unit.cols, sample.row(i));
-    }
-    const KnnGraph exact = exactKnn(unit, sample, std::min(k + 1, unit.rows), threads, false, nullptr);
-    int found = 0, wanted = 0;
-    for (int i = 0; i < samples; ++i) {
-        const int *listed = g.index.data() + std::size_t(rows[std::size_t(i)]) * k;
-        for (int j = 0, taken = 0; j < exact.k && taken < k; ++j) {
-            const int id = exact.index[std::size_t(i) * exact.k + j];
-            if (id == rows[std::size_t(i)]) continue;
-            ++taken; ++wanted;
-            found += std::find(listed, listed + k, id) != listed + k;
-        }
-    }
-    return wanted ? double(found) / wanted : 1.0;
-}
-
-KnnGraph clusteredKnn(const Matrix &unit, const Matrix &centroids, int k, int probes, int threads, JobControl *job);
-
-KnnGraph clusteredOrExactKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job)
-{
-    const int clusters = std::clamp(int(std::lround(std::sqrt(double(unit.rows)))), 1, unit.rows);
-    const Matrix centroids = sphericalKmeans(unit, clusters, threads, seed);
-    for (int probes = std::min(kClusterProbes, clusters); probes <= std::max(1, clusters / 4); probes *= 2) {
-        KnnGraph g = clusteredKnn(unit, centroids, k, probes, threads, job);
-        if (sampledRecall(unit, g, threads, seed) >= kMinClusteredRecall)
-            return g;
-    }
-    if (job) job->setStage(QStringLiteral("nearest neighbours (exact)"));
-    return exactKnn(unit, unit, k, threads, true, job);
-}
-
 KnnGraph clusteredKnn(const Matrix &unit, const Matrix &centroids, int k, int probes, int threads, JobControl *job)
 {
     const int n = unit.rows, d = unit.cols, clusters = centroids.rows;
@@ -245,9 +211,7 @@ KnnGraph clusteredKnn(const Matrix &unit, const Matrix &centroids, int k, int pr
             const std::vector<int> &q = queries[std::size_t(c)], &m = members[std::size_t(c)];
             if (q.empty() || m.empty())
                 continue;
-            Matrix qm(int(q.size()), d), mm(int(m.size()), d);
-            for (std::size_t i = 0; i < q.size(); ++i) std::copy_n(unit.row(q[i]), d, qm.row(int(i)));
-            for (std::size_t i = 0; i < m.size(); ++i) std::copy_n(unit.row(m[i]), d, mm.row(int(i)));
+            const Matrix qm = gatherRows(unit, q), mm = gatherRows(unit, m);
             const int found = std::min<int>(kk, int(m.size()));
             sims.resize(q.size() * std::size_t(found));
             ids.resize(sims.size());
@@ -285,6 +249,53 @@ KnnGraph clusteredKnn(const Matrix &unit, const Matrix &centroids, int k, int pr
                 g.dist[std::size_t(i) * k + j] = g.dist[std::size_t(i) * k + j - 1];
             }
     return g;
+}
+
+// Exact neighbours of a seeded sample of rows, against which clusteredOrExactKnn checks its recall.
+struct RecallSample {
+    std::vector<int> rows;
+    KnnGraph exact;   // k + 1 per row: the row itself is among them
+};
+
+RecallSample recallSample(const Matrix &unit, int k, int threads, std::uint64_t seed)
+{
+    RecallSample s;
+    Rng rng(seed ^ 0xD1B54A32D192ED03ull);
+    for (int i = 0; i < std::min(kRecallSample, unit.rows); ++i)
+        s.rows.push_back(rng.below(unit.rows));
+    s.exact = exactKnn(unit, gatherRows(unit, s.rows), std::min(k + 1, unit.rows), threads, false, nullptr);
+    return s;
+}
+
+// Fraction of the sample's exact k neighbours that `g` lists.
+double recall(const KnnGraph &g, const RecallSample &s)
+{
+    const int k = g.k;
+    int found = 0, wanted = 0;
+    for (std::size_t i = 0; i < s.rows.size(); ++i) {
+        const int *listed = g.index.data() + std::size_t(s.rows[i]) * k;
+        for (int j = 0, taken = 0; j < s.exact.k && taken < k; ++j) {
+            const int id = s.exact.index[i * std::size_t(s.exact.k) + std::size_t(j)];
+            if (id == s.rows[i]) continue;
+            ++taken; ++wanted;
+            found += std::find(listed, listed + k, id) != listed + k;
+        }
+    }
+    return wanted ? double(found) / wanted : 1.0;
+}
+
+KnnGraph clusteredOrExactKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job)
+{
+    const int clusters = std::clamp(int(std::lround(std::sqrt(double(unit.rows)))), 1, unit.rows);
+    const Matrix centroids = sphericalKmeans(unit, clusters, threads, seed);
+    const RecallSample sample = recallSample(unit, k, threads, seed);
+    for (int probes = std::min(kClusterProbes, clusters); probes <= std::max(1, clusters / 4); probes *= 2) {
+        KnnGraph g = clusteredKnn(unit, centroids, k, probes, threads, job);
+        if (recall(g, sample) >= kMinClusteredRecall)
+            return g;
+    }
+    if (job) job->setStage(QStringLiteral("nearest neighbours (exact)"));
+    return exactKnn(unit, unit, k, threads, true, job);
 }
 
 class InnerProductSpace final : public hnswlib::SpaceInterface<float>

@@ -80,6 +80,17 @@ void jacobiEigen(std::vector<double> &a, std::vector<double> &v, int m)
     }
 }
 
+// Divides m by its largest magnitude, so it spans at most [-1, 1]; false (m unchanged) when that
+// is not a positive number.
+bool scaleToUnit(Matrix &m)
+{
+    float extent = 0;
+    for (float x : m.data) extent = std::max(extent, std::abs(x));
+    if (!(extent > 0)) return false;
+    for (float &x : m.data) x /= extent;
+    return true;
+}
+
 // Connected component of every row (numbered by first row) and their count.
 int components(int n, const std::vector<int> &head, const std::vector<int> &tail, std::vector<int> &label)
 {
@@ -177,10 +188,7 @@ Matrix connectedLayout(int n, const std::vector<int> &head, const std::vector<in
             layout.at(i, c) = float(s);
         }
     }
-    float extent = 0;
-    for (float x : layout.data) extent = std::max(extent, std::abs(x));
-    if (!(extent > 0)) return {};
-    for (float &x : layout.data) x /= extent;
+    if (!scaleToUnit(layout)) return {};
     return layout;
 }
 
@@ -218,9 +226,7 @@ Matrix componentsLayout(const Matrix &unit, const std::vector<int> &head, const 
         meta.at(0, 0) = -1;
         meta.at(1, 0) = 1;
     }
-    float extent = 0;
-    for (float x : meta.data) extent = std::max(extent, std::abs(x));
-    for (float &x : meta.data) x = extent > 0 ? x / extent : 0.f;
+    if (!scaleToUnit(meta)) std::fill(meta.data.begin(), meta.data.end(), 0.f);
     // Each component's radius: 0.4 of the distance to the nearest other centre (umap-learn: 0.5,
     // which lets neighbouring components touch).
     std::vector<float> radius(static_cast<std::size_t>(count), 1.f);

@@ -94,8 +94,7 @@ public:
         if (job && job->cancelled()) throw JobCancelled{};
         m_epochs = options.umapEpochs > 0 ? options.umapEpochs : (n <= 10000 ? 500 : 200);
         std::tie(m_a, m_b) = fitAB(options.spread, options.minDist);
-        buildGraph(g, std::log2(double(k + 1)));
-        initLayout(options);
+        initLayout(options, buildGraph(g, std::log2(double(k + 1))));
     }
 
     int run(int steps) override
@@ -112,7 +111,8 @@ public:
     const Matrix &layout() const override { return m_layout; }
 
 private:
-    void buildGraph(const KnnGraph &g, double target)
+    // Returns the kept edges' memberships (the spectral start's weights).
+    std::vector<float> buildGraph(const KnnGraph &g, double target)
     {
         const int n = g.n, k = g.k;
         std::vector<std::pair<std::int64_t, float>> entries;
@@ -157,11 +157,11 @@ private:
             ++out;
         }
         m_head.resize(out); m_tail.resize(out); weight.resize(out);
-        m_weight = std::move(weight);
         m_nextSample = m_epochsPerSample;
         const double rate = std::max(m_options.negativeSampleRate, 1);
         for (double e : m_epochsPerSample) m_nextNegative.push_back(e / rate);
         makeChunks(n);
+        return weight;
     }
 
     // Chunk c owns rows m_chunkFirstRow[c] .. m_chunkFirstRow[c + 1] and the edges headed there,
@@ -187,16 +187,15 @@ private:
         m_deferred.resize(std::size_t(kSgdChunks) * kSgdChunks);
     }
 
-    void initLayout(const ProjectionOptions &options)
+    void initLayout(const ProjectionOptions &options, const std::vector<float> &weight)
     {
         if (!options.initial.empty()) {   // a given layout keeps its coordinates
             m_layout = initialLayout(m_unit, options);
             return;
         }
         // umap-learn's default, spectral (PCA if that fails).
-        m_layout = spectralLayout(m_unit, m_head, m_tail, m_weight, options.seed, m_threads);
-        m_spectral = !m_layout.empty();
-        if (!m_spectral)
+        m_layout = spectralLayout(m_unit, m_head, m_tail, weight, options.seed, m_threads);
+        if (m_layout.empty())
             m_layout = initialLayout(m_unit, options);
         for (int c = 0; c < 2; ++c) {
             float lo = INFINITY, hi = -INFINITY;
@@ -300,8 +299,6 @@ private:
     Matrix m_layout;
     std::vector<int> m_head, m_tail;
     std::vector<double> m_epochsPerSample, m_nextSample, m_nextNegative;
-    std::vector<float> m_weight;      // edge membership (fuzzy union), for the spectral start
-    bool m_spectral = false;
     std::vector<int> m_chunkFirstRow;
     std::vector<std::size_t> m_chunkFirstEdge;
     std::vector<std::uint8_t> m_owner;                // row -> chunk
