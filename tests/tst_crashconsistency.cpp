@@ -8,10 +8,10 @@
 // from a seeded generator, COSPACE_CRASH_SEED (default 1), printed so a failure can be replayed.
 
 #include "tinymodel.h"
-#include "core/embeddingstore.h"
-#include "core/sharedspacemodel.h"
-#include "core/shapesdemo.h"
-#include "core/workspace.h"
+#include "core/store/embeddingstore.h"
+#include "core/model/sharedspacemodel.h"
+#include "core/data/shapesdemo.h"
+#include "core/explorer/workspace.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -64,6 +64,40 @@ Outcome runAndKill(const QString &program, const QStringList &args, int ms)
 }
 
 Outcome runToEnd(const QString &program, const QStringList &args) { return runAndKill(program, args, 600000); }
+
+// Starts `program args` and SIGKILLs it `ms` milliseconds after the file `watch` was seen to grow
+// `grows` times (a store's write-ahead log grows with each committed batch), unless it ended
+// before. The kill moment then follows the process's own progress, not the machine's speed.
+Outcome runAndKillAfterGrowth(const QString &program, const QStringList &args, const QString &watch,
+                              int grows, int ms)
+{
+    QProcess p;
+    p.start(program, args);
+    Outcome o;
+    if (!p.waitForStarted())
+        return o;
+    qint64 size = 0;
+    for (int seen = 0; seen < grows && p.state() == QProcess::Running;) {
+        p.waitForFinished(1);
+        const qint64 now = QFileInfo(watch).size();
+        if (now > size)
+            ++seen;
+        size = std::max(size, now);
+    }
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < ms && p.state() == QProcess::Running)
+        p.waitForFinished(std::max<int>(1, int(ms - t.elapsed())));
+    if (p.state() == QProcess::Running) {
+        ::kill(pid_t(p.processId()), SIGKILL);
+        o.killed = true;
+    }
+    p.waitForFinished(60000);
+    o.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    o.out = p.readAllStandardOutput();
+    o.err = p.readAllStandardError();
+    return o;
+}
 
 void writePng(const QString &path, int seed)
 {
@@ -173,6 +207,7 @@ private:
     int m_rounds = 4;
     std::mt19937 m_rng;
     static constexpr int kImages = 160;
+    static constexpr int kWalGrowths = 6;   // past the schema and the first batches
 };
 
 void TestCrashConsistency::initTestCase()
@@ -225,18 +260,19 @@ void TestCrashConsistency::embedKilledAtRandom()
     QCOMPARE(full.exitCode, 0);
     const int total = QJsonDocument::fromJson(full.out).object().value(u"embedded"_qs).toInt();
     QCOMPARE(total, 2 * kImages);   // every image and every caption
-    // Random moments first; if none of them lands while the run writes (timings on a loaded machine
-    // differ from the measured ones), further rounds bisect between the latest moment that was too
-    // early (nothing stored yet) and the earliest that was too late (run finished or store complete).
+    // Random moments first; if none of them lands while the run writes (start-up times on a loaded
+    // machine vary by more than the writing takes), further rounds kill a random moment after the
+    // store's write-ahead log has grown a few times, i.e. while batches are being committed.
     int killedMidway = 0;
-    int tooEarly = 0, tooLate = 2 * fullMs + 1000;
     const int extraRounds = m_rounds >= 4 ? 12 : 0;
     for (int round = 0; round < m_rounds + extraRounds; ++round) {
         if (round >= m_rounds && killedMidway > 0)
             break;
         const QString db = m_dir.filePath(u"embed-%1.db"_qs.arg(round));
-        const int ms = round < m_rounds ? startupMs + delay(fullMs - startupMs) : (tooEarly + tooLate) / 2;
-        const Outcome o = runAndKill(m_cli, embedArgs(db), ms);
+        const int ms = round < m_rounds ? startupMs + delay(fullMs - startupMs) : delay(50);
+        const Outcome o = round < m_rounds
+            ? runAndKill(m_cli, embedArgs(db), ms)
+            : runAndKillAfterGrowth(m_cli, embedArgs(db), db + u"-wal"_qs, kWalGrowths, ms);
         qint64 stored = 0;
         if (QFileInfo::exists(db)) {
             EmbeddingStore store(db);
@@ -248,10 +284,6 @@ void TestCrashConsistency::embedKilledAtRandom()
         }
         if (o.killed && stored > 0 && stored < total)
             ++killedMidway;
-        else if (o.killed && stored == 0)
-            tooEarly = std::max(tooEarly, ms);
-        else
-            tooLate = std::min(tooLate, ms);
         const Outcome next = runToEnd(m_cli, embedArgs(db));
         QCOMPARE(next.exitCode, 0);
         const QJsonObject r = QJsonDocument::fromJson(next.out).object();
@@ -261,8 +293,8 @@ void TestCrashConsistency::embedKilledAtRandom()
         QVERIFY(store.integrityProblems().isEmpty());
         QCOMPARE(store.itemCount(), qint64(total));
     }
-    qInfo("%d rounds killed the run while it was writing (%d random rounds; bisection window %d..%d ms)",
-          killedMidway, m_rounds, tooEarly, tooLate);
+    qInfo("%d rounds killed the run while it was writing (%d random rounds, then up to %d after the log grew)",
+          killedMidway, m_rounds, extraRounds);
     if (m_rounds >= 4)
         QVERIFY2(killedMidway > 0, "no round hit a run in the middle of writing; the kill moments are off");
 }
