@@ -3,7 +3,7 @@
 // fingerprint of the test's choosing (to test switching models). Images: 8x8 nearest-neighbour
 // thumbnail through a fixed random projection; texts: hashed character trigrams. Rows unit length.
 
-#include "core/embeddingmodel.h"
+#include "core/model/embeddingmodel.h"
 
 #include <QHash>
 

@@ -2,7 +2,7 @@
 // Test support: one field of the process-wide input limits (core/limits.h) set for a scope, the
 // previous limits put back when the scope ends.
 
-#include "core/limits.h"
+#include "core/base/limits.h"
 
 #include <cstdint>
 

@@ -3,8 +3,8 @@
 // tests that need a real model (store, search, explorer). Returns the checkpoint path, or an empty
 // string if training failed (the caller QVERIFYs it).
 
-#include "core/shapesdemo.h"
-#include "core/trainer.h"
+#include "core/data/shapesdemo.h"
+#include "core/train/trainer.h"
 
 #include <QDir>
 

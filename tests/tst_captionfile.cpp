@@ -1,6 +1,6 @@
 // Every paired-captions format, with good and bad rows; bad rows are asserted by line number.
 
-#include "core/captionfile.h"
+#include "core/data/captionfile.h"
 
 #include <QDir>
 #include <QFile>

@@ -2,10 +2,10 @@
 // preprocessing equals PIL + torchvision's arithmetic, and every broken bundle gets its message.
 
 #include "scopedlimit.h"
-#include "core/clipbundle.h"
-#include "core/clippreprocess.h"
-#include "core/embeddingmodel.h"
-#include "core/imagedecode.h"
+#include "core/model/clipbundle.h"
+#include "core/model/clippreprocess.h"
+#include "core/model/embeddingmodel.h"
+#include "core/data/imagedecode.h"
 
 #include <QDir>
 #include <QFile>

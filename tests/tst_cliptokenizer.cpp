@@ -1,6 +1,6 @@
 // The CLIP tokenizer against the reference ids of OpenAI's simple_tokenizer (NFC instead of ftfy).
 
-#include "core/cliptokenizer.h"
+#include "core/model/cliptokenizer.h"
 
 #include <QFile>
 #include <QJsonArray>

@@ -5,12 +5,12 @@
 
 #include "scopedlimit.h"
 #include "tinymodel.h"
-#include "core/embeddingstore.h"
-#include "core/npy.h"
-#include "core/embedpipeline.h"
-#include "core/search.h"
-#include "core/shapesdemo.h"
-#include "core/trainer.h"
+#include "core/store/embeddingstore.h"
+#include "core/base/npy.h"
+#include "core/store/embedpipeline.h"
+#include "core/search/search.h"
+#include "core/data/shapesdemo.h"
+#include "core/train/trainer.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,8 +1,8 @@
 // The emoji demos, offline: a fake npm cache with tiny stand-ins for both packages exercises the
 // code-point join, caption rows, licences, and the OpenMoji SVG rasteriser.
 
-#include "core/captionfile.h"
-#include "core/emojidemo.h"
+#include "core/data/captionfile.h"
+#include "core/data/emojidemo.h"
 
 #include <QDir>
 #include <QFile>

@@ -5,18 +5,18 @@
 
 #include "tinymodel.h"
 
-#include "core/embeddingmodel.h"
-#include "core/evaluation.h"
-#include "core/paths.h"
-#include "core/runtime.h"
-#include "core/shapesdemo.h"
-#include "core/trainer.h"
-#include "core/workspace.h"
-#include "core/alignment.h"
-#include "ui/mainwindow.h"
-#include "ui/mapcolouring.h"
-#include "ui/mapview.h"
-#include "ui/selectionpanel.h"
+#include "core/model/embeddingmodel.h"
+#include "core/eval/evaluation.h"
+#include "core/base/paths.h"
+#include "core/base/runtime.h"
+#include "core/data/shapesdemo.h"
+#include "core/train/trainer.h"
+#include "core/explorer/workspace.h"
+#include "core/projection/alignment.h"
+#include "ui/explorer/mainwindow.h"
+#include "ui/map/mapcolouring.h"
+#include "ui/map/mapview.h"
+#include "ui/map/selectionpanel.h"
 
 #include <QClipboard>
 #include <QSettings>

@@ -4,7 +4,7 @@
 
 #include "tinymodel.h"
 
-#include "core/shapesdemo.h"
+#include "core/data/shapesdemo.h"
 
 #include <QImage>
 #include <QProcess>

@@ -3,10 +3,10 @@
 // (Corrupt, truncated and foreign files: tst_trainer; CLIP bundles: tst_clipbundle.)
 
 #include "scopedlimit.h"
-#include "core/checkpoint_p.h"
-#include "core/embeddingmodel.h"
-#include "core/runtime.h"
-#include "core/sharedspacemodel.h"
+#include "core/model/checkpoint_p.h"
+#include "core/model/embeddingmodel.h"
+#include "core/base/runtime.h"
+#include "core/model/sharedspacemodel.h"
 
 #include <QFile>
 #include <QTemporaryDir>

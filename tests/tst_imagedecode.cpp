@@ -1,7 +1,7 @@
 // decodeImageFile: every kind of bad file gets its reason; good files become 8-bit RGB the way
 // the models expect (orientation applied, alpha on white, JPEG reduced in the DCT domain).
 
-#include "core/imagedecode.h"
+#include "core/data/imagedecode.h"
 
 #include <QDir>
 #include <QFile>

@@ -3,17 +3,17 @@
 // finished run folder reproduces the same charts and layouts; pause/resume continues from the step it
 // paused at; `cospace --run RUN --screenshot OUT.png` saves a window image (or fails clearly).
 
-#include "core/shapesdemo.h"
-#include "core/sharedspaceconfig.h"
-#include "ui/comparepanel.h"
-#include "ui/failurebrowser.h"
-#include "ui/gapview.h"
-#include "ui/heatmapview.h"
-#include "ui/mapview.h"
-#include "ui/trainingcharts.h"
-#include "ui/traininginspector.h"
-#include "ui/trainingpanel.h"
-#include "ui/trainingsession.h"
+#include "core/data/shapesdemo.h"
+#include "core/model/sharedspaceconfig.h"
+#include "ui/inspector/comparepanel.h"
+#include "ui/inspector/failurebrowser.h"
+#include "ui/inspector/gapview.h"
+#include "ui/inspector/heatmapview.h"
+#include "ui/map/mapview.h"
+#include "ui/inspector/trainingcharts.h"
+#include "ui/inspector/traininginspector.h"
+#include "ui/inspector/trainingpanel.h"
+#include "ui/inspector/trainingsession.h"
 
 #include <QFile>
 #include <QImage>

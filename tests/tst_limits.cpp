@@ -2,12 +2,12 @@
 // (caption files, folder scans, both tokenizers, the model-size check of a config).
 
 #include "scopedlimit.h"
-#include "core/captionfile.h"
-#include "core/cliptokenizer.h"
-#include "core/dataset.h"
-#include "core/limits.h"
-#include "core/sharedspaceconfig.h"
-#include "core/texttokenizer.h"
+#include "core/data/captionfile.h"
+#include "core/model/cliptokenizer.h"
+#include "core/data/dataset.h"
+#include "core/base/limits.h"
+#include "core/model/sharedspaceconfig.h"
+#include "core/model/texttokenizer.h"
 
 #include <QDir>
 

@@ -1,6 +1,6 @@
 // Contrastive losses against values computed by hand on 2x2 similarity matrices.
 
-#include "core/losses.h"
+#include "core/train/losses.h"
 
 #include <QTest>
 

@@ -1,11 +1,11 @@
 // The main window on the offscreen platform: opens a generated dataset without blocking, draws
 // images and captions on the map, selects by click, renders a non-empty screenshot.
 
-#include "core/shapesdemo.h"
-#include "core/workspace.h"
-#include "ui/limitsdialog.h"
-#include "ui/mainwindow.h"
-#include "ui/mapview.h"
+#include "core/data/shapesdemo.h"
+#include "core/explorer/workspace.h"
+#include "ui/widgets/limitsdialog.h"
+#include "ui/explorer/mainwindow.h"
+#include "ui/map/mapview.h"
 
 #include <QDoubleSpinBox>
 #include <QMenuBar>

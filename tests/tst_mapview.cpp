@@ -2,9 +2,9 @@
 // spatial grid against brute force, colourings and their legend, animated moves ending exactly at
 // the target, view state, the render benchmark's report.
 
-#include "ui/mapview.h"
-#include "ui/renderbench.h"
-#include "ui/spatialgrid.h"
+#include "ui/map/mapview.h"
+#include "ui/map/renderbench.h"
+#include "ui/map/spatialgrid.h"
 
 #include <QRandomGenerator>
 #include <QSignalSpy>

@@ -1,6 +1,6 @@
 // Retrieval metrics against ranks worked out by hand, with exact ties and several captions per image.
 
-#include "core/metrics.h"
+#include "core/eval/metrics.h"
 
 #include <QTest>
 

@@ -1,7 +1,7 @@
 // core/npy: round trips, the dtypes and header versions NumPy writes, and clear errors for bad files.
 // Byte layouts follow numpy/lib/format.py (magic, version, little-endian header length, dict, data).
 
-#include "core/npy.h"
+#include "core/base/npy.h"
 
 #include <QFile>
 #include <QTemporaryDir>

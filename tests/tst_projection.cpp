@@ -3,13 +3,13 @@
 // invalid input, and `cospace-cli project` end to end. Small N throughout: each case runs in well
 // under a second or two.
 
-#include "core/alignment.h"
-#include "core/job.h"
-#include "core/knn_p.h"
-#include "core/npy.h"
-#include "core/pca.h"
-#include "core/projection.h"
-#include "core/projection_p.h"
+#include "core/projection/alignment.h"
+#include "core/base/job.h"
+#include "core/projection/knn_p.h"
+#include "core/base/npy.h"
+#include "core/projection/pca.h"
+#include "core/projection/projection.h"
+#include "core/projection/projection_p.h"
 
 #include <QProcess>
 #include <QTemporaryDir>

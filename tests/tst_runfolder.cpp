@@ -2,10 +2,10 @@
 // (core/probeanalysis.h): follow mode with half-written and rewritten logs, clear errors for missing
 // or inconsistent files, hand-computed ranks / impostors / hubs, and aligned layouts over epochs.
 
-#include "core/alignment.h"
-#include "core/npy.h"
-#include "core/probeanalysis.h"
-#include "core/runfolder.h"
+#include "core/projection/alignment.h"
+#include "core/base/npy.h"
+#include "core/train/probeanalysis.h"
+#include "core/train/runfolder.h"
 
 #include <QDir>
 #include <QFile>

@@ -3,10 +3,10 @@
 
 #include "fakemodel_p.h"
 
-#include "core/embeddingstore.h"
-#include "core/npy.h"
-#include "core/quantizedscan.h"
-#include "core/search.h"
+#include "core/store/embeddingstore.h"
+#include "core/base/npy.h"
+#include "core/search/quantizedscan.h"
+#include "core/search/search.h"
 
 #include <QFile>
 #include <QProcess>

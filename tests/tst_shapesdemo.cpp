@@ -1,8 +1,8 @@
 // The shapes generator: deterministic for a seed, captions that describe the drawn scene.
 
-#include "core/captionfile.h"
-#include "core/dataset.h"
-#include "core/shapesdemo.h"
+#include "core/data/captionfile.h"
+#include "core/data/dataset.h"
+#include "core/data/shapesdemo.h"
 
 #include <QCryptographicHash>
 #include <QDir>

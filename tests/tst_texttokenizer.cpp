@@ -1,7 +1,7 @@
 // The own-model tokenizer: Unicode-aware splitting, BPE and word kinds, round trips, padding.
 
 #include "scopedlimit.h"
-#include "core/texttokenizer.h"
+#include "core/model/texttokenizer.h"
 
 #include <QElapsedTimer>
 #include <QFile>

@@ -1,12 +1,12 @@
 // The trainer end to end on a small generated shapes set: it learns, checkpoints round-trip,
 // a resumed run equals an uninterrupted one, bad checkpoints and configs give clear errors.
 
-#include "core/embeddingmodel.h"
-#include "core/evaluation.h"
-#include "core/runtime.h"
-#include "core/shapesdemo.h"
-#include "core/sharedspacemodel.h"
-#include "core/trainer.h"
+#include "core/model/embeddingmodel.h"
+#include "core/eval/evaluation.h"
+#include "core/base/runtime.h"
+#include "core/data/shapesdemo.h"
+#include "core/model/sharedspacemodel.h"
+#include "core/train/trainer.h"
 
 #include <QFile>
 #include <QJsonDocument>

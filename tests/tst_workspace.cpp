@@ -1,6 +1,6 @@
 // Workspace files: round trip, relative paths, clear errors for bad files.
 
-#include "core/workspace.h"
+#include "core/explorer/workspace.h"
 
 #include <QDir>
 #include <QFile>

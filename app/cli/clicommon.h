@@ -1,7 +1,7 @@
 #pragma once
 // Helpers shared by the cospace-cli subcommands: output, exit codes, the terminal progress bar.
 
-#include "core/job.h"
+#include "core/base/job.h"
 
 #include <QCommandLineParser>
 #include <QJsonObject>

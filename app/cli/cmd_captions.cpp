@@ -2,7 +2,7 @@
 
 #include "clicommon.h"
 
-#include "core/captionfile.h"
+#include "core/data/captionfile.h"
 
 #include <QJsonArray>
 

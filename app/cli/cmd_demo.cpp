@@ -2,8 +2,8 @@
 
 #include "clicommon.h"
 
-#include "core/emojidemo.h"
-#include "core/shapesdemo.h"
+#include "core/data/emojidemo.h"
+#include "core/data/shapesdemo.h"
 
 namespace cospace::cli {
 

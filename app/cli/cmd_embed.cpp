@@ -3,8 +3,8 @@
 #include "clicommon.h"
 #include "storecli.h"
 
-#include "core/embeddingmodel.h"
-#include "core/embedpipeline.h"
+#include "core/model/embeddingmodel.h"
+#include "core/store/embedpipeline.h"
 
 #include <QFileInfo>
 #include <QJsonArray>

@@ -2,8 +2,8 @@
 
 #include "clicommon.h"
 
-#include "core/embeddingmodel.h"
-#include "core/imagedecode.h"
+#include "core/model/embeddingmodel.h"
+#include "core/data/imagedecode.h"
 
 #include <QFile>
 #include <QJsonArray>

@@ -2,8 +2,8 @@
 
 #include "clicommon.h"
 
-#include "core/embeddingmodel.h"
-#include "core/evaluation.h"
+#include "core/model/embeddingmodel.h"
+#include "core/eval/evaluation.h"
 
 namespace cospace::cli {
 

@@ -8,8 +8,8 @@
 #include "clicommon.h"
 #include "storecli.h"
 
-#include "core/embeddingmodel.h"
-#include "core/npy.h"
+#include "core/model/embeddingmodel.h"
+#include "core/base/npy.h"
 
 #include <QDir>
 #include <QFile>

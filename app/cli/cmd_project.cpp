@@ -2,10 +2,10 @@
 
 #include "clicommon.h"
 
-#include "core/embeddingmodel.h"
-#include "core/embeddingstore.h"
-#include "core/npy.h"
-#include "core/projection.h"
+#include "core/model/embeddingmodel.h"
+#include "core/store/embeddingstore.h"
+#include "core/base/npy.h"
+#include "core/projection/projection.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>

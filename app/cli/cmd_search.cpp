@@ -3,9 +3,9 @@
 #include "clicommon.h"
 #include "storecli.h"
 
-#include "core/embeddingmodel.h"
-#include "core/imagedecode.h"
-#include "core/search.h"
+#include "core/model/embeddingmodel.h"
+#include "core/data/imagedecode.h"
+#include "core/search/search.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>

@@ -2,8 +2,8 @@
 
 #include "clicommon.h"
 
-#include "core/clipbundle.h"
-#include "core/cliptokenizer.h"
+#include "core/model/clipbundle.h"
+#include "core/model/cliptokenizer.h"
 
 #include <QElapsedTimer>
 #include <QFile>

@@ -2,7 +2,7 @@
 
 #include "clicommon.h"
 
-#include "core/trainer.h"
+#include "core/train/trainer.h"
 
 #include <QElapsedTimer>
 

@@ -2,8 +2,8 @@
 
 #include "clicommon.h"
 
-#include "core/limits.h"
-#include "core/runtime.h"
+#include "core/base/limits.h"
+#include "core/base/runtime.h"
 
 #include <QCoreApplication>
 

@@ -1,7 +1,7 @@
 #include "storecli.h"
 
-#include "core/embeddingmodel.h"
-#include "core/paths.h"
+#include "core/model/embeddingmodel.h"
+#include "core/base/paths.h"
 
 #include <stdexcept>
 

@@ -1,7 +1,7 @@
 #pragma once
 // Helpers shared by the store commands (embed, search, export, import).
 
-#include "core/embeddingstore.h"
+#include "core/store/embeddingstore.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>

@@ -1,13 +1,13 @@
 // cospace: the desktop explorer. Parses arguments and opens the main window.
 
-#include "core/dataset.h"
-#include "core/runtime.h"
-#include "core/workspace.h"
-#include "ui/limitsdialog.h"
-#include "ui/mainwindow.h"
-#include "ui/traininginspector.h"
-#include "ui/mapcolouring.h"
-#include "ui/renderbench.h"
+#include "core/data/dataset.h"
+#include "core/base/runtime.h"
+#include "core/explorer/workspace.h"
+#include "ui/widgets/limitsdialog.h"
+#include "ui/explorer/mainwindow.h"
+#include "ui/inspector/traininginspector.h"
+#include "ui/map/mapcolouring.h"
+#include "ui/map/renderbench.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -1,4 +1,4 @@
-#include "core/job.h"
+#include "core/base/job.h"
 
 #include <cmath>
 

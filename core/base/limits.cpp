@@ -1,4 +1,4 @@
-#include "core/limits.h"
+#include "core/base/limits.h"
 
 #include <mutex>
 

@@ -1,4 +1,4 @@
-#include "npy.h"
+#include "core/base/npy.h"
 
 #include <QBuffer>
 #include <QFile>

@@ -8,7 +8,7 @@
 // writeNpy writes version 1.0, '<f4', C order; it throws std::runtime_error if the file can't be written.
 // Both are reentrant; they share no state.
 
-#include "core/matrix.h"
+#include "core/base/matrix.h"
 
 #include <QByteArray>
 #include <QString>

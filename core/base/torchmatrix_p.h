@@ -1,7 +1,7 @@
 #pragma once
 // Private (includes Torch): moving Matrix data in and out of tensors, one place for the copies.
 
-#include "core/matrix.h"
+#include "core/base/matrix.h"
 
 #include <torch/torch.h>
 

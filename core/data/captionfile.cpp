@@ -1,4 +1,4 @@
-#include "core/captionfile.h"
+#include "core/data/captionfile.h"
 
 #include <QDir>
 #include <QFile>

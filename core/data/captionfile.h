@@ -16,7 +16,7 @@
 //
 // Pure functions of their input; safe to call from any thread.
 
-#include "core/limits.h"
+#include "core/base/limits.h"
 
 #include <QList>
 #include <QString>

@@ -6,8 +6,8 @@
 // Scanning follows symlinks with loop protection, skips hidden files and folders and returns a
 // deterministic (sorted) order. Safe to call from any thread.
 
-#include "core/captionfile.h"
-#include "core/limits.h"
+#include "core/data/captionfile.h"
+#include "core/base/limits.h"
 
 #include <QList>
 #include <QString>

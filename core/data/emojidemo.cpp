@@ -1,6 +1,6 @@
-#include "core/emojidemo.h"
+#include "core/data/emojidemo.h"
 
-#include "core/paths.h"
+#include "core/base/paths.h"
 
 #include <QBuffer>
 #include <QDir>

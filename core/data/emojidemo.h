@@ -11,7 +11,7 @@
 // Throws std::runtime_error with a readable message (npm missing or offline, corrupt tarball,
 // unwritable folder); JobCancelled when cancelled. Call from one thread at a time per cacheDir.
 
-#include "core/job.h"
+#include "core/base/job.h"
 
 #include <QString>
 

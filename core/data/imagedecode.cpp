@@ -1,6 +1,6 @@
-#include "core/imagedecode.h"
+#include "core/data/imagedecode.h"
 
-#include "core/imageops_p.h"
+#include "core/data/imageops_p.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>

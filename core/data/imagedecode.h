@@ -13,8 +13,8 @@
 //
 // Thread-safe: decode files on as many worker threads as you like.
 
-#include "core/embeddingmodel.h"
-#include "core/limits.h"
+#include "core/data/rgbimage.h"
+#include "core/base/limits.h"
 
 #include <QString>
 

@@ -2,7 +2,7 @@
 // Private (includes OpenCV): the image operations shared by the trainer, the own-model
 // preprocessing and evaluation, so training and inference see images prepared the same way.
 
-#include "core/embeddingmodel.h"
+#include "core/data/rgbimage.h"
 
 #include <opencv2/core.hpp>
 

@@ -1,4 +1,4 @@
-#include "core/shapesdemo.h"
+#include "core/data/shapesdemo.h"
 
 #include <QDir>
 #include <QSaveFile>

@@ -9,7 +9,7 @@
 //   DIR/README.md               how it was made (seed, count), licence CC0
 // The same (count, seed, imageSize) always produces the same bytes.
 
-#include "core/job.h"
+#include "core/base/job.h"
 
 #include <QString>
 #include <QStringList>

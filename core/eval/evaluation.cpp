@@ -1,6 +1,6 @@
-#include "core/evaluation.h"
+#include "core/eval/evaluation.h"
 
-#include "core/imagedecode.h"
+#include "core/data/imagedecode.h"
 
 #include <QFileInfo>
 #include <QHash>

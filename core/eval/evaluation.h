@@ -4,10 +4,10 @@
 // Images that cannot be decoded are skipped with a reason (their captions with them).
 // Blocks; decodes on worker threads while the calling thread runs the model.
 
-#include "core/captionfile.h"
-#include "core/embeddingmodel.h"
-#include "core/job.h"
-#include "core/metrics.h"
+#include "core/data/captionfile.h"
+#include "core/model/embeddingmodel.h"
+#include "core/base/job.h"
+#include "core/eval/metrics.h"
 
 namespace cospace {
 

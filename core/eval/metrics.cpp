@@ -1,6 +1,6 @@
-#include "core/metrics.h"
+#include "core/eval/metrics.h"
 
-#include "core/torchmatrix_p.h"
+#include "core/base/torchmatrix_p.h"
 
 #include <torch/torch.h>
 

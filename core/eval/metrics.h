@@ -17,7 +17,7 @@
 // modality gap = || mean(images) - mean(captions) ||
 // cosMatched = mean cosine of matched pairs; cosRandom = mean cosine of all unmatched pairs.
 
-#include "core/matrix.h"
+#include "core/base/matrix.h"
 
 #include <QJsonObject>
 #include <QStringList>

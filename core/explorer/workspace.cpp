@@ -1,6 +1,6 @@
-#include "core/workspace.h"
+#include "core/explorer/workspace.h"
 
-#include "core/dataset.h"
+#include "core/data/dataset.h"
 
 #include <QDir>
 #include <QFile>

@@ -9,8 +9,8 @@
 // It is written to a temporary file and renamed over the target, so a kill leaves either the
 // old or the new checkpoint, never a torn one.
 
-#include "core/sharedspacenet_p.h"
-#include "core/texttokenizer.h"
+#include "core/model/sharedspacenet_p.h"
+#include "core/model/texttokenizer.h"
 
 #include <QJsonObject>
 

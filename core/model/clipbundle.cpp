@@ -1,10 +1,10 @@
 // The bundle loader: the only place Cospace runs foreign TorchScript.
 
-#include "core/clipbundle.h"
+#include "core/model/clipbundle.h"
 
-#include "core/cliptokenizer.h"
-#include "core/limits.h"
-#include "core/modelloaders_p.h"
+#include "core/model/cliptokenizer.h"
+#include "core/base/limits.h"
+#include "core/model/modelloaders_p.h"
 
 #include <torch/script.h>
 

@@ -7,7 +7,7 @@
 // Trust: model.pt is TorchScript, i.e. code. Load only bundles you trust.
 // Errors: std::runtime_error whose message names the file and says what to do.
 
-#include "core/clippreprocess.h"
+#include "core/model/clippreprocess.h"
 
 #include <QByteArray>
 #include <QString>

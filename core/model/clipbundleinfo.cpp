@@ -1,9 +1,9 @@
 // Reading a CLIP bundle's cospace-model.json: plain Qt, no Torch, so that the metadata parser can be
 // fuzzed and used by tools without LibTorch. The model itself is loaded in clipbundle.cpp.
 
-#include "core/clipbundle.h"
+#include "core/model/clipbundle.h"
 
-#include "core/cliptokenizer.h"
+#include "core/model/cliptokenizer.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,4 +1,4 @@
-#include "core/clippreprocess.h"
+#include "core/model/clippreprocess.h"
 
 #include <algorithm>
 #include <cmath>

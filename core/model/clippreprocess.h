@@ -13,7 +13,7 @@
 //
 // Pure functions, thread-safe.
 
-#include "core/embeddingmodel.h"
+#include "core/model/embeddingmodel.h"
 
 #include <array>
 #include <vector>

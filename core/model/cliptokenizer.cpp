@@ -1,6 +1,6 @@
-#include "core/cliptokenizer.h"
+#include "core/model/cliptokenizer.h"
 
-#include "core/limits.h"
+#include "core/base/limits.h"
 
 #include <QChar>
 #include <QFile>
@@ -22,7 +22,7 @@ namespace {
 
 struct HtmlEntity { const char *name; const char *utf8; };
 struct NumericFix { char32_t code; const char *utf8; };
-#include "core/htmlentities_p.inc"
+#include "core/model/htmlentities_p.inc"
 
 std::u32string toU32(const QString &s)
 {

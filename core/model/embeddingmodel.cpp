@@ -1,6 +1,6 @@
-#include "core/embeddingmodel.h"
+#include "core/model/embeddingmodel.h"
 
-#include "core/modelloaders_p.h"
+#include "core/model/modelloaders_p.h"
 
 #include <QFileInfo>
 

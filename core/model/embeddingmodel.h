@@ -7,7 +7,8 @@
 // serialise calls on one instance (one worker thread owns it). Errors are std::runtime_error
 // with a message a user can act on ("model.pt: ... re-export with torch 1.13").
 
-#include "core/matrix.h"
+#include "core/base/matrix.h"
+#include "core/data/rgbimage.h"
 
 #include <QString>
 #include <QStringList>
@@ -17,15 +18,6 @@
 #include <vector>
 
 namespace cospace {
-
-// An 8-bit RGB image, row-major, 3 bytes per pixel, no padding. Decoders produce it; models
-// preprocess it (resize/crop/normalise) themselves, each in its own way.
-struct RgbImage {
-    int width = 0;
-    int height = 0;
-    std::vector<std::uint8_t> pixels;   // width * height * 3
-    bool isNull() const { return width <= 0 || height <= 0; }
-};
 
 class EmbeddingModel
 {

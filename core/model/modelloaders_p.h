@@ -1,7 +1,7 @@
 #pragma once
 // Private: the loaders behind loadModel(), one per kind of model, each in its own .cpp.
 
-#include "core/embeddingmodel.h"
+#include "core/model/embeddingmodel.h"
 
 namespace cospace::detail {
 

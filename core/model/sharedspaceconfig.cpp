@@ -1,6 +1,6 @@
-#include "core/sharedspaceconfig.h"
+#include "core/model/sharedspaceconfig.h"
 
-#include "core/limits.h"
+#include "core/base/limits.h"
 
 #include <QFile>
 #include <QJsonArray>

@@ -1,10 +1,10 @@
-#include "core/sharedspacemodel.h"
+#include "core/model/sharedspacemodel.h"
 
-#include "core/checkpoint_p.h"
-#include "core/imageops_p.h"
-#include "core/limits.h"
-#include "core/modelloaders_p.h"
-#include "core/torchmatrix_p.h"
+#include "core/model/checkpoint_p.h"
+#include "core/data/imageops_p.h"
+#include "core/base/limits.h"
+#include "core/model/modelloaders_p.h"
+#include "core/base/torchmatrix_p.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>

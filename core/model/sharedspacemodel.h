@@ -3,7 +3,7 @@
 // bundled default model. Loading goes through loadModel() in embeddingmodel.h; this header
 // adds what the CLI and GUI show about a checkpoint without loading Torch types.
 
-#include "core/sharedspaceconfig.h"
+#include "core/model/sharedspaceconfig.h"
 
 #include <QString>
 

@@ -6,7 +6,7 @@
 // Both return L2-normalised [B, D] embeddings. bench/trainer/twin.py mirrors this exactly in
 // PyTorch (same parameter count) for the side-by-side speed benchmark.
 
-#include "core/sharedspaceconfig.h"
+#include "core/model/sharedspaceconfig.h"
 
 #include <torch/torch.h>
 

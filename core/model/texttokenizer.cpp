@@ -1,6 +1,6 @@
-#include "core/texttokenizer.h"
+#include "core/model/texttokenizer.h"
 
-#include "core/limits.h"
+#include "core/base/limits.h"
 
 #include <QJsonArray>
 

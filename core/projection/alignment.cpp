@@ -1,6 +1,6 @@
-#include "alignment.h"
+#include "core/projection/alignment.h"
 
-#include "projection.h"
+#include "core/projection/projection.h"
 
 #include <cmath>
 #include <complex>

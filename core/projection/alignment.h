@@ -4,7 +4,7 @@
 // Rows of the two matrices must correspond (row i is the same item). All functions throw
 // std::runtime_error on mismatched shapes, fewer than 3 rows or non-finite values.
 
-#include "core/matrix.h"
+#include "core/base/matrix.h"
 
 #include <vector>
 

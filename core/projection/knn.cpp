@@ -1,8 +1,8 @@
-#include "knn_p.h"
+#include "core/projection/knn_p.h"
 
-#include "job.h"
-#include "projection.h"
-#include "projection_p.h"
+#include "core/base/job.h"
+#include "core/projection/projection.h"
+#include "core/projection/projection_p.h"
 
 #include <faiss/utils/distances.h>
 #include <hnswlib/hnswlib.h>

@@ -2,7 +2,7 @@
 // Private: cosine k-nearest-neighbour graphs for t-SNE, UMAP and out-of-sample placement.
 // Inputs are L2-normalised rows; distances are cosine distances 1 - <a, b>, ascending per row.
 
-#include "core/matrix.h"
+#include "core/base/matrix.h"
 
 #include <cstdint>
 #include <vector>

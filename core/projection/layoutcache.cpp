@@ -1,7 +1,7 @@
-#include "core/layoutcache.h"
+#include "core/projection/layoutcache.h"
 
-#include "core/npy.h"
-#include "core/paths.h"
+#include "core/base/npy.h"
+#include "core/base/paths.h"
 
 #include <QCryptographicHash>
 #include <QDir>

@@ -6,8 +6,8 @@
 // paths::cacheDir()/layouts/KEY.npy (N x 2 float32); deleting the folder is always safe.
 // Functions are reentrant; concurrent writers of one key are safe (temporary file + rename).
 
-#include "core/matrix.h"
-#include "core/projection.h"
+#include "core/base/matrix.h"
+#include "core/projection/projection.h"
 
 #include <QString>
 

@@ -1,10 +1,10 @@
 // PCA and the high-dimensional orthogonal Procrustes: the projection engine's only LibTorch file
 // (each Torch translation unit costs ~1 GiB and tens of seconds to compile, so keep it to one).
 
-#include "alignment.h"
-#include "core/torchmatrix_p.h"
-#include "pca.h"
-#include "projection.h"
+#include "core/projection/alignment.h"
+#include "core/base/torchmatrix_p.h"
+#include "core/projection/pca.h"
+#include "core/projection/projection.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>

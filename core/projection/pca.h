@@ -8,7 +8,7 @@
 // O(N D k) instead of O(N D^2). Signs are fixed so that the largest-magnitude loading of each
 // direction is positive, so results are repeatable. Throws std::runtime_error on bad input.
 
-#include "core/matrix.h"
+#include "core/base/matrix.h"
 
 #include <cstdint>
 

@@ -1,9 +1,9 @@
-#include "projection.h"
+#include "core/projection/projection.h"
 
-#include "job.h"
-#include "knn_p.h"
-#include "pca.h"
-#include "projection_p.h"
+#include "core/base/job.h"
+#include "core/projection/knn_p.h"
+#include "core/projection/pca.h"
+#include "core/projection/projection_p.h"
 
 #include <cmath>
 #include <stdexcept>

@@ -25,7 +25,7 @@
 // A Projector is not thread-safe: drive it from one thread at a time; layout() returns a reference
 // that run() mutates.
 
-#include "core/matrix.h"
+#include "core/base/matrix.h"
 
 #include <cstdint>
 #include <memory>

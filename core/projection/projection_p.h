@@ -1,8 +1,8 @@
 #pragma once
 // Private pieces shared by the projection methods.
 
-#include "core/matrix.h"
-#include "core/projection.h"
+#include "core/base/matrix.h"
+#include "core/projection/projection.h"
 
 #include <cmath>
 #include <cstdint>

@@ -7,8 +7,8 @@
 //
 // Deterministic for any thread count: sums over rows run in fixed blocks, added in block order.
 
-#include "pca.h"
-#include "projection_p.h"
+#include "core/projection/pca.h"
+#include "core/projection/projection_p.h"
 
 #include <omp.h>
 

@@ -7,9 +7,9 @@
 // Every per-point quantity is computed independently and reduced in index order, so the result is
 // the same for any thread count.
 
-#include "job.h"
-#include "knn_p.h"
-#include "projection_p.h"
+#include "core/base/job.h"
+#include "core/projection/knn_p.h"
+#include "core/projection/projection_p.h"
 
 #include <opencv2/core.hpp>
 #include <torch/torch.h>

@@ -14,9 +14,9 @@
 // the head cost 0.05 trustworthiness on real 20k; a race-free schedule of point-block pairs (both
 // ends moved at once, but umap-learn's order lost) cost 0.01 (measured, bench/projection/README.md).
 
-#include "job.h"
-#include "knn_p.h"
-#include "projection_p.h"
+#include "core/base/job.h"
+#include "core/projection/knn_p.h"
+#include "core/projection/projection_p.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "core/quantizedscan.h"
+#include "core/search/quantizedscan.h"
 
 #include <immintrin.h>
 #include <omp.h>

@@ -13,7 +13,7 @@
 // Thread safety: search() is const and may run from several threads at once (each call uses the
 // OpenMP thread count in effect).
 
-#include "core/matrix.h"
+#include "core/base/matrix.h"
 
 #include <cstdint>
 #include <span>

@@ -1,6 +1,6 @@
-#include "core/search.h"
+#include "core/search/search.h"
 
-#include "core/quantizedscan.h"
+#include "core/search/quantizedscan.h"
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>

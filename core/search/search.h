@@ -16,8 +16,8 @@
 // A built SearchIndex is read-only: search() may be called from several threads at once.
 // Errors (empty prompt, dimension mismatch, weights summing to a zero vector) throw std::runtime_error.
 
-#include "core/embeddingmodel.h"
-#include "core/embeddingstore.h"
+#include "core/model/embeddingmodel.h"
+#include "core/store/embeddingstore.h"
 
 #include <QList>
 #include <QString>

@@ -1,4 +1,4 @@
-#include "core/embeddingstore.h"
+#include "core/store/embeddingstore.h"
 
 #include <QDir>
 #include <QFile>

@@ -16,7 +16,7 @@
 // processes may open the same file (SQLite locking, 5 s busy timeout). Errors throw
 // std::runtime_error "<store path>: <what SQLite said>".
 
-#include "core/matrix.h"
+#include "core/base/matrix.h"
 
 #include <QHash>
 #include <QList>

@@ -1,7 +1,7 @@
-#include "core/embedpipeline.h"
+#include "core/store/embedpipeline.h"
 
-#include "core/dataset.h"
-#include "core/runtime.h"
+#include "core/data/dataset.h"
+#include "core/base/runtime.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>

@@ -15,12 +15,12 @@
 // cancel through `job`: on cancel, what was embedded so far is committed, then JobCancelled is
 // thrown. Model and store errors propagate as std::runtime_error after the workers have stopped.
 
-#include "core/captionfile.h"
-#include "core/dataset.h"
-#include "core/embeddingmodel.h"
-#include "core/embeddingstore.h"
-#include "core/imagedecode.h"
-#include "core/job.h"
+#include "core/data/captionfile.h"
+#include "core/data/dataset.h"
+#include "core/model/embeddingmodel.h"
+#include "core/store/embeddingstore.h"
+#include "core/data/imagedecode.h"
+#include "core/base/job.h"
 
 #include <QList>
 #include <QString>

@@ -1,6 +1,6 @@
-#include "core/losses.h"
+#include "core/train/losses.h"
 
-#include "core/losses_p.h"
+#include "core/train/losses_p.h"
 
 namespace cospace {
 

@@ -10,8 +10,8 @@
 //   Triplet  VSE++ max of hinges: mean over the batch of the hardest negative caption and the
 //            hardest negative image, each [margin - s_ii + s_ij]_+
 
-#include "core/matrix.h"
-#include "core/sharedspaceconfig.h"
+#include "core/base/matrix.h"
+#include "core/model/sharedspaceconfig.h"
 
 #include <vector>
 

@@ -1,7 +1,7 @@
 #pragma once
 // Private (includes Torch): the contrastive losses on tensors; see losses.h for the definitions.
 
-#include "core/sharedspaceconfig.h"
+#include "core/model/sharedspaceconfig.h"
 
 #include <torch/torch.h>
 

@@ -1,7 +1,7 @@
-#include "core/probeanalysis.h"
+#include "core/train/probeanalysis.h"
 
-#include "core/alignment.h"
-#include "core/runfolder.h"
+#include "core/projection/alignment.h"
+#include "core/train/runfolder.h"
 
 #include <algorithm>
 #include <cmath>

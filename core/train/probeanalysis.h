@@ -13,8 +13,8 @@
 // Errors: std::runtime_error on malformed input (odd row count, fewer than 3 pairs for layouts).
 // Thread-safety: plain values and functions, reentrant; one SpaceTimeline per thread at a time.
 
-#include "core/metrics.h"
-#include "core/projection.h"
+#include "core/eval/metrics.h"
+#include "core/projection/projection.h"
 
 #include <cstdint>
 #include <utility>

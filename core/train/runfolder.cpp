@@ -1,6 +1,6 @@
-#include "core/runfolder.h"
+#include "core/train/runfolder.h"
 
-#include "core/npy.h"
+#include "core/base/npy.h"
 
 #include <QDateTime>
 #include <QDir>

@@ -13,7 +13,7 @@
 // and counted in badLines().
 // Thread-safety: none; a RunFolder is a value, read it from one thread at a time (copy to hand over).
 
-#include "core/matrix.h"
+#include "core/base/matrix.h"
 
 #include <QJsonObject>
 #include <QList>

@@ -1,12 +1,12 @@
-#include "core/trainer.h"
+#include "core/train/trainer.h"
 
-#include "core/checkpoint_p.h"
-#include "core/dataset.h"
-#include "core/imageops_p.h"
-#include "core/losses_p.h"
-#include "core/npy.h"
-#include "core/runtime.h"
-#include "core/torchmatrix_p.h"
+#include "core/model/checkpoint_p.h"
+#include "core/data/dataset.h"
+#include "core/data/imageops_p.h"
+#include "core/train/losses_p.h"
+#include "core/base/npy.h"
+#include "core/base/runtime.h"
+#include "core/base/torchmatrix_p.h"
 
 #include <QDir>
 #include <QElapsedTimer>

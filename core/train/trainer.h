@@ -21,10 +21,10 @@
 // run() blocks; call it from a worker thread. The callbacks run on that thread. Cancel through
 // the JobControl: the trainer saves RUN/last.ckpt at the current step and returns false.
 
-#include "core/captionfile.h"
-#include "core/job.h"
-#include "core/metrics.h"
-#include "core/sharedspaceconfig.h"
+#include "core/data/captionfile.h"
+#include "core/base/job.h"
+#include "core/eval/metrics.h"
+#include "core/model/sharedspaceconfig.h"
 
 #include <QString>
 #include <QStringList>

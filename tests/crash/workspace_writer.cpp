@@ -2,7 +2,7 @@
 // time, and prints each generation number once its save() has returned. The harness SIGKILLs it
 // at random moments and checks that PATH always loads and holds at least the last printed one.
 
-#include "core/workspace.h"
+#include "core/explorer/workspace.h"
 
 #include <QCoreApplication>
 #include <QStringList>

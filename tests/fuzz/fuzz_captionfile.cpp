@@ -1,7 +1,7 @@
 // parseCaptionBytes for each format. Byte 0 picks the format (and whether image files must
 // exist), the rest is the file. Contract (captionfile.h): never throws; bad rows become issues;
 // every row has an absolute image path, a trimmed non-empty caption and a line >= 1.
-#include "core/captionfile.h"
+#include "core/data/captionfile.h"
 #include "fuzzutil.h"
 
 using namespace cospace;

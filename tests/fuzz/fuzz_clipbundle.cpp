@@ -1,7 +1,7 @@
 // readClipBundleInfo on a bundle folder whose cospace-model.json is the input (model.pt and the
 // default vocabulary exist, empty: the reader only checks that they are there).
 // Contract (clipbundle.h): std::runtime_error naming the file, or a validated ClipBundleInfo.
-#include "core/clipbundle.h"
+#include "core/model/clipbundle.h"
 #include "fuzzutil.h"
 
 #include <cmath>

@@ -4,7 +4,7 @@
 // Contract (cliptokenizer.h): ids in [0, vocabSize); tokenize() gives exactly contextLength ids,
 // SOT first and, when cut, EOT last; std::runtime_error for a bad vocabulary or too long a text
 // when truncate is off.
-#include "core/cliptokenizer.h"
+#include "core/model/cliptokenizer.h"
 #include "fuzzutil.h"
 
 #include <memory>

@@ -3,7 +3,7 @@
 // decompression bomb is a finding only if the header check misses it.
 // Contract (imagedecode.h): never throws; either a failure with a reason, or an RGB image whose
 // pixel buffer matches its size and is not larger than maxPixels.
-#include "core/imagedecode.h"
+#include "core/data/imagedecode.h"
 #include "fuzzutil.h"
 
 using namespace cospace;

@@ -1,6 +1,6 @@
 // readNpyBytes on the input. Contract (npy.h): a rows x cols float matrix with rows*cols values,
 // or std::runtime_error whose message starts with the name.
-#include "core/npy.h"
+#include "core/base/npy.h"
 #include "fuzzutil.h"
 
 #include <stdexcept>

@@ -2,7 +2,7 @@
 // metrics.jsonl, steps.jsonl, probe/pairs.tsv and probe/epoch-001.npy; then RunFolder::open, a
 // second refresh after appending to the logs (follow mode), and every accessor.
 // Contract (runfolder.h): open() and probeEmbeddings() throw std::runtime_error; refresh() never throws.
-#include "core/runfolder.h"
+#include "core/train/runfolder.h"
 #include "fuzzutil.h"
 
 #include <QFile>

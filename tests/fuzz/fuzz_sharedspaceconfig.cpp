@@ -1,7 +1,7 @@
 // SharedSpaceConfig::fromJson of the input parsed as JSON (the config stored in every checkpoint).
 // Contract (sharedspaceconfig.h): std::runtime_error naming the first invalid field, or a config
 // that validates and survives toJson -> fromJson unchanged.
-#include "core/sharedspaceconfig.h"
+#include "core/model/sharedspaceconfig.h"
 #include "fuzzutil.h"
 
 #include <QJsonDocument>

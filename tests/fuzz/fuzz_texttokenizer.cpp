@@ -3,7 +3,7 @@
 //         line, decode, encodePadded, and check that toJson -> fromJson encodes the same.
 //   odd:  fromJson of the input as a saved tokenizer (the checkpoint's copy), then encode it.
 // Contract (texttokenizer.h): std::runtime_error for malformed JSON; ids always in the vocabulary.
-#include "core/texttokenizer.h"
+#include "core/model/texttokenizer.h"
 #include "fuzzutil.h"
 
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
 // Workspace::load of the input as a .cospace file, then save + load again.
 // Contract (workspace.h): std::runtime_error naming the file; what loads survives a save/load round trip.
-#include "core/workspace.h"
+#include "core/explorer/workspace.h"
 #include "fuzzutil.h"
 
 #include <stdexcept>

@@ -1,15 +1,15 @@
-#include "ui/explorerengine.h"
+#include "ui/explorer/explorerengine.h"
 
-#include "core/dataset.h"
-#include "core/embeddingmodel.h"
-#include "core/embeddingstore.h"
-#include "core/embedpipeline.h"
-#include "core/evaluation.h"
-#include "core/layoutcache.h"
-#include "core/metrics.h"
-#include "core/paths.h"
-#include "core/projection.h"
-#include "core/runtime.h"
+#include "core/data/dataset.h"
+#include "core/model/embeddingmodel.h"
+#include "core/store/embeddingstore.h"
+#include "core/store/embedpipeline.h"
+#include "core/eval/evaluation.h"
+#include "core/projection/layoutcache.h"
+#include "core/eval/metrics.h"
+#include "core/base/paths.h"
+#include "core/projection/projection.h"
+#include "core/base/runtime.h"
 
 #include <QDir>
 #include <QElapsedTimer>

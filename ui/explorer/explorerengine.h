@@ -8,12 +8,12 @@
 // drops results for a workspace or query it has since replaced. cancel() may be called from any thread
 // and stops the running job at its next step.
 
-#include "core/captionfile.h"
-#include "core/dataset.h"
-#include "core/job.h"
-#include "core/search.h"
-#include "core/workspace.h"
-#include "ui/mapview.h"
+#include "core/data/captionfile.h"
+#include "core/data/dataset.h"
+#include "core/base/job.h"
+#include "core/search/search.h"
+#include "core/explorer/workspace.h"
+#include "ui/map/mapview.h"
 
 #include <QObject>
 #include <QThread>

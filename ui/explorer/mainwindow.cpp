@@ -1,11 +1,11 @@
-#include "ui/mainwindow.h"
+#include "ui/explorer/mainwindow.h"
 
-#include "core/dataset.h"
-#include "ui/explorerengine.h"
-#include "ui/limitsdialog.h"
-#include "ui/mapcolouring.h"
-#include "ui/mapview.h"
-#include "ui/traininginspector.h"
+#include "core/data/dataset.h"
+#include "ui/explorer/explorerengine.h"
+#include "ui/widgets/limitsdialog.h"
+#include "ui/map/mapcolouring.h"
+#include "ui/map/mapview.h"
+#include "ui/inspector/traininginspector.h"
 
 #include <QApplication>
 #include <QCloseEvent>

@@ -5,11 +5,11 @@
 // Results for a workspace or query that was replaced meanwhile are dropped (generation and query ids).
 // Implemented in mainwindow.cpp (window, docks, workspace) and mainwindow_explorer.cpp (engine).
 
-#include "core/captionfile.h"
-#include "core/search.h"
-#include "core/workspace.h"
+#include "core/data/captionfile.h"
+#include "core/search/search.h"
+#include "core/explorer/workspace.h"
 
-#include "ui/mapview.h"
+#include "ui/map/mapview.h"
 
 #include <QMainWindow>
 

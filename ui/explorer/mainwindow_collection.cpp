@@ -3,7 +3,7 @@
 // goes through openWorkspace(): the engine re-embeds only what the store lacks and re-projects, and
 // the map animates from the old layout to the new one. See mainwindow.h.
 
-#include "ui/mainwindow.h"
+#include "ui/explorer/mainwindow.h"
 
 #include <QAction>
 #include <QClipboard>

@@ -1,12 +1,12 @@
 // MainWindow, part two: the explorer panels (search, matches, model/projection toolbar) and the
 // wiring to the ExplorerEngine. See mainwindow.h.
 
-#include "ui/mainwindow.h"
+#include "ui/explorer/mainwindow.h"
 
-#include "core/embeddingstore.h"
-#include "ui/explorerengine.h"
-#include "ui/mapcolouring.h"
-#include "ui/mapview.h"
+#include "core/store/embeddingstore.h"
+#include "ui/explorer/explorerengine.h"
+#include "ui/map/mapcolouring.h"
+#include "ui/map/mapview.h"
 
 #include <QApplication>
 #include <QComboBox>

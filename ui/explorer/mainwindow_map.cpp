@@ -2,12 +2,12 @@
 // similarity to the query), the Selection panel, and the animated transition between layouts
 // (method switches, added or removed items). See mainwindow.h.
 
-#include "ui/mainwindow.h"
+#include "ui/explorer/mainwindow.h"
 
-#include "core/alignment.h"
-#include "ui/mapcolouring.h"
-#include "ui/mapview.h"
-#include "ui/selectionpanel.h"
+#include "core/projection/alignment.h"
+#include "ui/map/mapcolouring.h"
+#include "ui/map/mapview.h"
+#include "ui/map/selectionpanel.h"
 
 #include <QActionGroup>
 #include <QComboBox>

@@ -1,10 +1,10 @@
 // MainWindow, part four: workspace files, File ▸ Open Recent and the view saved in a workspace
 // (zoom, centre, colouring, selected item). See mainwindow.h.
 
-#include "ui/mainwindow.h"
+#include "ui/explorer/mainwindow.h"
 
-#include "ui/mapcolouring.h"
-#include "ui/mapview.h"
+#include "ui/map/mapcolouring.h"
+#include "ui/map/mapview.h"
 
 #include <QFileDialog>
 #include <QFileInfo>

@@ -1,13 +1,13 @@
-#include "ui/comparepanel.h"
+#include "ui/inspector/comparepanel.h"
 
-#include "core/alignment.h"
-#include "core/embeddingmodel.h"
-#include "core/evaluation.h"
-#include "core/runtime.h"
-#include "core/probeanalysis.h"
-#include "core/projection.h"
-#include "ui/mapview.h"
-#include "ui/probepoints.h"
+#include "core/projection/alignment.h"
+#include "core/model/embeddingmodel.h"
+#include "core/eval/evaluation.h"
+#include "core/base/runtime.h"
+#include "core/train/probeanalysis.h"
+#include "core/projection/projection.h"
+#include "ui/map/mapview.h"
+#include "ui/inspector/probepoints.h"
 
 #include <QComboBox>
 #include <QFileDialog>

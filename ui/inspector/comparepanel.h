@@ -8,8 +8,8 @@
 // used and freed there); an answer for a model replaced meanwhile is dropped. The maps are PCA layouts
 // of at most 1,024 points: computed on the GUI thread in milliseconds. GUI thread only.
 
-#include "core/probeanalysis.h"
-#include "core/runfolder.h"
+#include "core/train/probeanalysis.h"
+#include "core/train/runfolder.h"
 
 #include <QWidget>
 

@@ -1,4 +1,4 @@
-#include "ui/failurebrowser.h"
+#include "ui/inspector/failurebrowser.h"
 
 #include <QFileInfo>
 #include <QHeaderView>

@@ -7,7 +7,7 @@
 //    (k = 1 and k = 5; the mean of both is 1 and 5 per image).
 // Selecting a row emits pairSelected(caption, image) in probe indices. GUI thread only.
 
-#include "core/probeanalysis.h"
+#include "core/train/probeanalysis.h"
 
 #include <QTabWidget>
 

@@ -1,7 +1,7 @@
-#include "ui/gapview.h"
+#include "ui/inspector/gapview.h"
 
-#include "core/probeanalysis.h"
-#include "ui/mapview.h"
+#include "core/train/probeanalysis.h"
+#include "ui/map/mapview.h"
 
 #include <QEvent>
 

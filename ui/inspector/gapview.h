@@ -5,7 +5,7 @@
 // close. GapOverlay draws the same vector on the map itself, following its pan and zoom.
 // GUI thread only.
 
-#include "core/matrix.h"
+#include "core/base/matrix.h"
 
 #include <QWidget>
 

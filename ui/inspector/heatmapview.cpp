@@ -1,4 +1,4 @@
-#include "ui/heatmapview.h"
+#include "ui/inspector/heatmapview.h"
 
 #include <QFileInfo>
 #include <QHelpEvent>

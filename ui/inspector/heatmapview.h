@@ -5,7 +5,7 @@
 // cosine) or best first. Hover names the cell; a click emits cellClicked(caption, image) in probe
 // indices. GUI thread only.
 
-#include "core/probeanalysis.h"
+#include "core/train/probeanalysis.h"
 
 #include <QImage>
 #include <QWidget>

@@ -3,9 +3,9 @@
 // (its pair line green where that image ranks first for the caption). Shared by the inspector's map
 // and the comparison maps.
 
-#include "core/probeanalysis.h"
-#include "core/runfolder.h"
-#include "ui/mapview.h"
+#include "core/train/probeanalysis.h"
+#include "core/train/runfolder.h"
+#include "ui/map/mapview.h"
 
 #include <QFileInfo>
 

@@ -1,6 +1,6 @@
-#include "ui/trainingcharts.h"
+#include "ui/inspector/trainingcharts.h"
 
-#include "core/runfolder.h"
+#include "core/train/runfolder.h"
 
 #include <QCheckBox>
 #include <QCursor>

@@ -1,15 +1,15 @@
-#include "ui/traininginspector.h"
+#include "ui/inspector/traininginspector.h"
 
-#include "core/trainer.h"
-#include "ui/comparepanel.h"
-#include "ui/failurebrowser.h"
-#include "ui/gapview.h"
-#include "ui/heatmapview.h"
-#include "ui/mapview.h"
-#include "ui/probepoints.h"
-#include "ui/trainingcharts.h"
-#include "ui/trainingpanel.h"
-#include "ui/trainingsession.h"
+#include "core/train/trainer.h"
+#include "ui/inspector/comparepanel.h"
+#include "ui/inspector/failurebrowser.h"
+#include "ui/inspector/gapview.h"
+#include "ui/inspector/heatmapview.h"
+#include "ui/map/mapview.h"
+#include "ui/inspector/probepoints.h"
+#include "ui/inspector/trainingcharts.h"
+#include "ui/inspector/trainingpanel.h"
+#include "ui/inspector/trainingsession.h"
 
 #include <QApplication>
 #include <QComboBox>

@@ -14,8 +14,8 @@
 // replaced meanwhile are dropped (generation counter). Errors are shown once in the status bar.
 // GUI thread only.
 
-#include "core/probeanalysis.h"
-#include "core/runfolder.h"
+#include "core/train/probeanalysis.h"
+#include "core/train/runfolder.h"
 
 #include <QMainWindow>
 

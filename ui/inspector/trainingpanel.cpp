@@ -1,7 +1,7 @@
-#include "ui/trainingpanel.h"
+#include "ui/inspector/trainingpanel.h"
 
-#include "core/trainer.h"
-#include "ui/trainingsession.h"
+#include "core/train/trainer.h"
+#include "ui/inspector/trainingsession.h"
 
 #include <QComboBox>
 #include <QFileDialog>

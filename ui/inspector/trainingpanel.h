@@ -4,7 +4,7 @@
 // type, with the message of the first problem), and Start / Pause / Resume / Stop with progress
 // and ETA. Drives a TrainingSession it does not own. GUI thread only.
 
-#include "core/sharedspaceconfig.h"
+#include "core/model/sharedspaceconfig.h"
 
 #include <QWidget>
 

@@ -1,6 +1,6 @@
-#include "ui/trainingsession.h"
+#include "ui/inspector/trainingsession.h"
 
-#include "core/runtime.h"
+#include "core/base/runtime.h"
 
 #include <QFileInfo>
 #include <QMetaObject>

@@ -11,8 +11,8 @@
 // Lives on the GUI thread; the destructor cancels a running trainer and waits for it (at most one
 // optimizer step plus the checkpoint write).
 
-#include "core/job.h"
-#include "core/trainer.h"
+#include "core/base/job.h"
+#include "core/train/trainer.h"
 
 #include <QObject>
 

@@ -1,4 +1,4 @@
-#include "ui/mapcolouring.h"
+#include "ui/map/mapcolouring.h"
 
 #include <QDir>
 #include <QFileInfo>

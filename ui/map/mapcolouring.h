@@ -3,7 +3,7 @@
 // layout) and by similarity to the current query (a ramp). Pure functions of their inputs: all are
 // reentrant and may run on any thread (the window computes clusters on the thread pool).
 
-#include "ui/mapview.h"
+#include "ui/map/mapview.h"
 
 #include <QColor>
 #include <QList>

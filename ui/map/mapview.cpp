@@ -1,6 +1,6 @@
 // MapView, part one: state, view transform, selection and input. Rendering is in mapview_paint.cpp.
 
-#include "ui/mapview.h"
+#include "ui/map/mapview.h"
 
 #include <QBuffer>
 #include <QEasingCurve>

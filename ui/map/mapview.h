@@ -17,7 +17,7 @@
 #include <QSet>
 #include <QWidget>
 
-#include "ui/spatialgrid.h"
+#include "ui/map/spatialgrid.h"
 
 #include <functional>
 

@@ -3,7 +3,7 @@
 // re-rendered only when the view, the points or their colours change. Zoomed in, only the points
 // on screen are drawn, images as thumbnails. See mapview.h.
 
-#include "ui/mapview.h"
+#include "ui/map/mapview.h"
 
 #include <QPainter>
 #include <QPainterPath>

@@ -1,6 +1,6 @@
-#include "ui/renderbench.h"
+#include "ui/map/renderbench.h"
 
-#include "ui/mapview.h"
+#include "ui/map/mapview.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

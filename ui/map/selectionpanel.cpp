@@ -1,4 +1,4 @@
-#include "ui/selectionpanel.h"
+#include "ui/map/selectionpanel.h"
 
 #include <QApplication>
 #include <QClipboard>

@@ -6,7 +6,7 @@
 // path is the image file (images, and captions written for an image), caption the caption text
 // (empty for images); x, y the layout position on the map.
 
-#include "ui/mapview.h"
+#include "ui/map/mapview.h"
 
 #include <QWidget>
 

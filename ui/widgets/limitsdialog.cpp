@@ -1,4 +1,4 @@
-#include "ui/limitsdialog.h"
+#include "ui/widgets/limitsdialog.h"
 
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>

@@ -2,7 +2,7 @@
 // Settings > Input Limits: the limits of core/limits.h as a form, stored in the application
 // settings under "limits/<key>" and applied at once (the next scan, caption file or model load).
 
-#include "core/limits.h"
+#include "core/base/limits.h"
 
 #include <QDialog>
 #include <QList>
