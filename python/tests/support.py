@@ -63,6 +63,22 @@ def make_shapes_dataset(folder, count, seed=1, size=32):
     return folder
 
 
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def image_info(path):
+    """(size, mode) of an image file, read with Pillow."""
+    with Image.open(path) as im:
+        return im.size, im.mode
+
+
 def read_jsonl_strict(path):
     """Every line of a JSON Lines file must be one complete JSON object ending in a newline."""
     if not os.path.exists(path):
