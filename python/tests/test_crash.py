@@ -18,8 +18,9 @@ CHILD = os.path.join(support.HERE, "crash_child.py")
 P = 256
 
 
-def check_folder(test, run_dir):
-    """Every line complete JSON, every .npy complete, each epoch's .npy there before its line."""
+def check_folder(test, run_dir, rows=P, dim=128):
+    """Every line complete JSON, every .npy complete (2 x rows, dim), each epoch's .npy written
+    before its line; returns the number of epochs the inspector shows."""
     names = os.listdir(run_dir) if os.path.isdir(run_dir) else []
     if "config.json" in names:
         test.assertIsInstance(support.read_json(os.path.join(run_dir, "config.json")), dict)
@@ -27,11 +28,11 @@ def check_folder(test, run_dir):
     support.read_jsonl_strict(os.path.join(run_dir, "steps.jsonl"))
     pairs_path = os.path.join(run_dir, "probe", "pairs.tsv")
     if os.path.exists(pairs_path):
-        test.assertEqual(len(support.read_pairs(pairs_path)), P)
+        test.assertEqual(len(support.read_pairs(pairs_path)), rows)
     probe = os.path.join(run_dir, "probe")
     for name in os.listdir(probe) if os.path.isdir(probe) else []:
         if name.startswith("epoch-") and name.endswith(".npy"):
-            test.assertEqual(support.read_npy_strict(os.path.join(probe, name)).shape, (2 * P, 128), name)
+            test.assertEqual(support.read_npy_strict(os.path.join(probe, name)).shape, (2 * rows, dim), name)
     merged = _files.merge_epochs([(m, b"") for m in metrics])
     test.assertEqual([m["epoch"] for m, _ in merged], list(range(1, len(merged) + 1)))
     for m, _ in merged:
