@@ -104,7 +104,8 @@ def read_npy_strict(path):
             raise AssertionError(f"{path}: bad magic")
         f.seek(0)
         version = np.lib.format.read_magic(f)
-        header = np.lib.format._read_array_header(f, version)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+        header = read_header[version](f)
         shape, fortran, dtype = header
         if fortran or dtype.str not in ("<f4", "<f8") or len(shape) != 2:
             raise AssertionError(f"{path}: {header}")

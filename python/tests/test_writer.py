@@ -289,6 +289,58 @@ class Resume(WriterTestCase):
         self.assertEqual(line["t2i"]["R@1"], 1.0)
 
 
+class Tail:
+    """core/runfolder.cpp JsonLinesTail + RunFolder::mergeEpochs, ported: reads what was appended since
+    the last poll; a file shorter than the offset is re-read from the top."""
+
+    def __init__(self, path):
+        self.path, self.offset, self.epochs = path, 0, []
+
+    def poll(self):
+        try:
+            data = support.read_bytes(self.path)
+        except FileNotFoundError:
+            return self.epochs
+        if len(data) < self.offset:
+            self.offset, self.epochs = 0, []
+        chunk = data[self.offset:]
+        end = chunk.rfind(b"\n")
+        if end >= 0:
+            for line in chunk[:end].split(b"\n"):
+                try:
+                    o = json.loads(line)
+                except ValueError:
+                    continue
+                if o["epoch"] <= len(self.epochs):
+                    del self.epochs[o["epoch"] - 1:]
+                self.epochs.append(o)
+            self.offset += end + 1
+        return self.epochs
+
+
+class FollowMode(WriterTestCase):
+    def test_a_follower_always_sees_the_epochs_of_the_run(self):
+        # Polled after every call: what a following inspector shows must equal the run's epochs,
+        # also when an epoch is logged again and when close() cuts the file back.
+        tail = Tail(self.file("metrics.jsonl"))
+        run = RunWriter(self.run_dir, epochs=4)
+        shown = lambda: [(m["epoch"], m["val_loss"]) for m in tail.poll()]   # noqa: E731
+        expected = []
+        for epoch, loss in ((1, 1.0), (2, 2.0), (3, 3.0), (2, 2.5), (3, 3.5), (4, 4.0), (4, 4.5)):
+            run.log_epoch(epoch, *probe(self.rng), val_loss=loss)
+            expected = expected[:epoch - 1] + [(epoch, loss)]
+            self.assertEqual(shown(), expected)
+        run.close()
+        self.assertEqual(shown(), expected)
+        self.assertEqual(len(self.metrics()), 4)
+        # A resume from a checkpoint after epoch 1 shrinks the file: the follower starts again.
+        run = RunWriter(self.run_dir, resume=1)
+        self.assertEqual(shown(), expected[:1])
+        run.log_epoch(2, *probe(self.rng), val_loss=9.0)
+        self.assertEqual(shown(), [(1, 1.0), (2, 9.0)])
+        run.close()
+
+
 class Ranks(WriterTestCase):
     def test_other_ranks_write_nothing(self):
         img, txt = probe(self.rng)
