@@ -25,6 +25,24 @@ def is_file_image(image: Any) -> bool:
     return isinstance(image, (str, os.PathLike))
 
 
+def check_image(image: Any, index: int) -> None:
+    """Raises TypeError for a probe image that is neither a file path, a PIL image nor a uint8 array,
+    and ImportError for an in-memory image without Pillow: before anything is written."""
+    if is_file_image(image):
+        return
+    import numpy as np
+    is_array = isinstance(image, np.ndarray)
+    if is_array and not (image.dtype == np.uint8 and (image.ndim == 2 or (image.ndim == 3 and image.shape[2] in (3, 4)))):
+        raise TypeError(f"probe image {index}: an array must be H x W (x 3|4) uint8, got {image.dtype} {image.shape}")
+    if not is_array and not (hasattr(image, "convert") and hasattr(image, "mode")):
+        raise TypeError(f"probe image {index}: expected a file path, a PIL image or an H x W x 3 uint8 array, "
+                        f"got {type(image).__name__}")
+    try:
+        import PIL  # noqa: F401
+    except ImportError:
+        raise ImportError("probe images given as PIL images or arrays need Pillow (pip install pillow)") from None
+
+
 def _open(image: Any, Image: Any, size: int) -> Any:
     if is_file_image(image):
         with Image.open(os.fspath(image)) as im:
@@ -33,12 +51,7 @@ def _open(image: Any, Image: Any, size: int) -> Any:
             return im.copy()
     if isinstance(image, Image.Image):
         return image.copy()
-    import numpy as np
-    if isinstance(image, np.ndarray) and image.dtype == np.uint8 and (
-            image.ndim == 2 or (image.ndim == 3 and image.shape[2] in (3, 4))):
-        return Image.fromarray(image)
-    raise TypeError(f"a probe image must be a file path, a PIL image or an H x W (x 3|4) uint8 array, "
-                    f"got {type(image).__name__}")
+    return Image.fromarray(image)   # a uint8 array, as check_image() made sure
 
 
 def _small(im: Any, size: int, Image: Any) -> Any:
@@ -76,7 +89,7 @@ def write_thumbnails(images: Sequence[Any], folder: str, size: int, from_files: 
     for i in wanted:
         try:
             im = _small(_open(images[i], Image, size), size, Image)
-        except (OSError, ValueError) as e:
+        except Exception as e:   # any file Pillow refuses (unreadable, unknown format, decompression bomb)
             if not is_file_image(images[i]):
                 raise ValueError(f"probe image {i}: {e}") from e
             failed.append(f"{os.fspath(images[i])} ({e})")

@@ -168,6 +168,7 @@ class RunWriter:
         config["cospace_runlog"] = {"version": VERSION, "epochs": self.epochs}
         text = json.dumps(_config_value(config), indent=2, ensure_ascii=False) + "\n"
         _files.write_bytes_atomic(self._file("config.json"), text.encode("utf-8"))
+        self._epoch_start = time.monotonic()   # the first epoch's seconds start now, thumbnails done
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -437,6 +438,7 @@ class RunWriter:
             image, caption = pair
             if not isinstance(caption, str):
                 raise TypeError(f"probe pair {i}: the caption must be a string, got {type(caption).__name__}")
+            thumbs.check_image(image, i)
             if thumbs.is_file_image(image):
                 column = os.path.abspath(os.fspath(image))
                 if "\t" in column or "\n" in column or "\r" in column:

@@ -147,6 +147,20 @@ class Layout(WriterTestCase):
         thumbs = self.file("probe/thumbs")
         self.assertEqual(os.listdir(thumbs) if os.path.isdir(thumbs) else [], [])
 
+    def test_without_pillow(self):
+        import sys
+        paths = self.image_files(2)
+        with mock.patch.dict(sys.modules, {"PIL": None, "PIL.Image": None}):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                RunWriter(self.run_dir, probe_pairs=[(p, "x") for p in paths]).close()
+            self.assertTrue(any("Pillow" in str(w.message) for w in caught))
+            with self.assertRaisesRegex(ImportError, "need Pillow"):
+                RunWriter(self.run_dir, probe_pairs=[(np.zeros((4, 4, 3), np.uint8), "y")])
+        self.assertEqual(len(support.read_pairs(self.file("probe/pairs.tsv"))), 2)
+        thumbs = self.file("probe/thumbs")
+        self.assertEqual(os.listdir(thumbs) if os.path.isdir(thumbs) else [], [])
+
     def test_no_probe_pairs(self):
         img, txt = probe(self.rng, p=4)
         with RunWriter(self.run_dir, epochs=3) as run:
@@ -206,6 +220,8 @@ class Validation(WriterTestCase):
             self.assertEqual(self.metrics(), [])
         with RunWriter(self.run_dir, probe_pairs=[("a.png", "x")] * 3, thumbnails=False) as ok:
             ok.log_epoch(1, img, txt)
+        with self.assertRaisesRegex(TypeError, "probe image 1"):
+            RunWriter(self.run_dir, probe_pairs=[("a.png", "x"), (np.zeros((4, 4, 3)), "y")])
         with self.assertRaisesRegex(ValueError, "at most 512"):
             RunWriter(self.run_dir, probe_pairs=[("a.png", "x")] * 513, thumbnails=False)
         self.assertEqual(len(self.metrics()), 1)   # refused before anything was touched
