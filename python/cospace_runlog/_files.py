@@ -55,12 +55,20 @@ def json_line(obj: Dict[str, Any]) -> bytes:
     return (json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
+def _last_byte(fd: int, path: str, size: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, 1, size - 1)
+    with open(path, "rb") as f:                     # Windows has no pread
+        f.seek(size - 1)
+        return f.read(1)
+
+
 def append_line(path: str, obj: Dict[str, Any]) -> None:
     line = json_line(obj)
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
     try:
         size = os.fstat(fd).st_size
-        if size > 0 and os.pread(fd, 1, size - 1) != b"\n":
+        if size > 0 and _last_byte(fd, path, size) != b"\n":
             line = b"\n" + line                     # end the torn line left by a kill
         written = os.write(fd, line)
         while written < len(line):                  # regular files write whole; a full disk may not

@@ -289,10 +289,15 @@ class Resume(WriterTestCase):
     def test_a_torn_line_is_ended_before_the_next(self):
         path = self.file("x.jsonl")
         os.makedirs(self.run_dir)
-        with open(path, "wb") as f:
-            f.write(b'{"step":1}\n{"step":2,"lo')
-        _files.append_line(path, {"step": 3})
-        self.assertEqual(support.read_bytes(path), b'{"step":1}\n{"step":2,"lo\n{"step":3}\n')
+        for pread in (True, False):                    # also the path for systems without os.pread
+            with self.subTest(pread=pread), mock.patch.dict(os.__dict__):
+                if not pread:
+                    del os.__dict__["pread"]
+                with open(path, "wb") as f:
+                    f.write(b'{"step":1}\n{"step":2,"lo')
+                _files.append_line(path, {"step": 3})
+                _files.append_line(path, {"step": 4})
+                self.assertEqual(support.read_bytes(path), b'{"step":1}\n{"step":2,"lo\n{"step":3}\n{"step":4}\n')
 
     def test_pairs_are_kept_on_resume(self):
         img, txt = probe(self.rng, p=2)
