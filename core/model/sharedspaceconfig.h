@@ -25,6 +25,10 @@
 
 namespace cospace {
 
+// ImageNet-free fixed normalisation of own models' input: x / 127.5 - 1 per channel.
+inline constexpr float kOwnModelMean = 0.5f;
+inline constexpr float kOwnModelStd = 0.5f;
+
 enum class LossKind { InfoNce, SigLip, Triplet };
 QString lossKindName(LossKind kind);
 

@@ -57,8 +57,4 @@ struct SharedSpaceNetImpl : torch::nn::Module {
 };
 TORCH_MODULE(SharedSpaceNet);
 
-// ImageNet-free fixed normalisation of own models: x / 127.5 - 1 per channel.
-inline constexpr float kOwnModelMean = 0.5f;
-inline constexpr float kOwnModelStd = 0.5f;
-
 }  // namespace cospace::detail

@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 
 #include <cmath>
@@ -186,6 +187,18 @@ bool RunFolder::finished() const
 }
 
 bool RunFolder::hasCheckpoint() const { return QFileInfo::exists(filePath(u"last.ckpt"_qs)); }
+
+QStringList RunFolder::dataSources() const
+{
+    QFile file(filePath(u"data.json"_qs));
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    QStringList sources;
+    for (const QJsonValue &v : QJsonDocument::fromJson(file.readAll()).object().value(u"data"_qs).toArray())
+        if (v.isString() && !v.toString().isEmpty())
+            sources << v.toString();
+    return sources;
+}
 
 qint64 RunFolder::stepsPerEpoch() const
 {

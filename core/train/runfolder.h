@@ -18,6 +18,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 namespace cospace {
 
@@ -70,6 +71,9 @@ public:
     int plannedEpochs() const;         // from the last metrics line, else config.json, else 0
     bool finished() const;             // every planned epoch has its metrics line
     bool hasCheckpoint() const;        // last.ckpt exists (a stopped run can resume)
+    // The paired data the run trains on (data.json, absolute paths; empty for runs written before
+    // it existed or by other tools), so resuming does not ask for it again.
+    QStringList dataSources() const;
     qint64 stepsPerEpoch() const;      // from the first metrics line (0 before it)
     int badLines() const { return m_metrics.badLines() + m_stepLog.badLines(); }
 
