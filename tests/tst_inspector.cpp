@@ -71,6 +71,7 @@ private Q_SLOTS:
     void configValidation_data();
     void configValidation();
     void pauseResumeContinuesFromSameStep();
+    void reopenedRunResumesWithItsData();
     void followsACliRun();
     void screenshotCommand_data();
     void screenshotCommand();
@@ -291,6 +292,29 @@ void TestInspector::pauseResumeContinuesFromSameStep()
     QTRY_COMPARE_WITH_TIMEOUT(w.run().epochs().size(), 2, 10000);
     QCOMPARE(w.run().epochs()[1].value(u"step"_qs).toInteger(), qint64(2 * perEpoch));
     QTRY_COMPARE_WITH_TIMEOUT(w.spaceCount(), 2, 60000);
+}
+
+// A run stopped in one window and opened in another resumes from the run folder alone: its data
+// paths come from RUN/data.json, nobody is asked for them again.
+void TestInspector::reopenedRunResumesWithItsData()
+{
+    const QString run = m_dir.filePath(u"reopened"_qs);
+    {
+        TrainingInspector w;
+        startFromPanel(w, m_data, run, tinyConfigJson(2, 8));
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->lastGlobalStep() >= 2, kTrainTimeoutMs);
+        w.trainingPanel()->stopButton()->click();
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->state(), TrainingSession::State::Stopped, kTrainTimeoutMs);
+    }
+    TrainingInspector other;
+    QVERIFY2(other.openRun(run), qPrintable(other.lastError()));
+    QCOMPARE(other.trainingPanel()->dataPath(), QFileInfo(m_data).absoluteFilePath());
+    QVERIFY(other.trainingPanel()->resumeButton()->isEnabled());
+    other.trainingPanel()->resumeButton()->click();
+    QTRY_VERIFY_WITH_TIMEOUT(other.session()->state() == TrainingSession::State::Finished
+                                 || other.session()->state() == TrainingSession::State::Failed, kTrainTimeoutMs);
+    QVERIFY2(other.session()->state() == TrainingSession::State::Finished, qPrintable(other.session()->lastError()));
+    QTRY_COMPARE_WITH_TIMEOUT(other.run().epochs().size(), 2, 10000);
 }
 
 // Follow mode: open a run that `cospace-cli train` is still writing; the inspector keeps reading it

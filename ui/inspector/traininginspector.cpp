@@ -228,6 +228,8 @@ bool TrainingInspector::openRun(const QString &dir)
     follow(QFileInfo(dir).absoluteFilePath(), false);
     if (!m_run.config().isEmpty())   // Resume continues with the run's own config
         m_panel->setConfigText(QString::fromUtf8(QJsonDocument(m_run.config()).toJson()));
+    if (const QStringList data = m_run.dataSources(); !data.isEmpty())   // ... and its own data
+        m_panel->setDataSources(data);
     return true;
 }
 

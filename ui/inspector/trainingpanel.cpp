@@ -137,6 +137,13 @@ TrainingPanel::TrainingPanel(TrainingSession *session, QWidget *parent) : QWidge
 }
 
 void TrainingPanel::setDataPath(const QString &path) { m_data->setText(path); }
+QString TrainingPanel::dataPath() const { return m_data->text().trimmed(); }
+
+void TrainingPanel::setDataSources(const QStringList &sources)
+{
+    m_dataSources = sources;
+    m_data->setText(sources.value(0));
+}
 void TrainingPanel::setRunDir(const QString &dir) { m_run->setText(dir); }
 QString TrainingPanel::runDir() const { return m_run->text().trimmed(); }
 
@@ -200,6 +207,8 @@ void TrainingPanel::start(bool resume)
     }
     TrainerOptions o;
     o.data = m_data->text().trimmed();
+    if (!m_dataSources.isEmpty() && o.data == m_dataSources.first())
+        o.extraData = m_dataSources.mid(1);
     o.config = m_config;
     o.runDir = runDir();
     o.resume = resume && QFileInfo::exists(o.runDir + u"/last.ckpt"_qs);

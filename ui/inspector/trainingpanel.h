@@ -28,6 +28,10 @@ public:
     explicit TrainingPanel(TrainingSession *session, QWidget *parent = nullptr);
 
     void setDataPath(const QString &path);
+    // The run's own data (RunFolder::dataSources()): the first in the Data field, the rest trained
+    // along with it (as `train --data A --data B`) while the field still shows the first.
+    void setDataSources(const QStringList &sources);
+    QString dataPath() const;
     void setRunDir(const QString &dir);
     QString runDir() const;
     void setPreset(const QString &name);          // "tiny", "default" (fills the editor) or "custom"
@@ -55,6 +59,7 @@ private:
 
     TrainingSession *m_session;
     QLineEdit *m_data = nullptr;
+    QStringList m_dataSources;   // the opened run's data (setDataSources)
     QLineEdit *m_run = nullptr;
     QComboBox *m_preset = nullptr;
     QPlainTextEdit *m_editor = nullptr;
