@@ -58,7 +58,7 @@ private Q_SLOTS:
     void pasteManyCaptions();
 
 private:
-    Workspace workspace(const QString &method = u"pca"_qs) const;
+    Workspace workspace(ProjectionMethod method = ProjectionMethod::Pca) const;
     QString bestImageFor(const QString &text);
 
     QTemporaryDir m_dir;
@@ -70,7 +70,7 @@ private:
     int m_captions = 0;
 };
 
-Workspace TestExplorer::workspace(const QString &method) const
+Workspace TestExplorer::workspace(ProjectionMethod method) const
 {
     Workspace w = Workspace::forDataset(m_data);
     w.model = m_model;
@@ -232,7 +232,7 @@ void TestExplorer::cancelKeepsWindowUsable()
 {
     // A fresh store forces a full re-embed; cancel it straight away.
     QSignalSpy ready(m_window.get(), &MainWindow::ready);
-    Workspace w = workspace(u"umap"_qs);
+    Workspace w = workspace(ProjectionMethod::Umap);
     w.captionFiles.clear();
     MainWindow other(nullptr, m_dir.filePath(u"other.db"_qs));
     QSignalSpy otherReady(&other, &MainWindow::ready);
@@ -343,10 +343,10 @@ void TestExplorer::methodSwitchAnimates()
     const QList<MapPoint> before = map->points();
     QSignalSpy ready(m_window.get(), &MainWindow::ready);
     QSignalSpy finished(map, &MapView::animationFinished);
-    m_window->setProjectionMethod(u"umap"_qs);
+    m_window->setProjectionMethod(ProjectionMethod::Umap);
     QVERIFY(ready.wait(120000));
     QVERIFY2(m_window->lastError().isEmpty(), qPrintable(m_window->lastError()));
-    QCOMPARE(m_window->workspace().method, u"umap"_qs);
+    QCOMPARE(m_window->workspace().method, ProjectionMethod::Umap);
     // The transition starts where the old layout was and glides to the new one.
     QVERIFY(map->isAnimating() || finished.count() == 1);
     QVERIFY(finished.count() == 1 || finished.wait(5000));
@@ -367,14 +367,14 @@ void TestExplorer::methodSwitchAnimates()
     const Matrix expected = alignLayout(raw, old);
     for (int i = 0; i < after.size(); ++i)
         QVERIFY(std::abs(expected.at(i, 0) - shown.at(i, 0)) < 1e-2 && std::abs(expected.at(i, 1) - shown.at(i, 1)) < 1e-2);
-    m_window->setProjectionMethod(u"pca"_qs);
+    m_window->setProjectionMethod(ProjectionMethod::Pca);
     QVERIFY(ready.wait(120000));
 }
 
 void TestExplorer::reopenUsesCachedLayout()
 {
     // PCA was projected above; opening the same workspace again reads the layout from the cache.
-    QCOMPARE(m_window->workspace().method, u"pca"_qs);
+    QCOMPARE(m_window->workspace().method, ProjectionMethod::Pca);
     const QList<MapPoint> first = m_window->projectedPoints();
     QSignalSpy ready(m_window.get(), &MainWindow::ready);
     m_window->openWorkspace(workspace());
@@ -417,7 +417,7 @@ void TestExplorer::viewStateRoundTrips()
     m_window->setColourBy(ColourBy::Modality);
     map->fitToView();
     const double fitted = map->zoom();
-    m_window->setProjectionMethod(u"pca"_qs);
+    m_window->setProjectionMethod(ProjectionMethod::Pca);
     QVERIFY(ready.wait(120000));
     QCOMPARE(map->zoom(), fitted);
 }

@@ -32,7 +32,7 @@ void TestWorkspace::roundTripWithRelativePaths()
     w.captionFiles = {dir.filePath(u"caps/captions.tsv"_qs)};
     w.captions = {u"a cat"_qs, u"ünïcødé ☕"_qs};
     w.model = u"/models/run.ckpt"_qs;
-    w.method = u"tsne"_qs;
+    w.method = ProjectionMethod::Tsne;
     const QString file = dir.filePath(u"trip.cospace"_qs);
     w.save(file);
 

@@ -51,5 +51,6 @@ int runEmbed(const QStringList &args);
 int runSearch(const QStringList &args);
 int runExport(const QStringList &args);
 int runImport(const QStringList &args);
+int runLayout(const QStringList &args);
 
 }  // namespace cospace::cli

@@ -109,20 +109,6 @@ QList<StoredItem> readMetadata(const QString &path, int n)
     return items;
 }
 
-void normaliseRows(Matrix &m)
-{
-    for (int i = 0; i < m.rows; ++i) {
-        double norm = 0;
-        for (int j = 0; j < m.cols; ++j)
-            norm += double(m.at(i, j)) * double(m.at(i, j));
-        norm = std::sqrt(norm);
-        if (norm < 1e-12)
-            throw std::runtime_error(u"vector %1 is zero: it has no direction to store"_qs.arg(i).toStdString());
-        for (int j = 0; j < m.cols; ++j)
-            m.at(i, j) = float(double(m.at(i, j)) / norm);
-    }
-}
-
 struct Common {
     QString store, model, format, folder;
 };
@@ -202,7 +188,8 @@ int runImport(const QStringList &args)
                                         : readVectorsTsv(dir.filePath(u"vectors.tsv"_qs));
     if (vectors.rows == 0)
         throw std::runtime_error(u"%1: no vectors"_qs.arg(c.folder).toStdString());
-    normaliseRows(vectors);
+    if (const int zero = normalizeRows(vectors); zero >= 0)
+        throw std::runtime_error(u"vector %1 is zero: it has no direction to store"_qs.arg(zero).toStdString());
     const QList<StoredItem> items = readMetadata(dir.filePath(u"metadata.tsv"_qs), vectors.rows);
     EmbeddingStore db(c.store);
     // A model Cospace can load keys the vectors by its fingerprint (so text search works); any

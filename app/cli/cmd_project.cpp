@@ -4,6 +4,7 @@
 
 #include "core/model/embeddingmodel.h"
 #include "core/store/embeddingstore.h"
+#include "core/store/storedmodel.h"
 #include "core/base/npy.h"
 #include "core/projection/projection.h"
 
@@ -64,10 +65,12 @@ int runProject(const QStringList &args)
     }
     ProjectionOptions options;
     const QString m = parser.value(method);
-    if (m == u"pca") options.method = ProjectionMethod::Pca;
-    else if (m == u"tsne" || m == u"t-sne") options.method = ProjectionMethod::Tsne;
-    else if (m == u"umap") options.method = ProjectionMethod::Umap;
-    else { err(u"unknown --method '%1' (pca, tsne or umap)"_qs.arg(m)); return kUsage; }
+    if (const std::optional<ProjectionMethod> parsed = kProjectionMethods.parse(m)) {
+        options.method = *parsed;
+    } else {
+        err(u"unknown --method '%1' (%2)"_qs.arg(m, kProjectionMethods.choices()));
+        return kUsage;
+    }
     bool ok = true;
     options.seed = parser.value(seed).toULongLong(&ok);
     if (!ok) { err(u"--seed takes a whole number"_qs); return kUsage; }
@@ -94,13 +97,8 @@ int runProject(const QStringList &args)
     if (fromStore) {
         // The stored vectors of one model, images then captions in store order; the row labels go to
         // Y.tsv beside Y.npy so each layout row can be traced back to its item.
-        const std::unique_ptr<EmbeddingModel> embedder = loadModel(parser.value(model));
         const EmbeddingStore db(parser.value(store));
-        const auto stored = db.findModel(embedder->fingerprint());
-        if (!stored)
-            throw std::runtime_error(u"%1 holds no vectors of model %2; run 'cospace-cli embed ... --model %2' first"_qs
-                                         .arg(parser.value(store), parser.value(model)).toStdString());
-        StoredSet set = db.load(stored->id);
+        StoredSet set = db.load(resolveStoredModel(db, parser.value(model)).id);
         x = std::move(set.vectors);
         writeItemLabels(QFileInfo(parser.value(outOpt)).path() + u"/"_qs
                             + QFileInfo(parser.value(outOpt)).completeBaseName() + u".tsv"_qs,

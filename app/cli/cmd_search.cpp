@@ -168,21 +168,18 @@ int runSearch(const QStringList &args)
     QElapsedTimer clock;
     clock.start();
     EmbeddingStore db(dbPath);
-    const auto stored = db.findModel(m->fingerprint());
-    if (!stored)
-        throw std::runtime_error(u"%1 holds no vectors of model %2; run 'cospace-cli embed ... --model %2' first"_qs
-                                     .arg(dbPath, parser.value(model)).toStdString());
-    const std::vector<float> q = queryVector(*m, db, stored->id, parser.isSet(text), parser.value(text),
+    const StoredModel stored = resolveStoredModel(db, parser.value(model), m.get());
+    const std::vector<float> q = queryVector(*m, db, stored.id, parser.isSet(text), parser.value(text),
                                              parser.value(image));
     clock.start();   // the store was opened above; time the load alone (not the text tower)
-    StoredSet set = db.load(stored->id, modality);
+    StoredSet set = db.load(stored.id, modality);
     const double openSeconds = clock.nsecsElapsed() * 1e-9;
     clock.start();
     const SearchIndex index(std::move(set), indexParams);
     const double buildSeconds = clock.nsecsElapsed() * 1e-9;
     const QList<SearchHit> hits = index.search(q, topK);
     if (parser.isSet(timing))
-        reportTiming(index, db, stored->id, modality, topK, openSeconds, buildSeconds);
+        reportTiming(index, db, stored.id, modality, topK, openSeconds, buildSeconds);
     if (parser.isSet(json)) {
         QJsonArray results;
         for (const SearchHit &h : hits)

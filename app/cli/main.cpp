@@ -24,6 +24,7 @@ const QList<Command> &commands()
         {"tokenize", "Print the CLIP BPE token ids of captions read from stdin (needs a model bundle)", runTokenize},
         {"encode", "Print the normalised embedding of one caption or image (--json)", runEncode},
         {"project", "Project N x D vectors (.npy) to a 2-D layout: pca, tsne or umap", runProject},
+        {"layout", "Write the map the GUI shows for a workspace or dataset folder (CSV or npy)", runLayout},
         {"embed", "Embed image folders and captions into the store (only new or changed files)", runEmbed},
         {"search", "Search the store: text or image query, images or captions, weighted prompts", runSearch},
         {"export", "Write a model's stored vectors as npy or TensorBoard tsv with metadata", runExport},

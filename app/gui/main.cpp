@@ -1,6 +1,7 @@
 // cospace: the desktop explorer. Parses arguments and opens the main window.
 
 #include "core/data/dataset.h"
+#include "core/base/limits.h"
 #include "core/base/runtime.h"
 #include "core/explorer/workspace.h"
 #include "ui/widgets/limitsdialog.h"
@@ -15,95 +16,141 @@
 #include <QLineEdit>
 #include <QMessageBox>
 
+#include <optional>
+
 using namespace cospace;
+
+namespace {
+
+struct Options {
+    QCommandLineOption workspace{u"workspace"_qs, u"Open a workspace file (.cospace)."_qs, u"FILE"_qs};
+    QCommandLineOption dataset{u"dataset"_qs, u"Open a dataset folder (images/ + captions.tsv)."_qs, u"DIR"_qs};
+    QCommandLineOption screenshot{u"screenshot"_qs, u"Save the window to PNG once loaded, then exit."_qs, u"OUT.png"_qs};
+    QCommandLineOption threads{u"threads"_qs, u"Compute threads (default: all cores)."_qs, u"N"_qs, u"0"_qs};
+    QCommandLineOption model{u"model"_qs, u"Model: default, a checkpoint file or a bundle folder."_qs, u"MODEL"_qs};
+    QCommandLineOption method{u"method"_qs, u"Projection: %1."_qs.arg(kProjectionMethods.choices()), u"METHOD"_qs};
+    QCommandLineOption store{u"store"_qs, u"Embedding store file (default: ~/.local/share/cospace/cospace.db)."_qs, u"DB"_qs};
+    QCommandLineOption search{u"search"_qs, u"Start with this text query in the search panel."_qs, u"TEXT"_qs};
+    QCommandLineOption benchRender{u"bench-render"_qs, u"Time the map drawing N synthetic points, print frame times, exit."_qs,
+                                   u"N"_qs};
+    QCommandLineOption colourBy{u"colour-by"_qs, u"Colour the map by %1."_qs.arg(kColourByNames.choices()), u"MODE"_qs};
+    QCommandLineOption run{u"run"_qs, u"Open the training inspector on a run folder (followed while it is written)."_qs,
+                           u"RUN"_qs};
+    QList<QCommandLineOption> limits;   // override Settings > Input Limits for this run
+
+    void addTo(QCommandLineParser &parser)
+    {
+        parser.setApplicationDescription(u"Explore shared image-text embedding spaces."_qs);
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search, run, benchRender, colourBy});
+        for (const LimitSetting &s : limitSettings())
+            limits.append(QCommandLineOption(QLatin1String(s.key), QString::fromLatin1(s.description) + u"."_qs, u"N"_qs));
+        parser.addOptions(limits);
+        parser.addPositionalArgument(u"path"_qs, u"A workspace file or dataset folder to open."_qs, u"[path]"_qs);
+    }
+};
+
+void describeApplication()
+{
+    QCoreApplication::setApplicationName(u"cospace"_qs);
+    QCoreApplication::setOrganizationName(u"cospace"_qs);
+    QCoreApplication::setApplicationVersion(QString::fromLatin1(COSPACE_VERSION));
+}
+
+// --help and --version print and exit without a display (over SSH, in a package build): they are
+// answered by a QCoreApplication before any window system is touched.
+void answerWithoutDisplay(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if (a == "--help" || a == "-h" || a == "--help-all" || a == "-?" || a == "--version" || a == "-v") {
+            QCoreApplication app(argc, argv);
+            describeApplication();
+            QCommandLineParser parser;
+            Options options;
+            options.addTo(parser);
+            parser.process(app);   // prints and exits
+        }
+    }
+}
+
+int failUsage(const QString &message)
+{
+    qCritical("%s", qPrintable(message));
+    return 2;
+}
+
+}  // namespace
 
 int main(int argc, char **argv)
 {
     tuneThreadRuntime(argv);
+    answerWithoutDisplay(argc, argv);
     Q_INIT_RESOURCE(cospace);   // the resources live in the static cospace_ui library
     QApplication app(argc, argv);
-    QApplication::setApplicationName(u"cospace"_qs);
-    QApplication::setOrganizationName(u"cospace"_qs);
+    describeApplication();
     QApplication::setApplicationDisplayName(u"Cospace"_qs);
-    QApplication::setApplicationVersion(QString::fromLatin1(COSPACE_VERSION));
     QApplication::setDesktopFileName(QString::fromLatin1(COSPACE_APP_ID));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(u"Explore shared image-text embedding spaces."_qs);
-    parser.addHelpOption();
-    parser.addVersionOption();
-    const QCommandLineOption workspace(u"workspace"_qs, u"Open a workspace file (.cospace)."_qs, u"FILE"_qs);
-    const QCommandLineOption dataset(u"dataset"_qs, u"Open a dataset folder (images/ + captions.tsv)."_qs, u"DIR"_qs);
-    const QCommandLineOption screenshot(u"screenshot"_qs, u"Save the window to PNG once loaded, then exit."_qs, u"OUT.png"_qs);
-    const QCommandLineOption threads(u"threads"_qs, u"Compute threads (default: all cores)."_qs, u"N"_qs, u"0"_qs);
-    const QCommandLineOption model(u"model"_qs, u"Model: default, a checkpoint file or a bundle folder."_qs, u"MODEL"_qs);
-    const QCommandLineOption method(u"method"_qs, u"Projection: umap, tsne or pca."_qs, u"METHOD"_qs);
-    const QCommandLineOption store(u"store"_qs, u"Embedding store file (default: ~/.local/share/cospace/cospace.db)."_qs,
-                                   u"DB"_qs);
-    const QCommandLineOption search(u"search"_qs, u"Start with this text query in the search panel."_qs, u"TEXT"_qs);
-    const QCommandLineOption benchRender(u"bench-render"_qs, u"Time the map drawing N synthetic points, print frame times, exit."_qs,
-                                         u"N"_qs);
-    const QCommandLineOption colourBy(u"colour-by"_qs, u"Colour the map by modality, folder, cluster or similarity."_qs,
-                                      u"MODE"_qs);
-    const QCommandLineOption run(u"run"_qs, u"Open the training inspector on a run folder (followed while it is written)."_qs,
-                                 u"RUN"_qs);
-    parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search, run, benchRender, colourBy});
-    QList<QCommandLineOption> limitOptions;   // override Settings > Input Limits for this run
-    for (const LimitSetting &s : limitSettings())
-        limitOptions.append(QCommandLineOption(QLatin1String(s.key), QString::fromLatin1(s.description) + u"."_qs, u"N"_qs));
-    parser.addOptions(limitOptions);
-    parser.addPositionalArgument(u"path"_qs, u"A workspace file or dataset folder to open."_qs, u"[path]"_qs);
+    Options o;
+    o.addTo(parser);
     parser.process(app);
 
-    initComputeThreads(parser.value(threads).toInt());
+    initComputeThreads(parser.value(o.threads).toInt());
     Limits limitValues = loadLimitSettings();
-    for (const QCommandLineOption &option : std::as_const(limitOptions)) {
+    for (const QCommandLineOption &option : std::as_const(o.limits)) {
         QString error;
-        if (parser.isSet(option) && !setLimitValue(limitValues, option.names().first(), parser.value(option), &error)) {
-            qCritical("%s", qPrintable(error));
-            return 2;
-        }
+        if (parser.isSet(option) && !setLimitValue(limitValues, option.names().first(), parser.value(option), &error))
+            return failUsage(error);
     }
     setLimits(limitValues);
-    if (parser.isSet(benchRender)) {
+    std::optional<ProjectionMethod> method;
+    if (parser.isSet(o.method) && !(method = kProjectionMethods.parse(parser.value(o.method))))
+        return failUsage(u"unknown --method '%1' (%2)"_qs.arg(parser.value(o.method), kProjectionMethods.choices()));
+    std::optional<ColourBy> colourBy;
+    if (parser.isSet(o.colourBy) && !(colourBy = kColourByNames.parse(parser.value(o.colourBy))))
+        return failUsage(u"unknown --colour-by '%1' (%2)"_qs.arg(parser.value(o.colourBy), kColourByNames.choices()));
+    if (parser.isSet(o.benchRender)) {
         QTextStream out(stdout);
-        runRenderBench(parser.value(benchRender).toInt(), out);
+        runRenderBench(parser.value(o.benchRender).toInt(), out);
         return 0;
     }
 
-    if (parser.isSet(run)) {
+    if (parser.isSet(o.run)) {
         TrainingInspector inspector;
-        if (!inspector.openRun(parser.value(run)) && parser.isSet(screenshot)) {
+        if (!inspector.openRun(parser.value(o.run)) && parser.isSet(o.screenshot)) {
             qCritical("%s", qPrintable(inspector.lastError()));
             return 1;
         }
         inspector.show();
-        if (parser.isSet(screenshot))
-            inspector.screenshotWhenReady(parser.value(screenshot));
+        if (parser.isSet(o.screenshot))
+            inspector.screenshotWhenReady(parser.value(o.screenshot));
         return app.exec();
     }
 
-    MainWindow window(nullptr, parser.value(store));
-    if (parser.isSet(search))
-        window.searchEdit()->setText(parser.value(search));
-    if (parser.isSet(colourBy))
-        window.setColourBy(colourByFromKey(parser.value(colourBy)));
-    QString path = parser.value(workspace);
+    MainWindow window(nullptr, parser.value(o.store));
+    if (parser.isSet(o.search))
+        window.searchEdit()->setText(parser.value(o.search));
+    if (colourBy)
+        window.setColourBy(*colourBy);
+    QString path = parser.value(o.workspace);
     if (path.isEmpty())
-        path = parser.value(dataset);
+        path = parser.value(o.dataset);
     if (path.isEmpty() && !parser.positionalArguments().isEmpty())
         path = parser.positionalArguments().first();
     if (!path.isEmpty()) {
         try {
             const bool folder = QFileInfo(path).isDir();
             Workspace w = folder ? Workspace::forDataset(path) : Workspace::load(path);
-            if (parser.isSet(model))
-                w.model = parser.value(model);
-            if (parser.isSet(method))
-                w.method = parser.value(method);
+            if (parser.isSet(o.model))
+                w.model = parser.value(o.model);
+            if (method)
+                w.method = *method;
             window.openWorkspace(w, folder ? QString() : path);
         } catch (const std::exception &e) {
-            if (parser.isSet(screenshot)) {
+            if (parser.isSet(o.screenshot)) {
                 qCritical("%s", e.what());
                 return 1;
             }
@@ -111,7 +158,7 @@ int main(int argc, char **argv)
         }
     }
     window.show();
-    if (parser.isSet(screenshot))
-        window.screenshotWhenReady(parser.value(screenshot));
+    if (parser.isSet(o.screenshot))
+        window.screenshotWhenReady(parser.value(o.screenshot));
     return app.exec();
 }

@@ -24,4 +24,11 @@ struct Matrix {
     bool empty() const { return rows == 0 || cols == 0; }
 };
 
+// L2 normalisation, the one way Cospace makes unit vectors (sums in double). A row without a
+// direction (all zero, or not finite) becomes all zero: normalizeRow() returns false for it,
+// normalizeRows() the index of the first such row (-1 when every row became a unit vector).
+bool normalizeRow(std::span<float> row);
+int normalizeRows(Matrix &m);
+Matrix normalizedRows(Matrix m);
+
 }  // namespace cospace

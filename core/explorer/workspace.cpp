@@ -69,7 +69,12 @@ Workspace Workspace::load(const QString &path)
     for (const QJsonValue &v : o.value(u"captions"_qs).toArray())
         w.captions << v.toString();
     w.model = o.value(u"model"_qs).toString(w.model);
-    w.method = o.value(u"method"_qs).toString(w.method);
+    if (const QJsonValue method = o.value(u"method"_qs); !method.isUndefined()) {
+        const std::optional<ProjectionMethod> m = kProjectionMethods.parse(method.toString());
+        if (!m)
+            fail(path, u"unknown projection method '%1' (%2)"_qs.arg(method.toString(), kProjectionMethods.choices()));
+        w.method = *m;
+    }
     const QJsonObject view = o.value(u"view"_qs).toObject();
     w.view.zoom = std::max(0.0, view.value(u"zoom"_qs).toDouble());
     const QJsonArray centre = view.value(u"centre"_qs).toArray();
@@ -91,7 +96,7 @@ void Workspace::save(const QString &path) const
                   {u"captionFiles"_qs, toRelative(captionFiles, base)},
                   {u"captions"_qs, QJsonArray::fromStringList(captions)},
                   {u"model"_qs, model},
-                  {u"method"_qs, method}};
+                  {u"method"_qs, kProjectionMethods.name(method)}};
     if (view != WorkspaceView{}) {
         QJsonObject v{{u"zoom"_qs, view.zoom},
                       {u"centre"_qs, QJsonArray{view.centreX, view.centreY}},

@@ -1,10 +1,12 @@
 #pragma once
 // A workspace file (*.cospace, JSON): what a user opened, so it can be re-opened.
 //   {"format": 1, "name": "...", "folders": [...], "captionFiles": [...], "captions": [...],
-//    "model": "default", "method": "umap",
+//    "model": "default", "method": "umap",   (umap, tsne or pca; see kProjectionMethods)
 //    "view": {"zoom": 12.5, "centre": [x, y], "colourBy": "cluster", "selectedImage": "...", "selectedCaption": "..."}}
 // Paths are stored relative to the workspace file when they lie below its folder, so a
 // workspace can be moved together with its data. save() is atomic (temp file + rename).
+
+#include "core/projection/projection.h"
 
 #include <QString>
 #include <QStringList>
@@ -30,7 +32,7 @@ struct Workspace {
     QStringList captionFiles;   // paired or plain caption files, absolute
     QStringList captions;       // captions typed by the user
     QString model = QStringLiteral("default");
-    QString method = QStringLiteral("umap");
+    ProjectionMethod method = ProjectionMethod::Umap;
     WorkspaceView view;         // optional in the file ("view" was added later in format 1)
 
     // Throws std::runtime_error naming the file and the problem.

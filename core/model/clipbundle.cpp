@@ -139,14 +139,7 @@ private:
                      QString::fromStdString(c10::str(out.sizes()))).arg(count).arg(m_info.embedDim));
         Matrix m(count, m_info.embedDim);
         std::memcpy(m.data.data(), out.data_ptr<float>(), m.data.size() * sizeof(float));
-        for (int i = 0; i < count; ++i) {   // Cospace's contract: unit rows (a zero row stays zero)
-            double sq = 0;
-            for (int j = 0; j < m.cols; ++j)
-                sq += double(m.at(i, j)) * m.at(i, j);
-            const float inv = sq > 0 ? float(1.0 / std::sqrt(sq)) : 0.f;
-            for (int j = 0; j < m.cols; ++j)
-                m.at(i, j) *= inv;
-        }
+        normalizeRows(m);   // Cospace's contract: unit rows (a zero row stays zero)
         return m;
     }
 

@@ -149,14 +149,9 @@ Matrix sphericalKmeans(const Matrix &unit, int clusters, int threads, std::uint6
         for (int c = 0; c < clusters; ++c) {
             float *centroid = centroids.row(c);
             const double *s = sum.data() + std::size_t(c) * d;
-            double norm = 0;
-            for (int j = 0; j < d; ++j) norm += s[j] * s[j];
-            if (count[std::size_t(c)] == 0 || norm <= 0) {   // empty: restart at a random sample row
-                std::copy_n(sample.row(rng.below(samples)), d, centroid);
-                continue;
-            }
-            const double inv = 1.0 / std::sqrt(norm);
-            for (int j = 0; j < d; ++j) centroid[j] = float(s[j] * inv);
+            for (int j = 0; j < d; ++j) centroid[j] = float(s[j]);
+            if (count[std::size_t(c)] == 0 || !normalizeRow({centroid, std::size_t(d)}))   // empty: restart
+                std::copy_n(sample.row(rng.below(samples)), d, centroid);            // at a random sample row
         }
     }
     return centroids;
@@ -361,19 +356,6 @@ int resolveThreads(int threads)
 {
     // 0 follows the process setting: cospace-cli's --threads sets it through initComputeThreads().
     return threads > 0 ? threads : std::max(1, omp_get_max_threads());
-}
-
-Matrix normalizedRows(const Matrix &m)
-{
-    Matrix u = m;
-    for (int i = 0; i < u.rows; ++i) {
-        float *r = u.row(i);
-        double s = 0;
-        for (int j = 0; j < u.cols; ++j) s += double(r[j]) * r[j];
-        const float inv = s > 0 ? float(1.0 / std::sqrt(s)) : 0.f;
-        for (int j = 0; j < u.cols; ++j) r[j] *= inv;
-    }
-    return u;
 }
 
 KnnGraph selfKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job, int exactLimit,

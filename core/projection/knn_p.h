@@ -34,7 +34,6 @@ KnnGraph queryKnn(const Matrix &unitBase, const Matrix &unitQueries, int k, int 
 // widest vector instructions the CPU has (chosen at run time).
 float hnswInnerProductDistance(const void *a, const void *b, const void *dimension);
 
-Matrix normalizedRows(const Matrix &m);
 int resolveThreads(int threads);   // 0 -> all cores
 
 }  // namespace cospace

@@ -26,6 +26,7 @@
 // that run() mutates.
 
 #include "core/base/matrix.h"
+#include "core/base/names.h"
 
 #include <cstdint>
 #include <memory>
@@ -36,6 +37,11 @@ namespace cospace {
 class JobControl;
 
 enum class ProjectionMethod { Pca, Tsne, Umap };
+// The names users type and files store: umap, tsne (also t-sne), pca; case-insensitive.
+inline constexpr EnumNames<ProjectionMethod, 4> kProjectionMethods{{{{ProjectionMethod::Umap, "umap"},
+                                                                      {ProjectionMethod::Tsne, "tsne"},
+                                                                      {ProjectionMethod::Tsne, "t-sne"},
+                                                                      {ProjectionMethod::Pca, "pca"}}}};
 
 // Brute-force (BLAS) kNN up to these many rows, approximate above (brute force grows as N^2).
 // t-SNE's 90 neighbours: at 20k x 256 brute force takes half the CPU time of the HNSW build +

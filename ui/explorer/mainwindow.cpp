@@ -1,60 +1,64 @@
 #include "ui/explorer/mainwindow.h"
 
 #include "core/data/dataset.h"
+#include "ui/explorer/captionsdock.h"
 #include "ui/explorer/explorerengine.h"
-#include "ui/widgets/limitsdialog.h"
-#include "ui/map/mapcolouring.h"
-#include "ui/map/mapview.h"
+#include "ui/explorer/mappanel.h"
+#include "ui/explorer/matchesdock.h"
+#include "ui/explorer/searchdock.h"
+#include "ui/explorer/workspacefiles.h"
 #include "ui/inspector/traininginspector.h"
+#include "ui/map/selectionpanel.h"
+#include "ui/widgets/jobstatus.h"
+#include "ui/widgets/limitsdialog.h"
 
 #include <QApplication>
 #include <QCloseEvent>
-#include <QPushButton>
 #include <QDir>
-#include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QHBoxLayout>
-#include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
-#include <QPointer>
-#include <QProgressBar>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
-#include <QTreeWidget>
-#include <QVBoxLayout>
-
-#include <cmath>
 
 namespace cospace {
 
-MainWindow::MainWindow(QWidget *parent, const QString &storePath) : QMainWindow(parent)
+namespace {
+constexpr int kSearchResults = 48;
+constexpr int kMatchResults = 20;
+}  // namespace
+
+MainWindow::MainWindow(QWidget *parent, const QString &storePath)
+    : QMainWindow(parent), m_engine(new ExplorerEngine(storePath, this))
 {
     setWindowTitle(tr("Cospace"));
     setWindowIcon(QIcon(u":/icons/cospace.svg"_qs));
     setAcceptDrops(true);
-    m_map = new MapView(this);
-    setCentralWidget(m_map);
-    buildDocks();
-    buildExplorerDocks();
+    m_mapPanel = new MapPanel(this);
+    m_collectionDock = new CollectionDock(this);
+    addDockWidget(Qt::LeftDockWidgetArea, m_collectionDock);
+    m_captionsDock = new CaptionsDock(this);
+    addDockWidget(Qt::RightDockWidgetArea, m_captionsDock);
+    m_searchDock = new SearchDock(this);
+    addDockWidget(Qt::RightDockWidgetArea, m_searchDock);
+    tabifyDockWidget(m_captionsDock, m_searchDock);
+    m_searchDock->raise();
+    m_matchesDock = new MatchesDock(this);
+    addDockWidget(Qt::LeftDockWidgetArea, m_matchesDock);
+    if (auto *selection = findChild<QDockWidget *>(u"selectionDock"_qs)) {
+        tabifyDockWidget(m_matchesDock, selection);
+        m_matchesDock->raise();   // Matches in front until something is selected
+    }
+    m_status = new JobStatus(this);
+    statusBar()->addWidget(m_status, 1);
     buildMenus();
-    m_jobLabel = new QLabel(this);
-    m_jobProgress = new QProgressBar(this);
-    m_jobProgress->setMaximumWidth(200);
-    m_jobProgress->setVisible(false);
-    m_cancelButton = new QPushButton(tr("Cancel"), this);
-    m_cancelButton->setVisible(false);
-    connect(m_cancelButton, &QPushButton::clicked, this, &MainWindow::cancelJob);
-    statusBar()->addWidget(m_jobLabel, 1);
-    statusBar()->addPermanentWidget(m_jobProgress);
-    statusBar()->addPermanentWidget(m_cancelButton);
-    connectEngine(storePath);
-
+    connectDocks();
+    connectEngine();
     resize(1280, 800);
     QSettings settings;
     restoreGeometry(settings.value(u"window/geometry"_qs).toByteArray());
@@ -63,42 +67,37 @@ MainWindow::MainWindow(QWidget *parent, const QString &storePath) : QMainWindow(
 
 MainWindow::~MainWindow()
 {
-    delete m_engine;   // stops its thread after the running step
+    delete m_engine;   // stops its thread after the running step, before the docks go
 }
 
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    file->addAction(QIcon::fromTheme(u"document-open"_qs), tr("&Open Workspace…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
-                    this, &MainWindow::openWorkspaceDialog);
-    m_recentMenu = file->addMenu(tr("Open &Recent"));
-    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
-    file->addAction(QIcon::fromTheme(u"document-save"_qs), tr("&Save Workspace"), QKeySequence::Save, this, &MainWindow::saveWorkspace);
-    file->addAction(QIcon::fromTheme(u"document-save-as"_qs), tr("Save Workspace &As…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S),
-                    this, &MainWindow::saveWorkspaceAs);
+    auto *files = new WorkspaceFiles(this, [this](const QString &f) { return openWorkspaceFile(f); },
+                                     [this](const QString &f) { return saveWorkspaceTo(f); },
+                                     [this] { return m_workspaceFile; });
+    files->addActions(file);
     file->addSeparator();
-    file->addAction(QIcon::fromTheme(u"folder-new"_qs), tr("Add &Folder…"), QKeySequence(Qt::CTRL | Qt::Key_O), this, &MainWindow::addFolder);
-    file->addAction(QIcon::fromTheme(u"document-import"_qs), tr("&Load Captions…"), QKeySequence(Qt::CTRL | Qt::Key_L), this, &MainWindow::loadCaptions);
+    file->addAction(QIcon::fromTheme(u"folder-new"_qs), tr("Add &Folder…"), QKeySequence(Qt::CTRL | Qt::Key_O), this, [this] {
+        if (const QString dir = QFileDialog::getExistingDirectory(this, tr("Add Image Folder")); !dir.isEmpty())
+            addFolderPath(dir);
+    });
+    file->addAction(QIcon::fromTheme(u"document-import"_qs), tr("&Load Captions…"), QKeySequence(Qt::CTRL | Qt::Key_L), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Load Captions"), {},
+                                                       tr("Caption files (*.tsv *.csv *.jsonl *.json *.txt *.token);;All files (*)"));
+        if (!f.isEmpty() && m_collection.addCaptionFile(f))
+            reopen();
+    });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     QMenu *edit = menuBar()->addMenu(tr("&Edit"));
-    edit->addAction(m_undoDelete);
+    edit->addAction(m_captionsDock->undoAction());
     edit->addSeparator();
-    edit->addAction(m_rescan);
+    edit->addAction(m_collectionDock->rescanAction());
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    // Plain + and − too (the issue's shortcuts); a focused text field still gets them as text.
-    QAction *zoomIn = view->addAction(QIcon::fromTheme(u"zoom-in"_qs), tr("Zoom &In"), this, [this] { m_map->zoomBy(1.25, m_map->rect().center()); });
-    zoomIn->setShortcuts({QKeySequence::ZoomIn, QKeySequence(Qt::Key_Plus), QKeySequence(Qt::Key_Equal)});
-    QAction *zoomOut = view->addAction(QIcon::fromTheme(u"zoom-out"_qs), tr("Zoom &Out"), this, [this] { m_map->zoomBy(0.8, m_map->rect().center()); });
-    zoomOut->setShortcuts({QKeySequence::ZoomOut, QKeySequence(Qt::Key_Minus)});
-    view->addAction(QIcon::fromTheme(u"zoom-fit-best"_qs), tr("&Fit to Window"), QKeySequence(Qt::CTRL | Qt::Key_0), this, [this] { m_map->fitToView(); });
-    QAction *pairLines = view->addAction(tr("&Pair Lines"), this, [this](bool on) { m_map->setPairLinesVisible(on); });
-    pairLines->setCheckable(true);
-    pairLines->setChecked(m_map->pairLinesVisible());
-    pairLines->setToolTip(tr("Lines from each caption to its image: green where the model ranks that image first"));
-    buildMapPanels(view);
+    m_mapPanel->addViewActions(view);
     view->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         view->addAction(dock->toggleViewAction());
@@ -106,152 +105,288 @@ void MainWindow::buildMenus()
     QMenu *training = menuBar()->addMenu(tr("&Training"));
     training->addAction(tr("&New Training…"), this, [] { openTrainingInspector(); });
     training->addAction(tr("&Open Run…"), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Run Folder"));
-        if (!dir.isEmpty())
+        if (const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Run Folder")); !dir.isEmpty())
             openTrainingInspector(dir);
     });
-
     QMenu *settings = menuBar()->addMenu(tr("&Settings"));
     settings->addAction(QIcon::fromTheme(u"preferences-system"_qs), tr("Input &Limits…"), this, [this] {
         if (LimitsDialog::edit(this))
             statusBar()->showMessage(tr("New limits apply to the next scan, caption file and model load"), 5000);
     });
-
     QMenu *help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About Cospace"), this, &MainWindow::showAbout);
+    help->addAction(tr("&About Cospace"), this, [this] {
+        QMessageBox::about(this, tr("About Cospace"),
+                           tr("<h3>Cospace %1</h3><p>Explore shared image–text embedding spaces.</p>"
+                              "<p><b>Demo data licences</b><br>"
+                              "Noto Color Emoji art (via npm <i>emoji-datasource-google</i>, MIT): Apache License 2.0.<br>"
+                              "OpenMoji art and annotations (npm <i>openmoji</i>): CC BY-SA 4.0.<br>"
+                              "Twemoji art (via npm <i>emoji-datasource-twitter</i>, MIT): CC BY 4.0, © Twitter, Inc. and contributors.<br>"
+                              "CLIP BPE vocabulary: MIT, © 2021 OpenAI.</p>")
+                               .arg(QString::fromLatin1(COSPACE_VERSION)));
+    });
 }
 
-void MainWindow::buildDocks()
+void MainWindow::connectDocks()
 {
-    auto *collectionDock = new QDockWidget(tr("Collection"), this);
-    collectionDock->setObjectName(u"collectionDock"_qs);
-    m_collection = new QTreeWidget(collectionDock);
-    m_collection->setHeaderLabels({tr("Folder / file"), tr("Count")});
-    m_collection->setColumnWidth(0, 220);
-    collectionDock->setWidget(m_collection);
-    addDockWidget(Qt::LeftDockWidgetArea, collectionDock);
+    connect(m_collectionDock, &CollectionDock::addFolderRequested, this, [this] {
+        if (const QString dir = QFileDialog::getExistingDirectory(this, tr("Add Image Folder")); !dir.isEmpty())
+            addFolderPath(dir);
+    });
+    connect(m_collectionDock, &CollectionDock::removeRequested, this, &MainWindow::removeCollectionEntry);
+    connect(m_collectionDock, &CollectionDock::rescanRequested, this, &MainWindow::rescan);
+    connect(m_captionsDock, &CaptionsDock::captionsAdded, this, &MainWindow::addCaptions);
+    connect(m_captionsDock, &CaptionsDock::captionEdited, this, &MainWindow::editCaption);
+    connect(m_captionsDock, &CaptionsDock::captionsDeleted, this, &MainWindow::deleteCaptions);
+    connect(m_captionsDock, &CaptionsDock::undoRequested, this, &MainWindow::undoDelete);
+    connect(m_captionsDock, &CaptionsDock::message, this, [this](const QString &m) { statusBar()->showMessage(m, 6000); });
+    connect(m_searchDock, &SearchDock::searchRequested, this, &MainWindow::runSearch);
+    connect(m_status, &JobStatus::cancelRequested, this, &MainWindow::cancelJob);
+    connect(m_mapPanel, &MapPanel::methodChosen, this, &MainWindow::setProjectionMethod);
+    connect(m_mapPanel, &MapPanel::modelChosen, this, [this](const QString &spec) {
+        m_collection.workspace().model = spec;
+        reopen();
+    });
+    connect(m_mapPanel, &MapPanel::colouringApplied, this, &MainWindow::colouringApplied);
+    connect(mapView(), &MapView::pointSelected, this, [this](int index) {
+        if (index >= 0 && m_layoutDone && m_lastError.isEmpty())
+            m_engine->matchPoint(index, ++m_queryId, kMatchResults);
+    });
+}
 
-    auto *captionDock = new QDockWidget(tr("Captions"), this);
-    captionDock->setObjectName(u"captionDock"_qs);
-    auto *captionPanel = new QWidget(captionDock);
-    auto *layout = new QVBoxLayout(captionPanel);
-    layout->setContentsMargins(4, 4, 4, 4);
-    m_captionEdit = new QLineEdit(captionPanel);
-    m_captionEdit->setPlaceholderText(tr("Type a caption and press Enter"));
-    m_captionEdit->setClearButtonEnabled(true);
-    connect(m_captionEdit, &QLineEdit::returnPressed, this, &MainWindow::addTypedCaption);
-    m_captions = new QListWidget(captionPanel);
-    m_captions->setUniformItemSizes(true);
-    m_captions->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    layout->addWidget(m_captionEdit);
-    layout->addWidget(m_captions);
-    captionDock->setWidget(captionPanel);
-    addDockWidget(Qt::RightDockWidgetArea, captionDock);
-    buildCollectionActions();
+void MainWindow::connectEngine()
+{
+    connect(m_engine, &ExplorerEngine::progress, m_status, &JobStatus::showProgress);
+    connect(m_engine, &ExplorerEngine::collectionScanned, this, &MainWindow::scanned);
+    connect(m_engine, &ExplorerEngine::layoutBegun, this, [this](quint64 generation, const QList<MapPoint> &points) {
+        if (generation == m_generation && !m_layoutDone && !m_glide)
+            m_mapPanel->showPoints(points);
+    });
+    connect(m_engine, &ExplorerEngine::layoutStep, this, [this](quint64 generation, const QList<QPointF> &positions) {
+        if (generation == m_generation && !m_layoutDone && !m_glide)
+            m_mapPanel->showPositions(positions);
+    });
+    connect(m_engine, &ExplorerEngine::layoutReady, this, &MainWindow::layoutReady);
+    connect(m_engine, &ExplorerEngine::pointsUpdated, this, &MainWindow::pointsUpdated);
+    connect(m_engine, &ExplorerEngine::searchAnswered, this, [this](quint64 id, const QueryResult &r) { queryAnswered(id, r, true); });
+    connect(m_engine, &ExplorerEngine::matchAnswered, this, [this](quint64 id, const QueryResult &r) { queryAnswered(id, r, false); });
+    connect(m_engine, &ExplorerEngine::failed, this, &MainWindow::failed);
 }
 
 void MainWindow::openWorkspace(const Workspace &workspace, const QString &file)
 {
-    m_workspace = workspace;
+    m_collection.workspace() = workspace;   // keeps the undo history of typed captions
     m_workspaceFile = file;
     // A saved view applies to this opening only (not to re-projections of it later).
-    m_pendingView = std::exchange(m_workspace.view, WorkspaceView{});
+    m_pendingView = std::exchange(m_collection.workspace().view, WorkspaceView{});
     if (!m_pendingView.colourBy.isEmpty())
         setColourBy(colourByFromKey(m_pendingView.colourBy));
     setWindowTitle(workspace.name.isEmpty() ? tr("Cospace") : tr("%1 — Cospace").arg(workspace.name));
-    selectInToolbar(workspace);
-    const quint64 generation = ++m_generation;
-    // Re-projecting what the map shows (another method, items added or removed): keep the map until
-    // the new layout is ready, then animate to it.
-    if (m_layoutDone && m_lastError.isEmpty() && !m_projected.isEmpty())
-        m_previousLayout = m_map->points();
-    m_projected.clear();
+    m_mapPanel->selectWorkspace(workspace);
+    m_mapPanel->setFolders(workspace.folders);
+    // Re-projecting what the map shows: keep the map until the new layout is ready, then glide.
+    m_glide = m_layoutDone && m_lastError.isEmpty() && !projectedPoints().isEmpty();
     m_scanDone = m_layoutDone = false;
     m_lastError.clear();
-    m_skippedPaths.clear();
-    m_skippedReasons.clear();
-    setBusy(true, tr("Scanning %n folder(s)…", nullptr, int(workspace.folders.size())));
-    m_engine->invokeOpen(workspace, generation);   // scans first: collectionScanned -> applySnapshot
+    m_status->setBusy(true, tr("Scanning %n folder(s)…", nullptr, int(workspace.folders.size())));
+    m_engine->open(this->workspace(), m_glide ? mapView()->points() : QList<MapPoint>(), ++m_generation);
 }
 
-void MainWindow::applySnapshot(const CollectionSnapshot &snapshot)
+void MainWindow::scanned(quint64 generation, const CollectionSnapshot &snapshot)
 {
-    m_collection->clear();
-    for (const CollectionSnapshot::Folder &folder : snapshot.folders) {
-        auto *item = new QTreeWidgetItem(m_collection, {QFileInfo(folder.path).fileName(),
-                                                        QString::number(folder.scan.images.size())});
-        item->setToolTip(0, folder.path);
-        item->setData(0, Qt::UserRole, folder.path);
-        item->setData(0, kCollectionKindRole, u"folder"_qs);
-        for (const ParseIssue &issue : folder.scan.issues)
-            (new QTreeWidgetItem(item, {issue.toString(), tr("skipped")}))->setToolTip(0, issue.file);
-    }
-    const QSignalBlocker noEdits(m_captions);   // filling the list is not editing it
-    m_captions->clear();
-    QList<MapPoint> points;
-    QHash<QString, int> imageIndex;
-    for (const CollectionSnapshot::Folder &folder : snapshot.folders)
-        for (const QString &image : folder.scan.images)
-            if (!imageIndex.contains(image)) {
-                imageIndex.insert(image, int(points.size()));
-                points.append({MapPoint::Image, {}, image, QFileInfo(image).fileName()});
-            }
-    // Until a model is chosen and the space projected, the map is a gallery grid; each caption
-    // sits beside its image so pairs can be seen.
-    const int columns = std::max(1, int(std::ceil(std::sqrt(double(points.size())))));
-    for (int i = 0; i < points.size(); ++i)
-        points[i].pos = QPointF(i % columns, i / columns);
-    for (const CaptionFile &file : snapshot.captionFiles) {
-        auto *item = new QTreeWidgetItem(m_collection, {QFileInfo(file.path).fileName(),
-                                                        QString::number(file.rows.size())});
-        item->setToolTip(0, file.path);
-        item->setData(0, Qt::UserRole, file.path);
-        item->setData(0, kCollectionKindRole, u"captionFile"_qs);
-        for (const ParseIssue &issue : file.issues)
-            new QTreeWidgetItem(item, {issue.toString(), tr("bad row")});
-        for (const ParseIssue &notice : file.notices)
-            new QTreeWidgetItem(item, {notice.toString(), tr("cut")});
-        QHash<int, int> perImage;
-        for (const CaptionRow &row : file.rows) {
-            addCaptionItem(row.caption, -1, file.path);
-            const auto it = imageIndex.constFind(row.image);
-            if (it == imageIndex.constEnd())
-                continue;
-            const int k = perImage[*it]++;
-            const QPointF base = points[*it].pos;
-            points.append({MapPoint::Caption, base + QPointF(0.42, -0.3 + 0.2 * (k % 4)), {}, row.caption});
-        }
-    }
-    for (int i = 0; i < m_workspace.captions.size(); ++i)
-        addCaptionItem(m_workspace.captions[i], i, {});
+    if (generation != m_generation)
+        return;   // a newer workspace replaced this one while it loaded
     m_scanDone = true;
-    if (m_layoutDone)
-        showSkipped();
-    m_collection->expandAll();
-    if (!m_layoutDone) {
-        // Until the space is embedded and projected, the map shows a gallery grid (or, when
-        // re-projecting, the previous layout).
-        if (m_previousLayout.isEmpty()) {
-            m_map->setPoints(std::move(points));
-            applyColouring();
-        }
-        if (m_lastError.isEmpty() && m_busy)
-            m_jobLabel->setText(tr("%n image(s), %1 captions — embedding…", nullptr, snapshot.imageCount())
-                                    .arg(m_captions->count()));
-    } else {
-        setBusy(false, m_jobLabel->text());
-        Q_EMIT ready();
+    m_collectionDock->setSnapshot(snapshot);
+    m_captionsDock->setFileCaptions(snapshot.captionFiles);
+    m_captionsDock->setTypedCaptions(workspace().captions);
+    if (!m_glide)
+        m_mapPanel->showGallery(snapshot);   // until the space is embedded and projected
+    if (m_lastError.isEmpty() && isBusy())
+        m_status->setText(tr("%n image(s), %1 captions — embedding…", nullptr, snapshot.imageCount())
+                              .arg(captionsView()->count()));
+}
+
+void MainWindow::layoutReady(quint64 generation, const WorkspaceLayout &layout)
+{
+    if (generation != m_generation)
+        return;
+    m_layoutDone = true;
+    m_mapPanel->showLayout(layout.points, layout.projected, std::exchange(m_glide, false));
+    if (m_pendingView != WorkspaceView{})
+        m_mapPanel->restoreView(std::exchange(m_pendingView, WorkspaceView{}));
+    m_mapPanel->setModelInfo(layout.modelName, layout.modalityGap, layout.modelSource);
+    m_layoutCached = layout.cachedLayout;
+    m_collectionDock->setSkipped(layout.skipped);
+    int images = 0;
+    for (const MapPoint &p : layout.points)
+        images += p.kind == MapPoint::Image;
+    QString text = tr("%n image(s), %1 captions — %2", nullptr, images)
+                       .arg(layout.points.size() - images).arg(kProjectionMethods.name(layout.method).toUpper());
+    if (layout.cachedLayout)
+        text += tr(" (cached layout)");
+    QStringList reasons;
+    for (const SkippedFile &s : layout.skipped)
+        reasons << u"%1: %2"_qs.arg(QFileInfo(s.path).fileName(), s.reason);
+    if (!layout.skipped.isEmpty())
+        text += tr(" — %n file(s) skipped (hover for reasons)", nullptr, int(layout.skipped.size()));
+    m_status->setText(text, reasons.join(u'\n'));
+    finishLoad(text);
+    if (!searchEdit()->text().isEmpty())
+        runSearch(searchEdit()->text());
+}
+
+void MainWindow::pointsUpdated(quint64 generation, const QList<MapPoint> &points)
+{
+    if (generation != m_generation)
+        return;
+    m_layoutDone = true;
+    m_mapPanel->showLayout(points, points, true);   // the placed captions appear, nothing else moves
+    finishLoad(tr("%n typed caption(s) placed on the map", nullptr, int(workspace().captions.size())));
+}
+
+void MainWindow::failed(quint64 id, const QString &message)
+{
+    if (id == m_generation && !m_layoutDone) {
+        // The workspace could not be embedded or projected: keep the gallery and say why, once.
+        m_layoutDone = true;
+        m_glide = false;
+        m_lastError = message;
+        m_mapPanel->setNoModel();
+        finishLoad(tr("Not embedded: %1").arg(message));
+    } else if (id == m_queryId) {
+        m_lastError = message;
+        statusBar()->showMessage(message, 8000);
     }
 }
 
-void MainWindow::setBusy(bool busy, const QString &what)
+void MainWindow::finishLoad(const QString &status)
 {
-    m_busy = busy;
-    m_jobLabel->setText(what);
-    m_jobProgress->setVisible(busy);
-    m_cancelButton->setVisible(busy);
-    m_jobProgress->setRange(0, 0);  // indeterminate until the job reports a total
+    m_status->setBusy(false, status);
+    Q_EMIT ready();
 }
+
+QString MainWindow::openWorkspaceFile(const QString &file)
+{
+    try {
+        openWorkspace(Workspace::load(file), QFileInfo(file).absoluteFilePath());
+    } catch (const std::exception &e) {
+        return QString::fromUtf8(e.what());
+    }
+    WorkspaceFiles::rememberRecent(file);
+    return {};
+}
+
+QString MainWindow::saveWorkspaceTo(const QString &file)
+{
+    Workspace w = workspace();
+    w.view = m_mapPanel->currentView();
+    try {
+        w.save(file);
+    } catch (const std::exception &e) {
+        return QString::fromUtf8(e.what());
+    }
+    m_workspaceFile = QFileInfo(file).absoluteFilePath();
+    WorkspaceFiles::rememberRecent(file);
+    return {};
+}
+
+void MainWindow::addFolderPath(const QString &folder)
+{
+    m_collection.addFolder(folder);
+    reopen();   // a folder already there is re-scanned
+}
+
+void MainWindow::removeCollectionEntry(const QString &folderOrCaptionFile)
+{
+    if (m_collection.removeEntry(folderOrCaptionFile))
+        reopen();
+}
+
+void MainWindow::rescan() { reopen(); }   // the store notices new, changed and removed files
+
+void MainWindow::addCaption(const QString &text) { addCaptions({text}); }
+
+void MainWindow::addCaptions(const QStringList &lines)
+{
+    if (m_collection.addCaptions(lines) > 0)
+        typedCaptionsChanged();
+}
+
+void MainWindow::editCaption(int index, const QString &text)
+{
+    if (m_collection.editCaption(index, text))
+        typedCaptionsChanged();
+}
+
+void MainWindow::deleteCaptions(const QList<int> &indices)
+{
+    if (m_collection.deleteCaptions(indices))
+        typedCaptionsChanged();
+}
+
+void MainWindow::undoDelete()
+{
+    if (m_collection.undoDelete())
+        typedCaptionsChanged();
+}
+
+// Typed captions go onto the map as it is (out-of-sample placement): no re-projection.
+void MainWindow::typedCaptionsChanged()
+{
+    m_captionsDock->setTypedCaptions(workspace().captions);
+    m_captionsDock->undoAction()->setEnabled(m_collection.canUndoDelete());
+    if (!m_layoutDone || !m_lastError.isEmpty())
+        return reopen();
+    m_layoutDone = false;
+    m_status->setBusy(true, tr("Placing captions…"));
+    m_engine->updateTypedCaptions(workspace(), ++m_generation);
+}
+
+void MainWindow::runSearch(const QString &prompt)
+{
+    const quint64 id = ++m_queryId;
+    if (prompt.trimmed().isEmpty()) {
+        m_searchDock->clearResults();
+        mapView()->setQueryMarker({}, {});
+        m_mapPanel->setSimilarities({}, {});
+        return;
+    }
+    m_engine->search(prompt, id, kSearchResults);
+}
+
+void MainWindow::matchImageFile(const QString &path)
+{
+    m_matchesDock->setWaiting(tr("Matching %1…").arg(QFileInfo(path).fileName()));
+    m_engine->matchImage(path, ++m_queryId, kMatchResults);
+}
+
+void MainWindow::queryAnswered(quint64 id, const QueryResult &result, bool search)
+{
+    if (id != m_queryId)
+        return;   // the user asked something newer meanwhile
+    if (result.position)
+        mapView()->setQueryMarker(*result.position, result.label);
+    if (!result.similarities.isEmpty())
+        m_mapPanel->setSimilarities(result.similarities, result.label);
+    if (search) {
+        m_searchDock->showResults(result.hits);
+        Q_EMIT searchShown(result.label);
+    } else {
+        m_matchesDock->showMatches(result.label, result.hits);
+        Q_EMIT matchesShown(result.label);
+    }
+}
+
+void MainWindow::cancelJob() { m_engine->cancel(); }
+
+void MainWindow::setProjectionMethod(ProjectionMethod method)
+{
+    m_collection.workspace().method = method;
+    reopen();
+}
+
+void MainWindow::setColourBy(ColourBy by) { m_mapPanel->setColourBy(by); }
+ColourBy MainWindow::colourBy() const { return m_mapPanel->colourBy(); }
 
 void MainWindow::screenshotWhenReady(const QString &pngPath)
 {
@@ -265,22 +400,10 @@ void MainWindow::screenshotWhenReady(const QString &pngPath)
             QApplication::exit(ok ? 0 : 1);
         });
     };
-    if (m_busy)
+    if (isBusy())
         connect(this, &MainWindow::ready, this, take, Qt::SingleShotConnection);
     else
         take();
-}
-
-void MainWindow::showAbout()
-{
-    QMessageBox::about(this, tr("About Cospace"),
-                       tr("<h3>Cospace %1</h3><p>Explore shared image–text embedding spaces.</p>"
-                          "<p><b>Demo data licences</b><br>"
-                          "Noto Color Emoji art (via npm <i>emoji-datasource-google</i>, MIT): Apache License 2.0.<br>"
-                          "OpenMoji art and annotations (npm <i>openmoji</i>): CC BY-SA 4.0.<br>"
-                          "Twemoji art (via npm <i>emoji-datasource-twitter</i>, MIT): CC BY 4.0, © Twitter, Inc. and contributors.<br>"
-                          "CLIP BPE vocabulary: MIT, © 2021 OpenAI.</p>")
-                           .arg(QString::fromLatin1(COSPACE_VERSION)));
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)
@@ -293,22 +416,21 @@ void MainWindow::dropEvent(QDropEvent *event)
 {
     // Folders join the collection wherever they are dropped; image files are matched (the first)
     // and, when dropped onto the map, join the collection too.
-    const bool ontoMap = m_map->rect().contains(m_map->mapFrom(this, event->position().toPoint()));
-    Workspace w = m_workspace;
+    const bool ontoMap = mapView()->rect().contains(mapView()->mapFrom(this, event->position().toPoint()));
+    bool added = false;
     QString firstImage;
     for (const QUrl &url : event->mimeData()->urls()) {
         const QFileInfo info(url.toLocalFile());
-        const QString path = QDir::cleanPath(info.absoluteFilePath());
         const bool image = info.isFile() && hasImageExtension(info.fileName());
-        if ((info.isDir() || (image && ontoMap)) && !w.folders.contains(path))
-            w.folders << path;
+        if (info.isDir() || (image && ontoMap))
+            added |= m_collection.addFolder(info.absoluteFilePath());
         if (image && firstImage.isEmpty())
-            firstImage = path;
+            firstImage = QDir::cleanPath(info.absoluteFilePath());
     }
     if (!firstImage.isEmpty())
         matchImageFile(firstImage);   // ranked captions for the dropped image
-    if (w.folders != m_workspace.folders)
-        openWorkspace(w, m_workspaceFile);
+    if (added)
+        reopen();
     event->acceptProposedAction();
 }
 
@@ -319,5 +441,16 @@ void MainWindow::closeEvent(QCloseEvent *event)
     settings.setValue(u"window/state"_qs, saveState());
     event->accept();
 }
+
+MapView *MainWindow::mapView() const { return m_mapPanel->map(); }
+SelectionPanel *MainWindow::selectionPanel() const { return m_mapPanel->selectionPanel(); }
+QTreeWidget *MainWindow::collectionView() const { return m_collectionDock->tree(); }
+QListWidget *MainWindow::captionsView() const { return m_captionsDock->list(); }
+QLineEdit *MainWindow::captionEdit() const { return m_captionsDock->edit(); }
+QLineEdit *MainWindow::searchEdit() const { return m_searchDock->edit(); }
+QListWidget *MainWindow::searchResultsView() const { return m_searchDock->results(); }
+QListWidget *MainWindow::matchesView() const { return m_matchesDock->list(); }
+bool MainWindow::isBusy() const { return m_status->isBusy(); }
+const QList<MapPoint> &MainWindow::projectedPoints() const { return m_mapPanel->projectedPoints(); }
 
 }  // namespace cospace

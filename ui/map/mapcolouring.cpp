@@ -65,24 +65,9 @@ QList<QPointF> seedCentres(const QList<QPointF> &x, int k, QRandomGenerator &rng
 
 }  // namespace
 
-QString colourByKey(ColourBy by)
-{
-    switch (by) {
-    case ColourBy::Folder: return u"folder"_qs;
-    case ColourBy::Cluster: return u"cluster"_qs;
-    case ColourBy::Similarity: return u"similarity"_qs;
-    case ColourBy::Modality: break;
-    }
-    return u"modality"_qs;
-}
+QString colourByKey(ColourBy by) { return kColourByNames.name(by); }
 
-ColourBy colourByFromKey(const QString &key)
-{
-    for (ColourBy by : {ColourBy::Folder, ColourBy::Cluster, ColourBy::Similarity})
-        if (key == colourByKey(by))
-            return by;
-    return ColourBy::Modality;
-}
+ColourBy colourByFromKey(const QString &key) { return kColourByNames.parse(key).value_or(ColourBy::Modality); }
 
 QColor categoryColour(int index)
 {

@@ -3,6 +3,7 @@
 // layout) and by similarity to the current query (a ramp). Pure functions of their inputs: all are
 // reentrant and may run on any thread (the window computes clusters on the thread pool).
 
+#include "core/base/names.h"
 #include "ui/map/mapview.h"
 
 #include <QColor>
@@ -13,9 +14,13 @@ namespace cospace {
 
 enum class ColourBy { Modality, Folder, Cluster, Similarity };
 
-// Stable names for workspace files and settings: "modality", "folder", "cluster", "similarity".
+// Stable names for workspace files, settings and --colour-by: modality, folder, cluster, similarity.
+inline constexpr EnumNames<ColourBy, 4> kColourByNames{{{{ColourBy::Modality, "modality"},
+                                                          {ColourBy::Folder, "folder"},
+                                                          {ColourBy::Cluster, "cluster"},
+                                                          {ColourBy::Similarity, "similarity"}}}};
 QString colourByKey(ColourBy by);
-ColourBy colourByFromKey(const QString &key);   // unknown -> Modality
+ColourBy colourByFromKey(const QString &key);   // unknown or empty (a workspace without it) -> Modality
 
 // Distinct colours for categories (Tableau 10, then lighter variants); wraps after 20.
 QColor categoryColour(int index);

@@ -17,6 +17,7 @@
 #include <QSet>
 #include <QWidget>
 
+#include "core/explorer/mappoint.h"
 #include "ui/map/spatialgrid.h"
 
 #include <functional>
@@ -24,16 +25,6 @@
 class QVariantAnimation;
 
 namespace cospace {
-
-struct MapPoint {
-    enum Kind { Image, Caption };
-    Kind kind = Image;
-    QPointF pos;          // layout coordinates, any scale
-    QString path;         // image file (Image)
-    QString text;         // caption text (Caption) or file name (Image)
-    int partner = -1;     // Caption: index of the image it was written for (ground truth), -1 if none
-    bool rankOne = false; // Caption: its partner is the image the model ranks first for it
-};
 
 // How points are coloured, with the legend that explains it. Empty `colours` = by modality in the
 // palette's colours (under `title` if set). A ramp legend shows `rampStops` from `rampLow` to `rampHigh`.

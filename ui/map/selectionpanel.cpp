@@ -1,5 +1,7 @@
 #include "ui/map/selectionpanel.h"
 
+#include "core/explorer/mapexport.h"
+
 #include <QApplication>
 #include <QClipboard>
 #include <QFileDialog>
@@ -18,30 +20,11 @@ namespace cospace {
 namespace {
 constexpr int kMaxListed = 5000;   // the list shows this many; the CSV has them all
 
-QString csvField(const QString &value)
-{
-    if (!value.contains(u',') && !value.contains(u'"') && !value.contains(u'\n') && !value.contains(u'\r'))
-        return value;
-    return u'"' + QString(value).replace(u'"', u"\"\""_qs) + u'"';
-}
 }  // namespace
 
 QString selectionCsv(const QList<MapPoint> &points, const QList<int> &indices)
 {
-    QString out = u"modality,path,caption,x,y\r\n"_qs;
-    for (int i : indices) {
-        if (i < 0 || i >= points.size())
-            continue;
-        const MapPoint &p = points[i];
-        const bool image = p.kind == MapPoint::Image;
-        QString path = p.path;
-        if (!image && path.isEmpty() && p.partner >= 0 && p.partner < points.size())
-            path = points[p.partner].path;
-        out += u"%1,%2,%3,%4,%5\r\n"_qs.arg(image ? u"image"_qs : u"caption"_qs, csvField(path),
-                                             csvField(image ? QString() : p.text))
-                   .arg(p.pos.x(), 0, 'g', 9).arg(p.pos.y(), 0, 'g', 9);
-    }
-    return out;
+    return indices.isEmpty() ? mapPointsCsv({}, {}, u"modality"_qs) : mapPointsCsv(points, indices, u"modality"_qs);
 }
 
 SelectionPanel::SelectionPanel(QWidget *parent) : QWidget(parent)

@@ -1,0 +1,38 @@
+#include "core/base/matrix.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace cospace {
+
+bool normalizeRow(std::span<float> row)
+{
+    double sq = 0;
+    for (const float v : row)
+        sq += double(v) * v;
+    if (!(sq > 0) || !std::isfinite(sq)) {
+        std::fill(row.begin(), row.end(), 0.f);
+        return false;
+    }
+    const double inv = 1.0 / std::sqrt(sq);
+    for (float &v : row)
+        v = float(v * inv);
+    return true;
+}
+
+int normalizeRows(Matrix &m)
+{
+    int firstZero = -1;
+    for (int i = 0; i < m.rows; ++i)
+        if (!normalizeRow({m.row(i), std::size_t(m.cols)}) && firstZero < 0)
+            firstZero = i;
+    return firstZero;
+}
+
+Matrix normalizedRows(Matrix m)
+{
+    normalizeRows(m);
+    return m;
+}
+
+}  // namespace cospace

@@ -1,0 +1,492 @@
+#include "core/explorer/workspacesession.h"
+
+#include "core/eval/evaluation.h"
+#include "core/eval/metrics.h"
+#include "core/model/embeddingmodel.h"
+#include "core/projection/alignment.h"
+#include "core/projection/layoutcache.h"
+#include "core/store/embeddingstore.h"
+#include "core/store/storedmodel.h"
+#include "core/base/paths.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QHash>
+#include <QSet>
+
+#include <cmath>
+
+namespace cospace {
+
+namespace {
+
+constexpr int kAnimationSlice = 10;   // projector iterations between map updates
+const QString kTypedSource = u"typed"_qs;
+
+bool underAny(const QString &path, const QStringList &roots)
+{
+    for (const QString &root : roots) {
+        const QString r = QDir::cleanPath(root);
+        if (path == r || path.startsWith(r + u'/'))
+            return true;
+    }
+    return false;
+}
+
+StoredSet filterSet(const StoredSet &all, const std::function<bool(const StoredItem &)> &keep)
+{
+    StoredSet out;
+    out.vectors.cols = all.vectors.cols;
+    for (int i = 0; i < all.items.size(); ++i) {
+        if (!keep(all.items[i]))
+            continue;
+        out.items << all.items[i];
+        out.vectors.data.insert(out.vectors.data.end(), all.vectors.row(i), all.vectors.row(i) + all.vectors.cols);
+        ++out.vectors.rows;
+    }
+    return out;
+}
+
+void appendSet(StoredSet &to, const StoredSet &from)
+{
+    to.items += from.items;
+    to.vectors.cols = std::max(to.vectors.cols, from.vectors.cols);
+    to.vectors.data.insert(to.vectors.data.end(), from.vectors.data.begin(), from.vectors.data.end());
+    to.vectors.rows += from.vectors.rows;
+}
+
+// Layout coordinates -> map coordinates: about sqrt(N) units across, y up.
+struct MapTransform {
+    double minX = 0, minY = 0, scale = 1;
+    Similarity2D align;   // then onto the previous map, when there was one
+    QPointF operator()(double x, double y) const
+    {
+        Matrix p(1, 2);
+        p.at(0, 0) = float((x - minX) * scale);
+        p.at(0, 1) = float(-(y - minY) * scale);
+        const Matrix q = applySimilarity(p, align);
+        return {q.at(0, 0), q.at(0, 1)};
+    }
+};
+
+MapTransform mapTransform(const Matrix &xy)
+{
+    double minX = 1e300, maxX = -1e300, minY = 1e300, maxY = -1e300;
+    for (int i = 0; i < xy.rows; ++i) {
+        minX = std::min<double>(minX, xy.at(i, 0));
+        maxX = std::max<double>(maxX, xy.at(i, 0));
+        minY = std::min<double>(minY, xy.at(i, 1));
+        maxY = std::max<double>(maxY, xy.at(i, 1));
+    }
+    const double extent = std::max({maxX - minX, maxY - minY, 1e-12});
+    return {minX, minY, std::sqrt(double(std::max(1, xy.rows))) / extent, {}};
+}
+
+QList<QPointF> mapPositions(const Matrix &xy, const MapTransform &t)
+{
+    QList<QPointF> positions;
+    positions.reserve(xy.rows);
+    for (int i = 0; i < xy.rows; ++i)
+        positions << t(xy.at(i, 0), xy.at(i, 1));
+    return positions;
+}
+
+Matrix toMatrix(const QList<QPointF> &points, const QList<int> &rows)
+{
+    Matrix m(int(rows.size()), 2);
+    for (int k = 0; k < rows.size(); ++k) {
+        m.at(k, 0) = float(points[rows[k]].x());
+        m.at(k, 1) = float(points[rows[k]].y());
+    }
+    return m;
+}
+
+// The similarity transform that puts `points` onto `previous` over the items both have (2-D
+// Procrustes), so a re-projection shows what moved, not an arbitrary spin. Identity when fewer than
+// three items are shared or they are degenerate.
+Similarity2D alignmentTo(const QList<MapPoint> &points, const QList<MapPoint> &previous)
+{
+    QHash<QString, QPointF> before;
+    for (const MapPoint &p : previous)
+        before.insert(mapPointIdentity(p), p.pos);
+    QList<QPointF> from, to;
+    for (const MapPoint &p : points)
+        if (const auto it = before.constFind(mapPointIdentity(p)); it != before.constEnd()) {
+            from << p.pos;
+            to << *it;
+        }
+    if (from.size() < 3)
+        return {};
+    QList<int> all(from.size());
+    std::iota(all.begin(), all.end(), 0);
+    try {
+        return procrustes2D(toMatrix(from, all), toMatrix(to, all));
+    } catch (const std::exception &) {
+        return {};   // all shared points in one place: no meaningful rotation
+    }
+}
+
+StoredItem typedItem(const QString &caption)
+{
+    StoredItem item;
+    item.modality = Modality::Caption;
+    item.caption = caption;
+    item.source = kTypedSource;
+    return item;
+}
+
+StoredSet typedCaptions(EmbeddingModel &model, const QStringList &captions)
+{
+    StoredSet set;
+    set.vectors = captions.isEmpty() ? Matrix(0, model.embedDim()) : model.encodeTexts(captions);
+    for (const QString &caption : captions)
+        set.items << typedItem(caption);
+    return set;
+}
+
+}  // namespace
+
+struct WorkspaceSession::State {
+    QString storePath;
+    QString modelSpec;
+    std::unique_ptr<EmbeddingModel> model;
+    std::unique_ptr<EmbeddingStore> store;
+    // This workspace's items and vectors in map-point order: images, captions of files, typed captions.
+    QList<StoredItem> items;
+    Matrix vectors;
+    int imageCount = 0;
+    std::unique_ptr<SearchIndex> imageIndex;
+    std::unique_ptr<SearchIndex> captionIndex;
+    QList<MapPoint> points;
+    std::unique_ptr<Projector> projector;
+    MapTransform transform;
+
+    void ensureModel(const QString &spec);
+    QList<SkippedFile> embed(const Workspace &workspace, const CollectionSnapshot &snapshot, JobControl &job);
+    void gather(const Workspace &workspace, JobControl &job);
+    StoredSet rows(int first, int count) const;
+    int firstTyped() const;
+    QList<MapPoint> buildPoints() const;
+    void rebuildIndexes();
+    bool project(const WorkspaceJobParams &params, const ProjectionOptions &options, JobControl &job);
+    std::optional<QPointF> place(std::span<const float> query) const;
+    QList<float> similarities(std::span<const float> query) const;
+};
+
+void WorkspaceSession::State::ensureModel(const QString &spec)
+{
+    if (model && modelSpec == spec)
+        return;
+    model.reset();
+    modelSpec.clear();
+    model = loadModel(spec);
+    modelSpec = spec;
+}
+
+QList<SkippedFile> WorkspaceSession::State::embed(const Workspace &workspace, const CollectionSnapshot &snapshot,
+                                                  JobControl &job)
+{
+    EmbedParams params;
+    params.roots = workspace.folders;
+    if (snapshot.folders.size() == workspace.folders.size())
+        for (const CollectionSnapshot::Folder &folder : snapshot.folders)
+            params.scans.append(folder.scan);
+    params.captionsFile = workspace.captionFiles.value(0);
+    QList<SkippedFile> skipped = runEmbedding(*model, *store, params, &job).skipped;
+    for (qsizetype i = 1; i < workspace.captionFiles.size(); ++i) {
+        EmbedParams more;
+        more.captionsFile = workspace.captionFiles[i];
+        skipped += runEmbedding(*model, *store, more, &job).skipped;
+    }
+    return skipped;
+}
+
+// This workspace's vectors: images under its folders, captions of its files, typed captions.
+void WorkspaceSession::State::gather(const Workspace &workspace, JobControl &job)
+{
+    job.setStage(u"loading vectors"_qs);
+    const StoredModel stored = resolveStoredModel(*store, modelSpec, model.get());
+    const StoredSet all = store->load(stored.id);
+    QSet<QString> sources;
+    for (const QString &f : workspace.captionFiles)
+        sources.insert(QFileInfo(f).absoluteFilePath());
+    const StoredSet images = filterSet(all, [&](const StoredItem &i) {
+        return i.modality == Modality::Image && underAny(i.path, workspace.folders);
+    });
+    StoredSet captions = filterSet(all, [&](const StoredItem &i) {
+        return i.modality == Modality::Caption && sources.contains(i.source);
+    });
+    appendSet(captions, typedCaptions(*model, workspace.captions));
+    imageCount = int(images.items.size());
+    items = images.items + captions.items;
+    vectors = Matrix(0, model->embedDim());
+    vectors.data = images.vectors.data;
+    vectors.data.insert(vectors.data.end(), captions.vectors.data.begin(), captions.vectors.data.end());
+    vectors.rows = int(items.size());
+}
+
+StoredSet WorkspaceSession::State::rows(int first, int count) const
+{
+    StoredSet set;
+    set.items = items.mid(first, count);
+    set.vectors = Matrix(count, vectors.cols);
+    std::copy_n(vectors.row(first), std::size_t(count) * std::size_t(vectors.cols), set.vectors.data.begin());
+    return set;
+}
+
+int WorkspaceSession::State::firstTyped() const
+{
+    int i = int(items.size());
+    while (i > imageCount && items[i - 1].source == kTypedSource)
+        --i;
+    return i;
+}
+
+// Map points in vector order, before projection. A caption from a paired file names its image:
+// `partner`, and whether an image it was written for is the model's rank-1 match for it
+// (pessimistic about ties; identical caption texts are correct for each other's images, as in
+// metrics.h).
+QList<MapPoint> WorkspaceSession::State::buildPoints() const
+{
+    QList<MapPoint> out;
+    QHash<QString, int> imagePoint;
+    for (int i = 0; i < imageCount; ++i) {
+        imagePoint.insert(items[i].path, i);
+        out.append({MapPoint::Image, {}, items[i].path, QFileInfo(items[i].path).fileName()});
+    }
+    int typed = 0;
+    std::vector<int> owner;
+    QList<int> pointOf;
+    QStringList texts;
+    Matrix paired(0, vectors.cols);
+    for (int c = imageCount; c < items.size(); ++c) {
+        const StoredItem &item = items[c];
+        MapPoint p{MapPoint::Caption, {}, item.path, item.caption};
+        if (item.source == kTypedSource)
+            p.typed = typed++;
+        out.append(p);
+        const auto it = imagePoint.constFind(item.path);
+        if (item.path.isEmpty() || it == imagePoint.constEnd())
+            continue;
+        owner.push_back(*it);
+        pointOf << c;
+        texts << item.caption;
+        paired.data.insert(paired.data.end(), vectors.row(c), vectors.row(c) + paired.cols);
+        ++paired.rows;
+    }
+    if (paired.rows > 0) {
+        const std::vector<int> ranks = textToImageRanks(rows(0, imageCount).vectors, paired, owner, textIds(texts));
+        for (std::size_t k = 0; k < ranks.size(); ++k) {
+            out[pointOf[int(k)]].partner = owner[k];
+            out[pointOf[int(k)]].rankOne = ranks[k] == 1;
+        }
+    }
+    return out;
+}
+
+void WorkspaceSession::State::rebuildIndexes()
+{
+    const int captionCount = int(items.size()) - imageCount;
+    imageIndex = imageCount > 0 ? std::make_unique<SearchIndex>(rows(0, imageCount)) : nullptr;
+    captionIndex = captionCount > 0 ? std::make_unique<SearchIndex>(rows(imageCount, captionCount)) : nullptr;
+}
+
+// From the layout cache when this exact input was projected before (true), otherwise projecting,
+// reporting the layout as it converges, and caching the result.
+bool WorkspaceSession::State::project(const WorkspaceJobParams &params, const ProjectionOptions &options,
+                                      JobControl &job)
+{
+    const QString key = layoutCacheKey(vectors, options);
+    if (params.useLayoutCache)
+        if (const std::optional<Matrix> cached = readCachedLayout(key, vectors.rows, params.layoutCacheDir)) {
+            projector = Projector::fromLayout(vectors, *cached, options);
+            return true;
+        }
+    job.setStage(u"projecting %1 points (%2)"_qs.arg(vectors.rows).arg(kProjectionMethods.name(options.method).toUpper()));
+    projector = Projector::create(vectors, options, &job);
+    if (params.layoutBegun) {
+        QList<MapPoint> start = points;
+        const QList<QPointF> at = mapPositions(projector->layout(), mapTransform(projector->layout()));
+        for (int i = 0; i < start.size(); ++i)
+            start[i].pos = at[i];
+        params.layoutBegun(start);
+    }
+    QElapsedTimer sinceStep;
+    sinceStep.start();
+    while (!projector->finished()) {
+        if (job.cancelled())
+            throw JobCancelled{};
+        projector->run(kAnimationSlice);
+        if (params.layoutStep && sinceStep.elapsed() >= params.animationIntervalMs && !projector->finished()) {
+            sinceStep.restart();
+            params.layoutStep(mapPositions(projector->layout(), mapTransform(projector->layout())));
+        }
+    }
+    if (params.useLayoutCache)
+        writeCachedLayout(key, projector->layout(), params.layoutCacheDir);
+    return false;
+}
+
+std::optional<QPointF> WorkspaceSession::State::place(std::span<const float> query) const
+{
+    if (!projector || int(query.size()) != vectors.cols)
+        return std::nullopt;
+    Matrix q(1, int(query.size()));
+    std::copy(query.begin(), query.end(), q.data.begin());
+    const Matrix xy = projector->place(q);
+    return transform(xy.at(0, 0), xy.at(0, 1));
+}
+
+// Cosine of the query with every map point (the stored vectors are L2-normalised).
+QList<float> WorkspaceSession::State::similarities(std::span<const float> query) const
+{
+    if (vectors.cols != int(query.size()))
+        return {};
+    QList<float> scores(vectors.rows, 0.f);
+    for (int i = 0; i < vectors.rows; ++i)
+        scores[i] = std::inner_product(query.begin(), query.end(), vectors.row(i), 0.f);
+    return scores;
+}
+
+WorkspaceSession::WorkspaceSession(QString storePath) : d(std::make_unique<State>())
+{
+    d->storePath = storePath.isEmpty() ? paths::defaultStorePath() : std::move(storePath);
+}
+
+WorkspaceSession::~WorkspaceSession() = default;
+
+bool WorkspaceSession::hasMap() const { return d->projector != nullptr; }
+
+WorkspaceLayout WorkspaceSession::open(const WorkspaceJobParams &params, JobControl &job)
+{
+    const Workspace &workspace = params.workspace;
+    d->projector.reset();
+    d->imageIndex.reset();
+    d->captionIndex.reset();
+    d->points.clear();
+    job.setStage(u"scanning %1 folder(s)"_qs.arg(workspace.folders.size()));
+    CollectionSnapshot snapshot;
+    try {
+        snapshot = loadCollection(workspace);
+    } catch (const std::exception &) {
+        if (params.scanned)
+            params.scanned({});   // the window learns the scan is over, then the error
+        throw;
+    }
+    if (params.scanned)
+        params.scanned(snapshot);
+    job.setStage(u"loading model %1"_qs.arg(workspace.model));
+    d->ensureModel(workspace.model);
+    if (!d->store)
+        d->store = std::make_unique<EmbeddingStore>(d->storePath);
+    d->store->ensureModel(d->model->fingerprint(), d->model->name(), d->model->embedDim());
+
+    WorkspaceLayout layout;
+    layout.skipped = d->embed(workspace, snapshot, job);
+    d->gather(workspace, job);
+    d->rebuildIndexes();
+    d->points = d->buildPoints();
+    layout.modelName = d->model->name();
+    layout.modelSource = d->model->source();
+    layout.method = workspace.method;
+    if (d->imageCount > 0 && d->imageCount < d->vectors.rows) {
+        std::vector<int> modality(std::size_t(d->vectors.rows), 1);
+        std::fill_n(modality.begin(), d->imageCount, 0);
+        layout.modalityGap = modalityGap(d->vectors, modality);
+    }
+    if (d->vectors.rows >= 3) {
+        ProjectionOptions options;
+        options.method = workspace.method;
+        layout.cachedLayout = d->project(params, options, job);
+        d->transform = mapTransform(d->projector->layout());
+        const QList<QPointF> at = mapPositions(d->projector->layout(), d->transform);
+        for (int i = 0; i < at.size(); ++i)
+            d->points[i].pos = at[i];
+        layout.projected = d->points;
+        d->transform.align = alignmentTo(d->points, params.previous);
+        const QList<QPointF> aligned = mapPositions(d->projector->layout(), d->transform);
+        for (int i = 0; i < aligned.size(); ++i)
+            d->points[i].pos = aligned[i];
+    } else {
+        layout.projected = d->points;
+    }
+    layout.points = d->points;
+    job.finish();
+    return layout;
+}
+
+QueryResult WorkspaceSession::search(const QString &prompt, int k)
+{
+    if (!d->model || !d->imageIndex)
+        throw std::runtime_error("No images to search yet: open a folder and wait for it to be embedded.");
+    const std::vector<float> query = encodePrompt(*d->model, prompt);
+    return {prompt, d->imageIndex->search(query, k), d->place(query), d->similarities(query)};
+}
+
+QueryResult WorkspaceSession::matchImage(const QString &path, int k)
+{
+    if (!d->model || !d->captionIndex)
+        throw std::runtime_error("No captions to match yet: load or type captions first.");
+    const Matrix e = d->model->encodeImages({readImageFile(path, 2 * d->model->imageSize())});
+    const QString name = QFileInfo(path).fileName();
+    return {name, d->captionIndex->search(e.rowSpan(0), k), d->place(e.rowSpan(0)), d->similarities(e.rowSpan(0))};
+}
+
+QueryResult WorkspaceSession::matchPoint(int index, int k)
+{
+    if (index < 0 || index >= d->points.size())
+        throw std::runtime_error("No such point on the map.");
+    const MapPoint &p = d->points[index];
+    // An image is matched against captions, a caption against images: the cross-modal view.
+    const SearchIndex *target = p.kind == MapPoint::Image ? d->captionIndex.get() : d->imageIndex.get();
+    QueryResult r{p.text, {}, std::nullopt, {}};
+    if (target)
+        r.hits = target->search(d->vectors.rowSpan(index), k);
+    return r;
+}
+
+std::optional<QList<MapPoint>> WorkspaceSession::updateTypedCaptions(const QStringList &typed)
+{
+    if (!d->projector || !d->model)
+        return std::nullopt;
+    // Typed captions are the last rows. Texts still there keep their vector and place; only new
+    // ones are embedded and placed.
+    const int first = d->firstTyped();
+    QMultiHash<QString, int> kept;   // text -> row
+    for (int row = first; row < d->items.size(); ++row)
+        kept.insert(d->items[row].caption, row);
+    QStringList fresh;
+    for (const QString &text : typed)
+        if (!kept.contains(text))
+            fresh << text;
+    const StoredSet embedded = typedCaptions(*d->model, fresh);
+    StoredSet next = d->rows(0, first);
+    QList<MapPoint> points = d->points.mid(0, first);
+    int freshRow = 0;
+    for (int i = 0; i < typed.size(); ++i) {
+        MapPoint p{MapPoint::Caption, {}, {}, typed[i]};
+        p.typed = i;
+        const float *vector = nullptr;
+        if (const auto it = kept.constFind(typed[i]); it != kept.constEnd()) {
+            const int row = *it;
+            kept.remove(typed[i], row);
+            vector = d->vectors.row(row);
+            p.pos = d->points[row].pos;
+        } else {
+            vector = embedded.vectors.row(freshRow++);
+            p.pos = d->place({vector, std::size_t(d->vectors.cols)}).value_or(QPointF());
+        }
+        next.items << typedItem(typed[i]);
+        next.vectors.data.insert(next.vectors.data.end(), vector, vector + d->vectors.cols);
+        ++next.vectors.rows;
+        points << p;
+    }
+    d->items = next.items;
+    d->vectors = std::move(next.vectors);
+    d->points = points;
+    d->rebuildIndexes();
+    return points;
+}
+
+}  // namespace cospace
