@@ -47,7 +47,10 @@ int main(int argc, char **argv)
                                       u"MODE"_qs);
     const QCommandLineOption run(u"run"_qs, u"Open the training inspector on a run folder (followed while it is written)."_qs,
                                  u"RUN"_qs);
-    parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search, run, benchRender, colourBy});
+    const QCommandLineOption values(u"values"_qs, u"With --run and --screenshot: also save what the inspector shows as JSON."_qs,
+                                    u"OUT.json"_qs);
+    parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search, run, values, benchRender,
+                       colourBy});
     QList<QCommandLineOption> limitOptions;   // override Settings > Input Limits for this run
     for (const LimitSetting &s : limitSettings())
         limitOptions.append(QCommandLineOption(QLatin1String(s.key), QString::fromLatin1(s.description) + u"."_qs, u"N"_qs));
@@ -79,7 +82,7 @@ int main(int argc, char **argv)
         }
         inspector.show();
         if (parser.isSet(screenshot))
-            inspector.screenshotWhenReady(parser.value(screenshot));
+            inspector.screenshotWhenReady(parser.value(screenshot), parser.value(values));
         return app.exec();
     }
 
