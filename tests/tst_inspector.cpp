@@ -2,6 +2,9 @@
 // shapes set fills the charts, the timeline, the heatmap and the failure browser; reopening the
 // finished run folder reproduces the same charts and layouts; pause/resume continues from the step it
 // paused at; `cospace --run RUN --screenshot OUT.png` saves a window image (or fails clearly).
+// Runs written outside Cospace (the layout of python/cospace_runlog): round axis ticks, the recall
+// legend, charts of the loop's own scalars, thumbnails, view-only, a re-logged epoch's new layout, and
+// Compare between a Cospace run and such a run. (A real PyTorch loop: tst_pytorchrun.)
 
 #include "core/data/shapesdemo.h"
 #include "core/model/sharedspaceconfig.h"
@@ -14,6 +17,7 @@
 #include "ui/inspector/traininginspector.h"
 #include "ui/inspector/trainingpanel.h"
 #include "ui/inspector/trainingsession.h"
+#include "runlogfolder_p.h"
 
 #include <QFile>
 #include <QImage>
@@ -58,6 +62,7 @@ void startFromPanel(TrainingInspector &w, const QString &data, const QString &ru
     panel->startButton()->click();
 }
 
+
 }  // namespace
 
 class TestInspector : public QObject
@@ -75,6 +80,10 @@ private Q_SLOTS:
     void followsACliRun();
     void screenshotCommand_data();
     void screenshotCommand();
+    void niceTicks_data();
+    void niceTicks();
+    void pythonWrittenRun();
+    void compareWithPythonRun();
 
 private:
     QTemporaryDir m_dir;
@@ -374,6 +383,173 @@ void TestInspector::screenshotCommand()
         QVERIFY2(err.contains(message), qPrintable(err));
         QVERIFY(!QFile::exists(out));
     }
+}
+
+// Round ticks (chartaxes.h): the axis widened to whole steps of 1, 2, 2.5 or 5 × 10^k.
+void TestInspector::niceTicks_data()
+{
+    QTest::addColumn<double>("lo");
+    QTest::addColumn<double>("hi");
+    QTest::addColumn<int>("maxTicks");
+    QTest::addColumn<bool>("integer");
+    QTest::addColumn<double>("min");
+    QTest::addColumn<double>("max");
+    QTest::addColumn<double>("step");
+    QTest::addColumn<QString>("format");
+    QTest::newRow("loss, not 0.649 / 1.66 / 2.67") << 0.649 << 3.68 << 5 << false << 0.0 << 4.0 << 1.0 << u"%.0f"_qs;
+    QTest::newRow("a fraction") << 0.0 << 1.0 << 5 << false << 0.0 << 1.0 << 0.25 << u"%.2f"_qs;
+    QTest::newRow("halves") << 0.1 << 1.4 << 5 << false << 0.0 << 1.5 << 0.5 << u"%.1f"_qs;
+    QTest::newRow("negative") << -2.45 << -1.45 << 5 << false << -2.5 << -1.0 << 0.5 << u"%.1f"_qs;
+    QTest::newRow("temperature") << 0.0696 << 0.0702 << 5 << false << 0.0696 << 0.0702 << 0.0002 << u"%.4f"_qs;
+    QTest::newRow("steps") << 10.0 << 150.0 << 6 << false << 0.0 << 150.0 << 50.0 << u"%.0f"_qs;
+    QTest::newRow("one value") << 0.5 << 0.5 << 5 << false << 0.45 << 0.55 << 0.025 << u"%.3f"_qs;
+    QTest::newRow("two epochs") << 1.0 << 2.0 << 6 << true << 1.0 << 2.0 << 1.0 << u"%.0f"_qs;
+    QTest::newRow("one epoch") << 1.0 << 1.0 << 6 << true << 0.0 << 2.0 << 1.0 << u"%.0f"_qs;
+    QTest::newRow("100 epochs") << 1.0 << 100.0 << 6 << true << 0.0 << 100.0 << 20.0 << u"%.0f"_qs;
+    QTest::newRow("7 epochs, no 2.5") << 1.0 << 7.0 << 4 << true << 0.0 << 10.0 << 5.0 << u"%.0f"_qs;
+    QTest::newRow("not finite") << double(NAN) << 1.0 << 5 << false << 0.0 << 1.0 << 0.25 << u"%.2f"_qs;
+}
+
+void TestInspector::niceTicks()
+{
+    QFETCH(double, lo);
+    QFETCH(double, hi);
+    QFETCH(int, maxTicks);
+    QFETCH(bool, integer);
+    QFETCH(double, min);
+    QFETCH(double, max);
+    QFETCH(double, step);
+    QFETCH(QString, format);
+    const AxisTicks t = cospace::niceTicks(lo, hi, maxTicks, integer);
+    QVERIFY2(std::abs(t.min - min) < 1e-12 && std::abs(t.max - max) < 1e-12 && std::abs(t.step - step) < 1e-12,
+             qPrintable(u"%1 .. %2 step %3"_qs.arg(t.min).arg(t.max).arg(t.step)));
+    QCOMPARE(t.count, int(std::lround((max - min) / step)) + 1);
+    QVERIFY(t.count <= maxTicks);
+    QCOMPARE(tickLabelFormat(t), format);
+}
+
+// A run as cospace_runlog writes it, from a loop Cospace did not write, with its images elsewhere:
+// view only, thumbnails on the map, round axes, the recall legend, charts for the loop's own
+// scalars, and a re-logged epoch whose layout is recomputed (not left stale).
+void TestInspector::pythonWrittenRun()
+{
+    const QString run = m_dir.filePath(u"python-run"_qs);
+    QList<ProbePair> pairs;
+    for (int i = 0; i < 16; ++i)
+        pairs << ProbePair{u"/elsewhere/%1.png"_qs.arg(i), u"caption %1"_qs.arg(i % 13), {}, false};
+    writeRunlogStart(run, pairs, 3);
+    QFile steps(run + u"/steps.jsonl"_qs);
+    QVERIFY(steps.open(QIODevice::WriteOnly));
+    for (int step = 5; step <= 40; step += 5)
+        steps.write(QJsonDocument(QJsonObject{{u"step"_qs, step}, {u"epoch"_qs, 1 + (step - 1) / 20}, {u"loss"_qs, 4.0 - step / 20.0},
+                                              {u"grad_norm"_qs, 1.0 / step}, {u"phase"_qs, u"warm"_qs}}).toJson(QJsonDocument::Compact) + '\n');
+    steps.close();
+    for (int epoch = 1; epoch <= 2; ++epoch)
+        writeRunlogEpoch(run, epoch, 3, probeEmbeddings(16, 8, epoch, 7 + epoch), pairs,
+                         {{u"grad_norm"_qs, 0.5 / epoch}, {u"val_acc"_qs, 0.3 * epoch}, {u"note"_qs, u"text"_qs}});
+    TrainingInspector w;
+    QVERIFY2(w.openRun(run), qPrintable(w.lastError()));
+    QTRY_COMPARE_WITH_TIMEOUT(w.spaceCount(), 2, 60000);
+    QVERIFY(w.isFollowing());   // 2 of 3 epochs
+    // View only: the loop's config is not loaded as a Cospace config, nothing to resume.
+    QCOMPARE(w.trainingPanel()->configError(), QString());
+    QVERIFY(w.trainingPanel()->runDir().isEmpty());
+    QVERIFY(!w.trainingPanel()->resumeButton()->isEnabled());
+    QVERIFY(w.trainingPanel()->statusLabel()->text().contains(u"cospace_runlog"_qs));
+    QCOMPARE(w.mapView()->points()[3].path, run + u"/probe/thumbs/0003.png"_qs);   // the thumbnail stands in
+    QCOMPARE(w.mapView()->points()[3].text, u"3.png"_qs);
+    w.comparePanel()->compareWithModel(u"default"_qs);   // refused: the images themselves are not here
+    QVERIFY2(w.comparePanel()->message().contains(u"not on this machine"_qs), qPrintable(w.comparePanel()->message()));
+
+    // The loop's own numeric scalars get charts; strings do not.
+    TrainingCharts *charts = w.charts();
+    QVERIFY(charts->chartTitles().contains(u"grad_norm"_qs));
+    QVERIFY(charts->chartTitles().contains(u"val_acc"_qs));
+    QVERIFY(!charts->chartTitles().contains(u"note"_qs) && !charts->chartTitles().contains(u"phase"_qs));
+    QCOMPARE(charts->points(u"grad_norm/steps"_qs).size(), 8);
+    QCOMPARE(charts->points(u"grad_norm/epochs"_qs), (QList<QPointF>{{20, 0.5}, {40, 0.25}}));   // at the epoch's step
+    QCOMPARE(charts->points(u"val_acc/epochs"_qs), (QList<QPointF>{{1, 0.3}, {2, 0.6}}));
+    QVERIFY(charts->points(u"Loss/validation"_qs).isEmpty());   // null is not plotted
+    // Axes: recall and fractions on [0, 1], epochs at whole numbers, others at round steps.
+    for (const QString &title : {u"Recall@K"_qs, u"val_acc"_qs}) {
+        const AxisTicks y = charts->axisTicks(title, Qt::Vertical);
+        QVERIFY2(y.min == 0 && y.max == 1 && y.count >= 3, qPrintable(title));
+    }
+    const AxisTicks epochs = charts->axisTicks(u"Recall@K"_qs, Qt::Horizontal);
+    QCOMPARE(epochs.min, 1.0);
+    QCOMPARE(epochs.max, 2.0);
+    QCOMPARE(epochs.step, 1.0);
+    for (const QString &title : {u"Loss"_qs, u"Modality gap"_qs, u"Uniformity"_qs, u"grad_norm"_qs}) {
+        const AxisTicks y = charts->axisTicks(title, Qt::Vertical);
+        QVERIFY2(y.count >= 2 && isRound(y.min, y.step) && isRound(y.max, y.step), qPrintable(title));
+        const double mantissa = y.step / std::pow(10.0, std::floor(std::log10(y.step)));
+        QVERIFY2(isRound(mantissa, 0.5) || std::abs(mantissa - 2.5) < 1e-9, qPrintable(title));
+    }
+    // Recall legend: colour per K, line style per direction.
+    const QPen i1 = charts->seriesPen(u"Recall@K/i→t R@1"_qs), t1 = charts->seriesPen(u"Recall@K/t→i R@1"_qs);
+    const QPen i5 = charts->seriesPen(u"Recall@K/i→t R@5"_qs), t10 = charts->seriesPen(u"Recall@K/t→i R@10"_qs);
+    QCOMPARE(i1.color(), t1.color());
+    QVERIFY(i1.color() != i5.color() && i5.color() != t10.color() && i1.color() != t10.color());
+    QCOMPARE(i1.style(), Qt::SolidLine);
+    QCOMPARE(t1.style(), Qt::DashLine);
+    QCOMPARE(t10.style(), Qt::DashLine);
+
+    // Epoch 2 logged again (a resumed loop): same count, new embeddings — a new layout, not the old.
+    const Matrix before = w.space(1).layout;
+    writeRunlogEpoch(run, 2, 3, probeEmbeddings(16, 8, 4.0, 99), pairs, {{u"val_acc"_qs, 0.9}});
+    QTRY_VERIFY_WITH_TIMEOUT(w.spaceCount() == 2 && w.space(1).layout.data != before.data, 30000);
+    QCOMPARE(charts->points(u"val_acc/epochs"_qs).last(), QPointF(2, 0.9));
+    const ProbeAnalysis relogged = analyseProbe(probeEmbeddings(16, 8, 4.0, 99), probeCaptionTextIds(w.run().probePairs()));
+    QCOMPARE(w.space(1).analysis.captionRank, relogged.captionRank);
+    charts->clear();   // another run: the loop's charts go
+    QVERIFY(!charts->chartTitles().contains(u"grad_norm"_qs));
+}
+
+// Compare a Cospace run with a PyTorch run on the same data: cospace_runlog lists the probe pairs in
+// its own order, a subset of them, its captions' whitespace collapsed, and its metrics on the probe.
+void TestInspector::compareWithPythonRun()
+{
+    QVERIFY(QFile::exists(m_run + u"/metrics.jsonl"_qs));
+    const RunFolder cospaceRun = RunFolder::open(m_run);
+    const QList<ProbePair> &pa = cospaceRun.probePairs();
+    const Matrix ea = cospaceRun.probeEmbeddings(2);
+    // B: every other pair of A, last first, plus a pair A does not have; its embeddings are A's.
+    std::vector<int> rows;
+    for (int i = int(pa.size()) - 1; i >= 0; i -= 2)
+        rows.push_back(i);
+    QList<ProbePair> pb;
+    for (int i : rows)
+        pb << ProbePair{pa[i].image, pa[i].caption + u' ', {}, true};
+    pb << ProbePair{m_data + u"/images/not-a-probe.png"_qs, u"a caption A lacks"_qs, {}, false};
+    Matrix eb = probeSubset(ea, rows);
+    const Matrix extra = probeEmbeddings(1, ea.cols, 1.0, 3);
+    Matrix withExtra(eb.rows + 2, ea.cols);
+    const int k = int(rows.size());
+    for (int r = 0; r < withExtra.rows; ++r) {
+        const float *src = r < k ? eb.row(r) : r == k ? extra.row(0) : r <= 2 * k ? eb.row(r - 1) : extra.row(1);
+        std::copy_n(src, ea.cols, withExtra.row(r));
+    }
+    const QString run = m_dir.filePath(u"python-compare"_qs);
+    writeRunlogStart(run, pb, 1);
+    writeRunlogEpoch(run, 1, 1, withExtra, pb, {});
+
+    TrainingInspector w;
+    QVERIFY(w.openRun(m_run));
+    QTRY_COMPARE_WITH_TIMEOUT(w.spaceCount(), 2, 60000);
+    ComparePanel *compare = w.comparePanel();
+    compare->setRunB(RunFolder::open(run));
+    compare->setEpochs(2, 1);
+    QCOMPARE(compare->sharedPairs(), k);
+    QCOMPARE(compare->mapB()->points().size(), 2 * (k + 1));
+    // The probe rows on the shared pairs: B's embeddings are A's, so the numbers agree.
+    QTableWidget *table = compare->table();
+    const int probeRow = table->rowCount() - 7;
+    for (int r = probeRow; r < table->rowCount(); ++r) {
+        QVERIFY(table->item(r, 0)->text() != u"–"_qs);
+        QCOMPARE(table->item(r, 1)->text(), table->item(r, 0)->text());
+    }
+    QVERIFY2(compare->message().contains(u"%1 probe pairs both runs have"_qs.arg(k)), qPrintable(compare->message()));
+    QVERIFY2(compare->message().contains(u"A: validation, B: probe"_qs), qPrintable(compare->message()));
 }
 
 QTEST_MAIN(TestInspector)

@@ -1,6 +1,8 @@
-// Reading run folders headlessly (core/runfolder.h) and the probe analysis behind the inspector
-// (core/probeanalysis.h): follow mode with half-written and rewritten logs, clear errors for missing
-// or inconsistent files, hand-computed ranks / impostors / hubs, and aligned layouts over epochs.
+// Reading run folders headlessly (core/train/runfolder.h) and the probe analysis behind the inspector
+// (core/train/probeanalysis.h): follow mode with half-written and rewritten logs (also rewritten
+// between two polls: in place, by rename, to the same length), runs written by cospace_runlog (its
+// config marker, extra scalars, probe thumbnails), clear errors for missing or inconsistent files,
+// hand-computed ranks / impostors / hubs, probe pairs shared by two runs, and aligned layouts.
 
 #include "core/projection/alignment.h"
 #include "core/base/npy.h"
@@ -9,6 +11,8 @@
 
 #include <QDir>
 #include <QFile>
+#include <QImage>
+#include <QJsonDocument>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -31,6 +35,16 @@ void writeFile(const QString &path, const QByteArray &bytes)
     QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
     f.write(bytes);
 }
+
+// Written elsewhere and renamed over the file: a new inode, as atomic writers do.
+void replaceFile(const QString &path, const QByteArray &bytes)
+{
+    writeFile(path + u".tmp"_qs, bytes);
+    QVERIFY(QFile::remove(path));
+    QVERIFY(QFile::rename(path + u".tmp"_qs, path));
+}
+
+ProbePair pair(const QString &image, const QString &caption) { return {image, caption, image, true}; }
 
 QByteArray metricsLine(int epoch, double valLoss, int epochs = 3)
 {
@@ -62,6 +76,12 @@ private Q_SLOTS:
     void readsACompleteRun();
     void halfWrittenLineWaits();
     void rewrittenLogReplacesLaterEpochs();
+    void rewrittenBetweenPolls_data();
+    void rewrittenBetweenPolls();
+    void relogReportsFirstChangedEpoch();
+    void runlogFolder();
+    void probeThumbnails();
+    void sharedProbePairsAcrossWriters();
     void errors_data();
     void errors();
     void analysisByHand();
@@ -159,6 +179,189 @@ void TestRunFolder::rewrittenLogReplacesLaterEpochs()
     QCOMPARE(r.badLines(), 1);
 }
 
+// Follow mode sees a log only between two polls. A log cut back and grown past the old read offset in
+// that time (in place or by rename), or rewritten to the very same length, must be read again from
+// the top, not from the middle of a line.
+void TestRunFolder::rewrittenBetweenPolls_data()
+{
+    QTest::addColumn<QString>("how");
+    QTest::addColumn<int>("epochs");          // after the rewrite
+    QTest::addColumn<int>("firstChanged");
+    QTest::newRow("cut back and grown, in place") << u"inplace"_qs << 4 << 2;
+    QTest::newRow("cut back and grown, renamed over") << u"rename"_qs << 4 << 2;
+    QTest::newRow("same length, other numbers") << u"samelength"_qs << 3 << 2;
+    QTest::newRow("removed") << u"removed"_qs << 0 << 1;
+}
+
+void TestRunFolder::rewrittenBetweenPolls()
+{
+    QFETCH(QString, how);
+    QFETCH(int, epochs);
+    QFETCH(int, firstChanged);
+    QTemporaryDir dir;
+    const QString metrics = dir.path() + u"/metrics.jsonl"_qs;
+    writeFile(metrics, metricsLine(1, 2.0) + metricsLine(2, 1.0) + metricsLine(3, 0.9));
+    RunFolder r = RunFolder::open(dir.path());
+    QCOMPARE(r.epochs().size(), 3);
+    // Epoch 1 kept, then epochs 2.. logged again with other losses (a resumed run), longer than before.
+    const QByteArray resumed = metricsLine(1, 2.0) + metricsLine(2, 0.75) + metricsLine(3, 0.625)
+                               + metricsLine(4, 0.5, 4);
+    if (how == u"inplace")
+        writeFile(metrics, resumed);
+    else if (how == u"rename")
+        replaceFile(metrics, resumed);
+    else if (how == u"samelength")
+        writeFile(metrics, metricsLine(1, 2.0) + metricsLine(2, 3.0) + metricsLine(3, 0.8));
+    else
+        QVERIFY(QFile::remove(metrics));
+    QVERIFY(r.refresh());
+    QCOMPARE(r.epochs().size(), epochs);
+    QCOMPARE(r.firstChangedEpoch(), firstChanged);
+    QCOMPARE(r.badLines(), 0);
+    if (how == u"samelength") {
+        QCOMPARE(RunFolder::value(r.epochs()[1], u"val_loss"_qs), 3.0);
+        QCOMPARE(RunFolder::value(r.epochs()[2], u"val_loss"_qs), 0.8);
+    } else if (epochs == 4) {
+        QCOMPARE(RunFolder::value(r.epochs()[1], u"val_loss"_qs), 0.75);
+        QCOMPARE(RunFolder::value(r.epochs()[3], u"val_loss"_qs), 0.5);
+        QCOMPARE(r.plannedEpochs(), 4);
+    }
+    // Appending afterwards reads on from the new end.
+    append(metrics, metricsLine(epochs + 1, 0.25, epochs + 1));
+    QVERIFY(r.refresh());
+    QCOMPARE(r.epochs().size(), epochs + 1);
+    QCOMPARE(r.firstChangedEpoch(), 0);
+    QVERIFY(r.finished());
+}
+
+// cospace_runlog logs an epoch again by appending its line (resume=True); on close() it cuts the file
+// back to what a reader shows. The inspector must hear that epoch 3 changed, not only that the count
+// stayed 3, and must not hear of a change when the compacted file says the same.
+void TestRunFolder::relogReportsFirstChangedEpoch()
+{
+    QTemporaryDir dir;
+    const QString metrics = dir.path() + u"/metrics.jsonl"_qs;
+    writeFile(metrics, metricsLine(1, 2.0) + metricsLine(2, 1.0) + metricsLine(3, 0.9));
+    RunFolder r = RunFolder::open(dir.path());
+    QCOMPARE(r.firstChangedEpoch(), 0);
+    append(metrics, metricsLine(3, 0.7));
+    QVERIFY(r.refresh());
+    QCOMPARE(r.epochs().size(), 3);
+    QCOMPARE(r.firstChangedEpoch(), 3);
+    QCOMPARE(RunFolder::value(r.epochs()[2], u"val_loss"_qs), 0.7);
+    QVERIFY(!r.refresh());
+    QCOMPARE(r.firstChangedEpoch(), 0);
+    replaceFile(metrics, metricsLine(1, 2.0) + metricsLine(2, 1.0) + metricsLine(3, 0.7));   // compacted
+    QVERIFY(r.refresh());
+    QCOMPARE(r.epochs().size(), 3);
+    QCOMPARE(r.firstChangedEpoch(), 0);
+}
+
+// A run folder as cospace_runlog writes it: its config is the loop's own (its "train" is not
+// Cospace's), the planned epochs come from the marker until the first line, the lines say what the
+// metrics were computed on, and the loop's own scalars — numbers, strings, nulls — are kept.
+void TestRunFolder::runlogFolder()
+{
+    QTemporaryDir dir;
+    const QString run = dir.path();
+    writeFile(run + u"/config.json"_qs, R"({"lr": 0.002, "train": {"epochs": 99},
+                                           "cospace_runlog": {"version": "0.1.0", "epochs": 4}})");
+    writeFile(run + u"/metrics.jsonl"_qs, "");
+    RunFolder r = RunFolder::open(run);
+    QVERIFY(r.writtenOutsideCospace());
+    QCOMPARE(r.plannedEpochs(), 4);
+    QVERIFY(!r.finished());
+    QVERIFY(!r.hasCheckpoint());
+    append(run + u"/metrics.jsonl"_qs,
+           R"({"epoch":1,"epochs":4,"step":50,"val_loss":null,"i2t":{"R@1":0.5},"metrics_on":"probe",)"
+           R"("grad_norm":1.5,"phase":"warmup","acc":null,"flag":true,"lr_scale":1})" "\n"
+           R"({"epoch":2,"epochs":4,"step":100,"val_loss":1.25,"metrics_on":"validation","grad_norm":null,)"
+           R"("phase":"main","extra.top5":0.75})" "\n");
+    writeFile(run + u"/steps.jsonl"_qs, R"({"step":10,"epoch":1,"loss":3.0,"grad_norm":2.5,"phase":"warmup"})" "\n"
+                                         R"({"step":20,"epoch":1,"loss":2.0,"tokens_per_s":1000})" "\n");
+    QVERIFY(r.refresh());
+    QCOMPARE(r.epochs().size(), 2);
+    QCOMPARE(RunFolder::metricsOn(r.epochs()[0]), u"probe"_qs);
+    QCOMPARE(RunFolder::metricsOn(r.epochs()[1]), u"validation"_qs);
+    QCOMPARE(RunFolder::metricsOn(QJsonObject{{u"epoch"_qs, 1}}), u"validation"_qs);   // Cospace's trainer
+    QVERIFY(std::isnan(RunFolder::value(r.epochs()[0], u"val_loss"_qs)));   // NaN was written as null
+    QVERIFY(std::isnan(RunFolder::value(r.epochs()[0], u"phase"_qs)));      // strings are not plotted
+    QCOMPARE(r.extraEpochKeys(), (QStringList{u"grad_norm"_qs, u"lr_scale"_qs, u"extra.top5"_qs}));
+    QCOMPARE(r.extraStepKeys(), (QStringList{u"grad_norm"_qs, u"tokens_per_s"_qs}));
+    QCOMPARE(r.steps()[0].extra.value(u"grad_norm"_qs).toDouble(), 2.5);
+    QCOMPARE(r.steps()[0].extra.value(u"phase"_qs).toString(), u"warmup"_qs);
+    QVERIFY(!r.steps()[0].extra.contains(u"loss"_qs));
+    // A Cospace config: planned epochs from train.epochs, not an outside run.
+    writeFile(run + u"/config.json"_qs, R"({"train": {"epochs": 7}})");
+    writeFile(run + u"/metrics.jsonl"_qs, "");
+    const RunFolder cospaceRun = RunFolder::open(run);
+    QVERIFY(!cospaceRun.writtenOutsideCospace());
+    QCOMPARE(cospaceRun.plannedEpochs(), 7);
+}
+
+// The image named in pairs.tsv when it can be read, else the run's thumbnail probe/thumbs/NNNN.png
+// (NNNN = the pair's row); an in-memory image is named by its thumbnail, relative to the run folder.
+void TestRunFolder::probeThumbnails()
+{
+    QTemporaryDir dir;
+    const QString run = dir.path() + u"/run"_qs;
+    QDir().mkpath(run + u"/probe/thumbs"_qs);
+    QImage image(8, 8, QImage::Format_RGB32);
+    image.fill(Qt::red);
+    const QString onDisk = dir.path() + u"/a.png"_qs;
+    QVERIFY(image.save(onDisk));
+    for (const QString &name : {u"0000"_qs, u"0001"_qs, u"0002"_qs})
+        QVERIFY(image.save(run + u"/probe/thumbs/"_qs + name + u".png"_qs));
+    writeFile(run + u"/config.json"_qs, R"({"cospace_runlog": {"version": "0.1.0", "epochs": 2}})");
+    writeFile(run + u"/probe/pairs.tsv"_qs, "image\tcaption\n" + onDisk.toUtf8() + "\ta red square\n"
+              "/elsewhere/b.png\ta blue circle\nprobe/thumbs/0002.png\tfrom memory\n/elsewhere/d.png\tno thumbnail\n");
+    const RunFolder r = RunFolder::open(run);
+    const QList<ProbePair> &p = r.probePairs();
+    QCOMPARE(p.size(), 4);
+    QCOMPARE(p[0].preview, onDisk);
+    QVERIFY(p[0].imageReadable);
+    QCOMPARE(p[1].image, u"/elsewhere/b.png"_qs);
+    QCOMPARE(p[1].preview, run + u"/probe/thumbs/0001.png"_qs);
+    QVERIFY(!p[1].imageReadable);
+    QCOMPARE(p[2].image, run + u"/probe/thumbs/0002.png"_qs);
+    QCOMPARE(p[2].preview, p[2].image);
+    QVERIFY(p[2].imageReadable);
+    QCOMPARE(p[3].preview, u"/elsewhere/d.png"_qs);
+    QVERIFY(!p[3].imageReadable);
+}
+
+// A Cospace run and a PyTorch run on the same data name their probe images differently (absolute or
+// relative, through a symbolic link, with "..") and may list other pairs in another order.
+void TestRunFolder::sharedProbePairsAcrossWriters()
+{
+    QTemporaryDir dir;
+    QDir().mkpath(dir.path() + u"/data/images"_qs);
+    for (const QString &name : {u"a"_qs, u"b"_qs, u"c"_qs})
+        writeFile(dir.path() + u"/data/images/"_qs + name + u".png"_qs, "x");
+    QVERIFY(QFile::link(dir.path() + u"/data"_qs, dir.path() + u"/link"_qs));
+    const QString d = dir.path();
+    const QList<ProbePair> cospace{pair(d + u"/data/images/a.png"_qs, u"a red circle"_qs),
+                                   pair(d + u"/data/images/b.png"_qs, u"a blue square"_qs),
+                                   pair(d + u"/data/images/c.png"_qs, u"a green star"_qs)};
+    const QList<ProbePair> python{pair(d + u"/link/images/c.png"_qs, u"a green  star"_qs),
+                                  pair(d + u"/x/../data/images/a.png"_qs, u"a red circle"_qs),
+                                  pair(d + u"/data/images/b.png"_qs, u"another caption"_qs),
+                                  pair(u"/nowhere/z.png"_qs, u"a red circle"_qs)};
+    using Shared = std::vector<std::pair<int, int>>;
+    QCOMPARE(sharedProbePairs(cospace, python), (Shared{{0, 1}, {2, 0}}));
+    QCOMPARE(sharedProbePairs(python, cospace), (Shared{{0, 2}, {1, 0}}));
+    QVERIFY(sharedProbePairs(cospace, {}).empty());
+    // The shared rows' embeddings, images then captions.
+    const Matrix e = probe({0, 1, 2}, {3, 4, 5});
+    const Matrix s = probeSubset(e, {2, 0});
+    QCOMPARE(s.rows, 4);
+    QCOMPARE(s.at(0, 0), e.at(2, 0));
+    QCOMPARE(s.at(1, 1), e.at(0, 1));
+    QCOMPARE(s.at(2, 0), e.at(5, 0));
+    QCOMPARE(s.at(3, 1), e.at(3, 1));
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, probeSubset(e, {3}));
+}
+
 void TestRunFolder::errors_data()
 {
     QTest::addColumn<QString>("setup");
@@ -222,7 +425,8 @@ void TestRunFolder::analysisByHand()
     QCOMPARE(a.metrics.t2i.r1, 1.0 / 3);
     // Captions 1 and 2 with the same text (one emoji under two art styles): each is right for both
     // images 1 and 2, so caption 1's nearest image (2) and caption 2's (1) are hits.
-    const QList<ProbePair> pairs{{u"/a.png"_qs, u"a cat"_qs}, {u"/b.png"_qs, u"red heart"_qs}, {u"/c.png"_qs, u"red heart"_qs}};
+    const QList<ProbePair> pairs{pair(u"/a.png"_qs, u"a cat"_qs), pair(u"/b.png"_qs, u"red heart"_qs),
+                                 pair(u"/c.png"_qs, u"red heart"_qs)};
     QCOMPARE(probeCaptionTextIds(pairs), (std::vector<int>{0, 1, 1}));
     const ProbeAnalysis shared = analyseProbe(probe({0, 90 * d, 180 * d}, {10 * d, 170 * d, 100 * d}), probeCaptionTextIds(pairs));
     QCOMPARE(shared.captionRank, (std::vector<int>{1, 1, 1}));

@@ -36,6 +36,8 @@ struct Options {
     QCommandLineOption colourBy{u"colour-by"_qs, u"Colour the map by %1."_qs.arg(kColourByNames.choices()), u"MODE"_qs};
     QCommandLineOption run{u"run"_qs, u"Open the training inspector on a run folder (followed while it is written)."_qs,
                            u"RUN"_qs};
+    QCommandLineOption values{u"values"_qs, u"With --run and --screenshot: also save what the inspector shows as JSON."_qs,
+                              u"OUT.json"_qs};
     QList<QCommandLineOption> limits;   // override Settings > Input Limits for this run
 
     void addTo(QCommandLineParser &parser)
@@ -43,7 +45,8 @@ struct Options {
         parser.setApplicationDescription(u"Explore shared image-text embedding spaces."_qs);
         parser.addHelpOption();
         parser.addVersionOption();
-        parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search, run, benchRender, colourBy});
+        parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search, run, values, benchRender,
+                           colourBy});
         for (const LimitSetting &s : limitSettings())
             limits.append(QCommandLineOption(QLatin1String(s.key), QString::fromLatin1(s.description) + u"."_qs, u"N"_qs));
         parser.addOptions(limits);
@@ -126,7 +129,7 @@ int main(int argc, char **argv)
         }
         inspector.show();
         if (parser.isSet(o.screenshot))
-            inspector.screenshotWhenReady(parser.value(o.screenshot));
+            inspector.screenshotWhenReady(parser.value(o.screenshot), parser.value(o.values));
         return app.exec();
     }
 

@@ -3,6 +3,10 @@
 #include "core/projection/alignment.h"
 #include "core/train/runfolder.h"
 
+#include <QDir>
+#include <QFileInfo>
+#include <QHash>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -118,6 +122,41 @@ std::vector<int> probeCaptionTextIds(const QList<ProbePair> &pairs)
     for (const ProbePair &pair : pairs)
         texts << pair.caption;
     return textIds(texts);
+}
+
+namespace {
+
+QString pairIdentity(const ProbePair &pair)
+{
+    const QString canonical = QFileInfo(pair.image).canonicalFilePath();
+    return (canonical.isEmpty() ? QDir::cleanPath(pair.image) : canonical) + u'\t' + pair.caption.simplified();
+}
+
+}  // namespace
+
+std::vector<std::pair<int, int>> sharedProbePairs(const QList<ProbePair> &a, const QList<ProbePair> &b)
+{
+    QHash<QString, int> rowOfB;
+    for (int i = int(b.size()) - 1; i >= 0; --i)   // a pair listed twice: its first row
+        rowOfB.insert(pairIdentity(b[i]), i);
+    std::vector<std::pair<int, int>> shared;
+    for (int i = 0; i < a.size(); ++i)
+        if (const auto it = rowOfB.constFind(pairIdentity(a[i])); it != rowOfB.cend())
+            shared.emplace_back(i, it.value());
+    return shared;
+}
+
+Matrix probeSubset(const Matrix &embeddings, const std::vector<int> &pairs)
+{
+    const int p = embeddings.rows / 2, k = int(pairs.size());
+    Matrix out(2 * k, embeddings.cols);
+    for (int r = 0; r < k; ++r) {
+        if (pairs[std::size_t(r)] < 0 || pairs[std::size_t(r)] >= p)
+            throw std::runtime_error("probeSubset: pair index out of range");
+        std::copy_n(embeddings.row(pairs[std::size_t(r)]), embeddings.cols, out.row(r));
+        std::copy_n(embeddings.row(p + pairs[std::size_t(r)]), embeddings.cols, out.row(k + r));
+    }
+    return out;
 }
 
 std::pair<float, float> layoutCentroid(const Matrix &layout, int first, int count)

@@ -51,6 +51,14 @@ ProbeAnalysis analyseProbe(const Matrix &embeddings, const std::vector<int> &cap
 // textIds() of the probe captions (RunFolder::probePairs()): equal texts, equal ids.
 std::vector<int> probeCaptionTextIds(const QList<ProbePair> &pairs);
 
+// Probe pairs two runs have in common (the same image file and caption text), as (row in a, row in
+// b), in a's order: what lets two runs' probe sets be compared even when one was written by another
+// program (a relative or un-normalised path, caption whitespace collapsed) or lists the pairs in
+// another order. Image paths are compared resolved (symbolic links followed where the file exists).
+std::vector<std::pair<int, int>> sharedProbePairs(const QList<ProbePair> &a, const QList<ProbePair> &b);
+// The 2P x D probe embeddings restricted to the given pairs, in that order (images, then captions).
+Matrix probeSubset(const Matrix &embeddings, const std::vector<int> &pairs);
+
 // The mean of rows [first, first + count) of a layout (N x 2): a modality's centroid on the map.
 std::pair<float, float> layoutCentroid(const Matrix &layout, int first, int count);
 

@@ -9,9 +9,15 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <QSet>
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+
+#ifdef Q_OS_UNIX
+#include <sys/stat.h>
+#endif
 
 namespace cospace {
 
@@ -28,7 +34,63 @@ qint64 stampOf(const QString &path)
     return info.lastModified().toMSecsSinceEpoch() * 1000003 + info.size();
 }
 
+// Device and inode: a log written elsewhere and renamed over the old one is another file.
+QByteArray fileIdentity(QFile &file)
+{
+#ifdef Q_OS_UNIX
+    struct stat st;
+    if (fstat(file.handle(), &st) == 0)
+        return QByteArray::number(quint64(st.st_dev)) + ':' + QByteArray::number(quint64(st.st_ino));
+#else
+    Q_UNUSED(file);
+#endif
+    return {};
+}
+
+constexpr qsizetype kTailBytes = 256;   // bytes re-checked before the read offset on every call
+
+// Keys that Cospace's trainer and cospace_runlog write themselves; any other key is the loop's own.
+const QSet<QString> &knownEpochKeys()
+{
+    static const QSet<QString> keys{u"epoch"_qs, u"epochs"_qs, u"step"_qs, u"train_loss"_qs, u"val_loss"_qs,
+                                    u"lr"_qs, u"temperature"_qs, u"seconds"_qs, u"best"_qs, u"n_images"_qs,
+                                    u"n_captions"_qs, u"i2t"_qs, u"t2i"_qs, u"rsum"_qs, u"alignment"_qs,
+                                    u"uniformity"_qs, u"modality_gap"_qs, u"cos_matched"_qs, u"cos_random"_qs,
+                                    u"metrics_on"_qs};
+    return keys;
+}
+
+const QSet<QString> &knownStepKeys()
+{
+    static const QSet<QString> keys{u"step"_qs, u"epoch"_qs, u"loss"_qs, u"lr"_qs, u"temperature"_qs};
+    return keys;
+}
+
+// Keys of `o` outside `known` with a number, added to `keys` once each (QJsonObject keeps keys sorted).
+void collectNumericKeys(const QJsonObject &o, const QSet<QString> &known, QStringList &keys, QSet<QString> &seen)
+{
+    for (auto it = o.begin(); it != o.end(); ++it)
+        if (it.value().isDouble() && !known.contains(it.key()) && !it.key().contains(u'/') && !seen.contains(it.key())) {
+            seen.insert(it.key());
+            keys.append(it.key());
+        }
+}
+
 }  // namespace
+
+// Seen from a reader that polls, "appended since the last call" holds only while the bytes already
+// read are still there: a log cut back (a resumed run) and grown past the old offset between two
+// calls, or replaced by a rename, would otherwise be read from the middle of a line.
+bool JsonLinesTail::rewritten(QFile &file, const QByteArray &identity) const
+{
+    if (file.size() < m_offset)
+        return true;
+    if (!identity.isEmpty() && !m_identity.isEmpty() && identity != m_identity)
+        return true;
+    if (m_tail.isEmpty())
+        return false;
+    return !file.seek(m_offset - m_tail.size()) || file.read(m_tail.size()) != m_tail;
+}
 
 QList<QJsonObject> JsonLinesTail::readNew(bool *restarted)
 {
@@ -36,15 +98,17 @@ QList<QJsonObject> JsonLinesTail::readNew(bool *restarted)
         *restarted = false;
     QList<QJsonObject> out;
     QFile file(m_path);
-    if (!file.open(QIODevice::ReadOnly))
-        return out;
-    if (file.size() < m_offset) {
-        m_offset = 0;   // rewritten shorter (a resumed run truncates the log): read it again
+    const bool opened = file.open(QIODevice::ReadOnly);
+    const QByteArray identity = opened ? fileIdentity(file) : QByteArray();
+    if (m_offset > 0 && (!opened || rewritten(file, identity))) {
+        m_offset = 0;   // removed or rewritten (a resumed run cuts the log back): read it again
+        m_tail.clear();
         m_badLines = 0;
         if (restarted)
             *restarted = true;
     }
-    if (!file.seek(m_offset))
+    m_identity = identity;
+    if (!opened || !file.seek(m_offset))
         return out;
     const QByteArray chunk = file.readAll();
     const qsizetype end = chunk.lastIndexOf('\n');
@@ -61,6 +125,7 @@ QList<QJsonObject> JsonLinesTail::readNew(bool *restarted)
             out.append(doc.object());
     }
     m_offset += end + 1;
+    m_tail = chunk.left(end + 1).right(kTailBytes);
     return out;
 }
 
@@ -89,6 +154,7 @@ QString RunFolder::filePath(const QString &name) const { return QDir(m_dir).file
 bool RunFolder::refresh()
 {
     bool changed = readSmallFiles();
+    const QList<QJsonObject> before = m_epochs;   // shared, not copied, until the merge changes it
     bool restarted = false;
     const QList<QJsonObject> epochs = m_metrics.readNew(&restarted);
     if (restarted) {
@@ -99,6 +165,10 @@ bool RunFolder::refresh()
         mergeEpochs(epochs);
         changed = true;
     }
+    m_firstChanged = 0;
+    for (qsizetype i = 0; i < before.size() && m_firstChanged == 0; ++i)
+        if (i >= m_epochs.size() || before[i] != m_epochs[i])
+            m_firstChanged = int(i) + 1;
     const QList<QJsonObject> steps = m_stepLog.readNew(&restarted);
     if (restarted) {
         m_steps.clear();
@@ -136,6 +206,9 @@ void RunFolder::mergeSteps(const QList<QJsonObject> &lines)
         r.temperature = o.value(u"temperature"_qs).toDouble(std::nan(""));
         if (r.step < 1)
             continue;
+        for (auto it = o.begin(); it != o.end(); ++it)
+            if (!knownStepKeys().contains(it.key()))
+                r.extra.insert(it.key(), it.value());
         while (!m_steps.isEmpty() && m_steps.last().step >= r.step)
             m_steps.removeLast();
         m_steps.append(r);
@@ -164,7 +237,16 @@ bool RunFolder::readSmallFiles()
                 const qsizetype tab = line.indexOf(u'\t');
                 if (tab < 0 || (i == 0 && line == u"image\tcaption"_qs))
                     continue;
-                m_pairs.append({base.absoluteFilePath(line.left(tab)), line.mid(tab + 1)});
+                ProbePair pair;
+                pair.image = QDir::cleanPath(base.absoluteFilePath(line.left(tab)));
+                pair.caption = line.mid(tab + 1);
+                pair.preview = pair.image;
+                const QFileInfo info(pair.image);
+                pair.imageReadable = info.isFile() && info.isReadable();
+                const QString thumb = filePath(u"probe/thumbs/%1.png"_qs.arg(m_pairs.size(), 4, 10, QLatin1Char('0')));
+                if (!pair.imageReadable && QFileInfo::exists(thumb))
+                    pair.preview = thumb;   // a run opened away from its images (or logged from memory)
+                m_pairs.append(pair);
             }
         }
         m_pairsStamp = stamp;
@@ -175,9 +257,37 @@ bool RunFolder::readSmallFiles()
 
 int RunFolder::plannedEpochs() const
 {
-    if (!m_epochs.isEmpty())
+    if (!m_epochs.isEmpty() && m_epochs.last().contains(u"epochs"_qs))
         return m_epochs.last().value(u"epochs"_qs).toInt();
+    if (writtenOutsideCospace())   // its "train" key, if any, is the loop's own
+        return m_config.value(u"cospace_runlog"_qs).toObject().value(u"epochs"_qs).toInt();
     return m_config.value(u"train"_qs).toObject().value(u"epochs"_qs).toInt();
+}
+
+bool RunFolder::writtenOutsideCospace() const { return m_config.value(u"cospace_runlog"_qs).isObject(); }
+
+QStringList RunFolder::extraEpochKeys() const
+{
+    QStringList keys;
+    QSet<QString> seen;
+    for (const QJsonObject &o : m_epochs)
+        collectNumericKeys(o, knownEpochKeys(), keys, seen);
+    return keys;
+}
+
+QStringList RunFolder::extraStepKeys() const
+{
+    QStringList keys;
+    QSet<QString> seen;
+    for (const StepRecord &s : m_steps)
+        if (!s.extra.isEmpty())
+            collectNumericKeys(s.extra, {}, keys, seen);
+    return keys;
+}
+
+QString RunFolder::metricsOn(const QJsonObject &epoch)
+{
+    return epoch.value(u"metrics_on"_qs).toString(u"validation"_qs);
 }
 
 bool RunFolder::finished() const

@@ -8,6 +8,11 @@
 // line for an epoch or step seen before replaces what followed it. Probe embeddings count only once
 // the epoch's metrics line exists (the trainer writes the .npy first).
 //
+// Runs written outside Cospace (the Python package cospace_runlog, docs/run-folder-format.md) mark
+// config.json with {"cospace_runlog": {"version", "epochs"}}: their config is the loop's own, not a
+// Cospace config, and they have no checkpoints. Their probe images may exist only as thumbnails
+// (RUN/probe/thumbs/NNNN.png), and their logs may carry any extra scalar keys (extraEpochKeys()).
+//
 // Errors: open() and probeEmbeddings() throw std::runtime_error with a message that names the file
 // ("RUN/probe/epoch-003.npy: no such file"). refresh() never throws: unreadable lines are skipped
 // and counted in badLines().
@@ -20,6 +25,8 @@
 #include <QString>
 #include <QStringList>
 
+class QFile;
+
 namespace cospace {
 
 // Incremental reader of a JSON Lines file another process appends to.
@@ -27,15 +34,21 @@ class JsonLinesTail
 {
 public:
     explicit JsonLinesTail(QString path = {}) : m_path(std::move(path)) {}
-    // The complete lines appended since the last call, parsed. When the file became shorter than what
-    // was read (rewritten), reading starts again from the top and *restarted is set.
+    // The complete lines appended since the last call, parsed. When the file was rewritten since —
+    // it became shorter, it is another file (a new inode: written elsewhere and renamed over), or the
+    // last line read is no longer where it was (cut back and grown again between two calls) —
+    // reading starts again from the top and *restarted is set.
     QList<QJsonObject> readNew(bool *restarted = nullptr);
     const QString &path() const { return m_path; }
     int badLines() const { return m_badLines; }
 
 private:
+    bool rewritten(QFile &file, const QByteArray &identity) const;
+
     QString m_path;
     qint64 m_offset = 0;
+    QByteArray m_tail;         // the last bytes read (at most 256), ending at m_offset with '\n'
+    QByteArray m_identity;     // device and inode of the file read (empty where unknown)
     int m_badLines = 0;
 };
 
@@ -45,11 +58,16 @@ struct StepRecord {
     double loss = 0;
     double lr = 0;
     double temperature = 0;
+    QJsonObject extra;    // the line's other keys (the loop's own scalars), as written
 };
 
 struct ProbePair {
     QString image;        // absolute path (as the trainer wrote it, resolved against the run folder)
     QString caption;
+    // What to show for the image: `image` when it can be read here, else the run's thumbnail
+    // RUN/probe/thumbs/NNNN.png (NNNN = the pair's 0-based row) when there is one, else `image`.
+    QString preview;
+    bool imageReadable = true;   // `image` is a readable file on this machine
 };
 
 class RunFolder
@@ -68,14 +86,28 @@ public:
     const QList<QJsonObject> &epochs() const { return m_epochs; }   // metrics.jsonl, index = epoch - 1
     const QList<StepRecord> &steps() const { return m_steps; }
     const QJsonObject &config() const { return m_config; }
-    int plannedEpochs() const;         // from the last metrics line, else config.json, else 0
+    // From the last metrics line, else config.json (cospace_runlog.epochs, else train.epochs), else 0.
+    int plannedEpochs() const;
     bool finished() const;             // every planned epoch has its metrics line
     bool hasCheckpoint() const;        // last.ckpt exists (a stopped run can resume)
     // The paired data the run trains on (data.json, absolute paths; empty for runs written before
     // it existed or by other tools), so resuming does not ask for it again.
     QStringList dataSources() const;
+    // config.json carries "cospace_runlog": a loop outside Cospace wrote the run (not a Cospace config).
+    bool writtenOutsideCospace() const;
     qint64 stepsPerEpoch() const;      // from the first metrics line (0 before it)
     int badLines() const { return m_metrics.badLines() + m_stepLog.badLines(); }
+    // The lowest epoch whose metrics line the last refresh() replaced or removed (a resumed run, or
+    // an epoch logged again); 0 when it only appended epochs or changed nothing.
+    int firstChangedEpoch() const { return m_firstChanged; }
+
+    // The loop's own scalar keys beyond the known ones that have a number in at least one line
+    // (strings, booleans and nulls are not plotted), by first appearance (a line's keys by name).
+    QStringList extraEpochKeys() const;   // top-level keys of metrics.jsonl
+    QStringList extraStepKeys() const;    // keys of steps.jsonl (StepRecord::extra)
+    // What an epoch's retrieval metrics were computed on: "validation" (Cospace's trainer, or
+    // cospace_runlog given metrics=) or "probe" (cospace_runlog from the probe embeddings).
+    static QString metricsOn(const QJsonObject &epoch);
 
     const QList<ProbePair> &probePairs() const { return m_pairs; }
     // Epochs whose probe embeddings are complete, ascending.
@@ -102,6 +134,7 @@ private:
     QList<ProbePair> m_pairs;
     qint64 m_configStamp = -1;
     qint64 m_pairsStamp = -1;
+    int m_firstChanged = 0;
 };
 
 }  // namespace cospace

@@ -330,8 +330,12 @@ void Trainer::prepare(JobControl *job)
     d->log.writeDataSources(data, d->options.initFrom.isEmpty() ? QString()
                                                                 : QFileInfo(d->options.initFrom).absoluteFilePath());
     QList<ProbePair> pairs;
-    for (int c : d->probeCaptions)
-        pairs.append({d->imagePaths[d->captionImage[std::size_t(c)]], d->captions[c]});
+    for (int c : d->probeCaptions) {
+        ProbePair pair;
+        pair.image = d->imagePaths[d->captionImage[std::size_t(c)]];
+        pair.caption = d->captions[c];
+        pairs.append(pair);
+    }
     d->log.writeProbePairs(pairs);
     d->prepared = true;
 }

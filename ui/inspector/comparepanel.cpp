@@ -233,6 +233,16 @@ void ComparePanel::compareWithModel(const QString &spec)
         m_note->setText(tr("This run has no probe pairs to embed (probe/pairs.tsv)."));
         return;
     }
+    const auto missing = std::count_if(m_a.probePairs().cbegin(), m_a.probePairs().cend(),
+                                       [](const ProbePair &p) { return !p.imageReadable; });
+    if (missing > 0) {   // a thumbnail is not what the run's model saw: refuse rather than mislead
+        m_note->setText(tr("%1 of the %2 probe images are not on this machine (the run keeps only thumbnails "
+                           "of them, e.g. %3): a model can be compared only on the images themselves.")
+                            .arg(missing).arg(m_a.probePairs().size())
+                            .arg(std::find_if(m_a.probePairs().cbegin(), m_a.probePairs().cend(),
+                                              [](const ProbePair &p) { return !p.imageReadable; })->image));
+        return;
+    }
     const quint64 id = ++m_modelRequest;
     m_note->setText(tr("Embedding the %1 probe pairs with %2…").arg(m_a.probePairs().size()).arg(spec));
     auto *watcher = new QFutureWatcher<ModelProbe>(this);
@@ -279,11 +289,49 @@ void ComparePanel::refresh()
     const ProbeAnalysis pa = ea.empty() ? ProbeAnalysis() : analyseProbe(ea, probeCaptionTextIds(m_a.probePairs()));
     const ProbeAnalysis pb = eb.empty() ? ProbeAnalysis()
                                         : analyseProbe(eb, probeCaptionTextIds((m_bIsModel ? m_a : m_b).probePairs()));
-    fillTable(va, vb, ea.empty() ? QJsonObject() : pa.metrics.toJson(), eb.empty() ? QJsonObject() : pb.metrics.toJson());
-    if (!ea.empty() && !eb.empty())
+    QJsonObject probeA = ea.empty() ? QJsonObject() : pa.metrics.toJson();
+    QJsonObject probeB = eb.empty() ? QJsonObject() : pb.metrics.toJson();
+    const QString sharedNote = !m_bIsA && !m_bIsModel && !ea.empty() && !eb.empty()
+        ? probeMetricsOnSharedPairs(ea, eb, probeA, probeB) : QString();
+    fillTable(va, vb, probeA, probeB);
+    if (!ea.empty() && !eb.empty()) {
         fillMaps(ea, pa, eb, pb);
+        QStringList notes{m_note->text(), sharedNote};
+        if (!va.isEmpty() && !vb.isEmpty() && RunFolder::metricsOn(va) != RunFolder::metricsOn(vb))
+            notes << tr("The logged metrics are on different sets (A: %1, B: %2): compare the probe rows.")
+                         .arg(RunFolder::metricsOn(va), RunFolder::metricsOn(vb));
+        notes.removeAll(QString());
+        m_note->setText(notes.join(u' '));
+    }
     if (!problem.isEmpty())
         m_note->setText(problem);
+}
+
+// Two runs (a Cospace run and a PyTorch run, say) need not list the same probe pairs, nor in the same
+// order: their probe rows are computed on the pairs both have, so each side ranks the same queries
+// against the same candidates. Returns a note when that is fewer pairs than a run has.
+QString ComparePanel::probeMetricsOnSharedPairs(const Matrix &ea, const Matrix &eb, QJsonObject &probeA,
+                                                QJsonObject &probeB) const
+{
+    std::vector<int> rowsA, rowsB;
+    QList<ProbePair> pairs;
+    for (const auto &[i, j] : sharedProbePairs(m_a.probePairs(), m_b.probePairs()))
+        if (i < ea.rows / 2 && j < eb.rows / 2) {
+            rowsA.push_back(i);
+            rowsB.push_back(j);
+            pairs << m_a.probePairs()[i];
+        }
+    const int shared = int(rowsA.size());
+    if (shared == ea.rows / 2 && shared == eb.rows / 2)
+        return {};   // the same probe set: the full-set metrics already agree in what they count
+    if (shared < 2) {
+        probeA = probeB = QJsonObject();
+        return tr("Probe metrics are not compared: the runs share %1 probe pairs.").arg(shared);
+    }
+    const std::vector<int> ids = probeCaptionTextIds(pairs);
+    probeA = analyseProbe(probeSubset(ea, rowsA), ids).metrics.toJson();
+    probeB = analyseProbe(probeSubset(eb, rowsB), ids).metrics.toJson();
+    return tr("Probe metrics on the %1 probe pairs both runs have.").arg(shared);
 }
 
 void ComparePanel::fillTable(const QJsonObject &a, const QJsonObject &b, const QJsonObject &probeA,
@@ -307,19 +355,14 @@ void ComparePanel::fillMaps(const Matrix &ea, const ProbeAnalysis &pa, const Mat
     SpaceTimeline ta, tb;
     const Matrix la = ta.append(ea);
     Matrix lb = tb.append(eb);
-    // Rows of B that are the same item as a row of A (same image and caption).
+    // Rows of B that are the same item as a row of A (same image and caption, whoever wrote the run).
     const int na = ea.rows / 2, nb = eb.rows / 2;
-    QHash<QString, int> rowOfA;
-    for (int i = 0; i < na; ++i)
-        rowOfA.insert(pairsA.value(i).image + u'\t' + pairsA.value(i).caption, i);
     std::vector<int> fromA, fromB;
-    for (int i = 0; i < nb; ++i) {
-        const int j = rowOfA.value(pairsB.value(i).image + u'\t' + pairsB.value(i).caption, -1);
-        if (j >= 0) {
-            fromA.insert(fromA.end(), {j, j + na});
-            fromB.insert(fromB.end(), {i, i + nb});
+    for (const auto &[i, j] : sharedProbePairs(pairsA, pairsB))
+        if (i < na && j < nb) {
+            fromA.insert(fromA.end(), {i, i + na});
+            fromB.insert(fromB.end(), {j, j + nb});
         }
-    }
     if (fromA.size() >= 6) {
         Matrix sa(int(fromA.size()), 2), sb(int(fromB.size()), 2);
         for (std::size_t k = 0; k < fromA.size(); ++k) {

@@ -4,7 +4,10 @@
 // by side (A, B, B − A; the validation metrics of metrics.jsonl, then the same metrics on the probe
 // pairs, which is all a model outside the run can be compared on) and both probe maps, B aligned to A
 // by 2-D Procrustes over the probe pairs they share (same image and caption), so the same item sits in
-// the same place unless the spaces really differ. A model embeds the probe on a pool thread (loaded,
+// the same place unless the spaces really differ. Two runs may come from different writers (a Cospace
+// run and a PyTorch run logged with cospace_runlog): their probe rows are then computed on the pairs
+// both have, and a note says when their logged metrics were computed on different sets (validation
+// split or probe pairs). A model cannot be compared on a run whose probe images are only thumbnails. A model embeds the probe on a pool thread (loaded,
 // used and freed there); an answer for a model replaced meanwhile is dropped. The maps are PCA layouts
 // of at most 1,024 points: computed on the GUI thread in milliseconds. GUI thread only.
 
@@ -54,6 +57,7 @@ private:
     void refresh();
     void fillTable(const QJsonObject &a, const QJsonObject &b, const QJsonObject &probeA, const QJsonObject &probeB);
     void fillMaps(const Matrix &ea, const ProbeAnalysis &pa, const Matrix &eb, const ProbeAnalysis &pb);
+    QString probeMetricsOnSharedPairs(const Matrix &ea, const Matrix &eb, QJsonObject &probeA, QJsonObject &probeB) const;
 
     RunFolder m_a, m_b;
     bool m_bIsA = true;

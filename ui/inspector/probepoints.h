@@ -21,7 +21,7 @@ inline QList<MapPoint> probeMapPoints(const Matrix &layout, const QList<ProbePai
         const ProbePair pair = pairs.value(i % p);
         if (i < p) {
             m.kind = MapPoint::Image;
-            m.path = pair.image;
+            m.path = pair.preview.isEmpty() ? pair.image : pair.preview;
             m.text = QFileInfo(pair.image).fileName();
         } else {
             m.kind = MapPoint::Caption;

@@ -11,11 +11,15 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSaveFile>
+#include <QScrollArea>
+#include <QStyle>
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
+#include <QtCharts/QLegend>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QLogValueAxis>
 #include <QtCharts/QValueAxis>
@@ -28,32 +32,21 @@ namespace {
 
 // What each series reads from the run folder. "steps:F" = field F of steps.jsonl at x = step;
 // "epoch@step:K" = metrics.jsonl key K at x = the epoch's last step; "epoch:K" = key K at x = epoch.
-struct SeriesSpec {
-    const char *name;
-    const char *key;
-};
-struct ChartSpec {
-    const char *title;
-    const char *xTitle;
-    QList<SeriesSpec> series;
-};
 
-const QList<ChartSpec> &chartSpecs()
+constexpr int kXTicks = 6;          // at most, per axis: the charts are small
+constexpr int kYTicks = 5;
+constexpr int kChartMinWidth = 260;
+constexpr int kChartMinHeight = 150;
+
+// Colour per K (and per quantity), line style per direction (Tableau 10 colours).
+const QColor kBlue(0x1f, 0x77, 0xb4), kOrange(0xff, 0x7f, 0x0e), kGreen(0x2c, 0xa0, 0x2c), kGrey(0x9a, 0x9a, 0x9a);
+
+// A key of the loop's own that names a fraction: charted on [0, 1] when every value lies there.
+bool namesFraction(const QString &key)
 {
-    static const QList<ChartSpec> specs{
-        {"Loss", "step", {{"train (steps)", "steps:loss"}, {"train", "epoch@step:train_loss"},
-                          {"validation", "epoch@step:val_loss"}}},
-        {"Temperature", "step", {{"steps", "steps:temperature"}, {"epochs", "epoch@step:temperature"}}},
-        {"Recall@K", "epoch", {{"i→t R@1", "epoch:i2t/R@1"}, {"i→t R@5", "epoch:i2t/R@5"},
-                               {"i→t R@10", "epoch:i2t/R@10"}, {"t→i R@1", "epoch:t2i/R@1"},
-                               {"t→i R@5", "epoch:t2i/R@5"}, {"t→i R@10", "epoch:t2i/R@10"}}},
-        {"Median rank", "epoch", {{"i→t", "epoch:i2t/median_rank"}, {"t→i", "epoch:t2i/median_rank"}}},
-        {"Modality gap", "epoch", {{"‖mean image − mean caption‖", "epoch:modality_gap"}}},
-        {"Alignment", "epoch", {{"mean ‖t − i‖² of pairs", "epoch:alignment"}}},
-        {"Uniformity", "epoch", {{"log mean e^(−2‖x−y‖²)", "epoch:uniformity"}}},
-        {"RSUM", "epoch", {{"six recalls, %", "epoch:rsum"}}},
-    };
-    return specs;
+    static const QRegularExpression re(u"acc|recall|precision|(^|[^a-z])f1($|[^0-9])|auc|r@\\d"_qs,
+                                       QRegularExpression::CaseInsensitiveOption);
+    return re.match(key).hasMatch();
 }
 
 QList<QPointF> pointsFor(const RunFolder &run, const QString &key)
@@ -63,7 +56,9 @@ QList<QPointF> pointsFor(const RunFolder &run, const QString &key)
     const QString source = key.left(colon), field = key.mid(colon + 1);
     if (source == u"steps") {
         for (const StepRecord &s : run.steps()) {
-            const double y = field == u"loss" ? s.loss : s.temperature;
+            const QJsonValue extra = s.extra.value(field);
+            const double y = field == u"loss" ? s.loss : field == u"temperature" ? s.temperature
+                             : extra.isDouble()  ? extra.toDouble() : std::nan("");
             if (std::isfinite(y))
                 out.append(QPointF(double(s.step), y));
         }
@@ -95,60 +90,141 @@ TrainingCharts::TrainingCharts(QWidget *parent) : QWidget(parent)
     bar->addStretch(1);
     bar->addWidget(exportButton);
     layout->addLayout(bar);
-    auto *grid = new QGridLayout;
-    grid->setSpacing(2);
-    layout->addLayout(grid, 1);
-    buildCharts();
-    // Two columns; Recall@K, with six series, gets a row of its own.
+    // The loop's own scalars add charts: they scroll rather than squeeze the known ones.
+    m_scroll = new QScrollArea(this);
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setFrameShape(QFrame::NoFrame);
+    m_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto *page = new QWidget(m_scroll);
+    m_grid = new QGridLayout(page);
+    m_grid->setContentsMargins(0, 0, 0, 0);
+    m_grid->setSpacing(2);
+    m_scroll->setWidget(page);
+    layout->addWidget(m_scroll, 1);
+
+    const QString step = tr("step"), epoch = tr("epoch");
+    addChart(tr("Loss"), step, {{tr("train (steps)"), u"steps:loss"_qs, kGrey, Qt::SolidLine, true},
+                                {tr("train"), u"epoch@step:train_loss"_qs, kBlue},
+                                {tr("validation"), u"epoch@step:val_loss"_qs, kOrange}}, Range::Auto);
+    addChart(tr("Temperature"), step, {{tr("steps"), u"steps:temperature"_qs, kGrey, Qt::SolidLine, true},
+                                       {tr("epochs"), u"epoch@step:temperature"_qs, kBlue}}, Range::Auto);
+    QList<SeriesStyle> recall;
+    for (const auto &[k, colour] : {std::pair{1, kBlue}, std::pair{5, kOrange}, std::pair{10, kGreen}}) {
+        recall.append({u"i→t R@%1"_qs.arg(k), u"epoch:i2t/R@%1"_qs.arg(k), colour, Qt::SolidLine});
+        recall.append({u"t→i R@%1"_qs.arg(k), u"epoch:t2i/R@%1"_qs.arg(k), colour, Qt::DashLine});
+    }
+    addChart(tr("Recall@K"), epoch, recall, Range::Unit);
+    addChart(tr("Median rank"), epoch, {{u"i→t"_qs, u"epoch:i2t/median_rank"_qs, kBlue, Qt::SolidLine},
+                                        {u"t→i"_qs, u"epoch:t2i/median_rank"_qs, kBlue, Qt::DashLine}}, Range::Auto);
+    addChart(tr("Modality gap"), epoch, {{u"‖mean image − mean caption‖"_qs, u"epoch:modality_gap"_qs, kBlue}}, Range::Auto);
+    addChart(tr("Alignment"), epoch, {{u"mean ‖t − i‖² of pairs"_qs, u"epoch:alignment"_qs, kBlue}}, Range::Auto);
+    addChart(tr("Uniformity"), epoch, {{u"log mean e^(−2‖x−y‖²)"_qs, u"epoch:uniformity"_qs, kBlue}}, Range::Auto);
+    addChart(tr("RSUM"), epoch, {{u"six recalls, %"_qs, u"epoch:rsum"_qs, kBlue}}, Range::Auto);
+    placeCharts();
+}
+
+void TrainingCharts::addChart(const QString &title, const QString &xTitle, const QList<SeriesStyle> &series,
+                              Range range)
+{
+    Chart c;
+    c.title = title;
+    c.range = range;
+    c.integerX = xTitle == tr("epoch");
+    auto *chart = new QChart;
+    chart->setTitle(title);
+    chart->setMargins(QMargins(2, 2, 2, 2));
+    chart->legend()->setVisible(series.size() > 1);
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);   // a piece of the line: its dash shows
+    QFont small = chart->legend()->font();
+    small.setPointSizeF(small.pointSizeF() * 0.8);
+    chart->legend()->setFont(small);
+    auto *x = new QValueAxis;
+    x->setTitleText(xTitle);
+    x->setLabelsFont(small);
+    chart->addAxis(x, Qt::AlignBottom);
+    for (const SeriesStyle &s : series) {
+        auto *line = new QLineSeries;
+        line->setName(s.name);
+        QPen pen(s.colour, s.thin ? 1.0 : 2.0, s.style);
+        pen.setCapStyle(Qt::FlatCap);
+        line->setPen(pen);
+        line->setPointsVisible(!s.thin);   // one epoch is one point: markers keep it visible
+        chart->addSeries(line);
+        line->attachAxis(x);
+        connect(line, &QLineSeries::hovered, this,
+                [this, line](const QPointF &p, bool state) { showHover(line, p, state); });
+        c.series.append(line);
+        c.keys.append(s.key);
+    }
+    c.view = new QChartView(chart, this);
+    c.view->setRenderHint(QPainter::Antialiasing);
+    c.view->setMinimumSize(kChartMinWidth, kChartMinHeight);
+    m_charts.append(c);
+    updateAxes(m_charts.last());
+}
+
+// Charts for the loop's own numeric keys, added as they first appear (a chart whose key moved
+// between the logs is rebuilt with the right x).
+void TrainingCharts::addExtraCharts(const RunFolder &run)
+{
+    const QStringList stepKeys = run.extraStepKeys(), epochKeys = run.extraEpochKeys();
+    QStringList keys = stepKeys;
+    for (const QString &k : epochKeys)
+        if (!keys.contains(k))
+            keys << k;
+    bool added = false;
+    for (const QString &key : keys) {
+        const bool inSteps = stepKeys.contains(key), inEpochs = epochKeys.contains(key);
+        QList<SeriesStyle> series;
+        if (inSteps)
+            series.append({tr("steps"), u"steps:"_qs + key, kGrey, Qt::SolidLine, true});
+        if (inEpochs)
+            series.append({tr("epochs"), (inSteps ? u"epoch@step:"_qs : u"epoch:"_qs) + key, kBlue});
+        QStringList wanted;
+        for (const SeriesStyle &s : series)
+            wanted << s.key;
+        const bool builtInTitle = std::any_of(m_charts.cbegin(), m_charts.cend(),
+                                              [&](const Chart &c) { return !c.extra && c.title == key; });
+        const QString title = builtInTitle ? tr("%1 (logged)").arg(key) : key;
+        const auto it = std::find_if(m_charts.begin(), m_charts.end(), [&](const Chart &c) { return c.extra && c.title == title; });
+        if (it != m_charts.end() && it->keys == wanted)
+            continue;
+        if (it != m_charts.end()) {
+            delete it->view;
+            m_charts.erase(it);
+        }
+        addChart(title, inSteps ? tr("step") : tr("epoch"), series, Range::Auto);
+        m_charts.last().extra = true;
+        if (namesFraction(key))
+            m_charts.last().range = Range::Unit;   // kept on [0, 1] only while its values are fractions
+        added = true;
+    }
+    if (added)
+        placeCharts();
+}
+
+// Two columns; Recall@K, with six series, gets a row of its own.
+void TrainingCharts::placeCharts()
+{
+    for (const Chart &c : m_charts)
+        m_grid->removeWidget(c.view);
     int cell = 0;
     for (const Chart &c : m_charts) {
         const bool wide = c.series.size() > 3;
         if (wide && cell % 2)
             ++cell;
-        grid->addWidget(c.view, cell / 2, cell % 2, 1, wide ? 2 : 1);
+        m_grid->addWidget(c.view, cell / 2, cell % 2, 1, wide ? 2 : 1);
         cell += wide ? 2 : 1;
     }
-}
-
-void TrainingCharts::buildCharts()
-{
-    for (const ChartSpec &spec : chartSpecs()) {
-        Chart c;
-        c.title = QString::fromUtf8(spec.title);
-        auto *chart = new QChart;
-        chart->setTitle(c.title);
-        chart->setMargins(QMargins(2, 2, 2, 2));
-        chart->legend()->setVisible(spec.series.size() > 1);
-        chart->legend()->setAlignment(Qt::AlignBottom);
-        QFont small = chart->legend()->font();
-        small.setPointSizeF(small.pointSizeF() * 0.8);
-        chart->legend()->setFont(small);
-        auto *x = new QValueAxis;
-        x->setTitleText(QString::fromUtf8(spec.xTitle));
-        x->setLabelFormat(u"%.4g"_qs);
-        x->setLabelsFont(small);
-        chart->addAxis(x, Qt::AlignBottom);
-        for (const SeriesSpec &s : spec.series) {
-            auto *series = new QLineSeries;
-            series->setName(QString::fromUtf8(s.name));
-            series->setPointsVisible(!QByteArray(s.key).startsWith("steps:"));
-            chart->addSeries(series);
-            series->attachAxis(x);
-            connect(series, &QLineSeries::hovered, this,
-                    [this, series](const QPointF &p, bool state) { showHover(series, p, state); });
-            c.series.append(series);
-            c.keys.append(QString::fromUtf8(s.key));
-        }
-        c.view = new QChartView(chart, this);
-        c.view->setRenderHint(QPainter::Antialiasing);
-        c.view->setMinimumSize(260, 150);
-        m_charts.append(c);
-        updateAxes(m_charts.last());
-    }
+    // Two charts side by side always fit: the scroll area scrolls only vertically.
+    m_scroll->setMinimumWidth(2 * kChartMinWidth + m_grid->spacing()
+                              + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 2 * m_scroll->frameWidth());
 }
 
 void TrainingCharts::setRun(const RunFolder &run)
 {
+    addExtraCharts(run);
     for (Chart &c : m_charts) {
         for (int i = 0; i < c.series.size(); ++i)
             c.series[i]->replace(pointsFor(run, c.keys[i]));
@@ -158,6 +234,12 @@ void TrainingCharts::setRun(const RunFolder &run)
 
 void TrainingCharts::clear()
 {
+    for (qsizetype i = m_charts.size() - 1; i >= 0; --i)
+        if (m_charts[i].extra) {
+            delete m_charts[i].view;
+            m_charts.removeAt(i);
+        }
+    placeCharts();
     for (Chart &c : m_charts) {
         for (QLineSeries *s : c.series)
             s->clear();
@@ -165,7 +247,8 @@ void TrainingCharts::clear()
     }
 }
 
-// Fits the axes to the points; swaps the value axis between linear and log as asked and allowed.
+// Fits the axes to the points at round ticks; swaps the value axis between linear and log as asked
+// and allowed.
 void TrainingCharts::updateAxes(Chart &c)
 {
     QChart *chart = c.view->chart();
@@ -179,8 +262,9 @@ void TrainingCharts::updateAxes(Chart &c)
         }
     const bool any = x0 <= x1;
     if (!any) {
-        x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+        x0 = c.integerX ? 1 : 0, x1 = 1, y0 = 0, y1 = 1;
     }
+    const bool unit = c.range == Range::Unit && y0 >= 0 && y1 <= 1;
     const bool log = m_log && any && y0 > 0;
     QList<QAbstractAxis *> vertical = chart->axes(Qt::Vertical);
     const bool isLog = !vertical.isEmpty() && vertical.first()->type() == QAbstractAxis::AxisTypeLogValue;
@@ -195,9 +279,7 @@ void TrainingCharts::updateAxes(Chart &c)
             l->setLabelFormat(u"%.3g"_qs);
             axis = l;
         } else {
-            auto *v = new QValueAxis;
-            v->setLabelFormat(u"%.3g"_qs);
-            axis = v;
+            axis = new QValueAxis;
         }
         axis->setLabelsFont(chart->legend()->font());
         chart->addAxis(axis, Qt::AlignLeft);
@@ -205,19 +287,24 @@ void TrainingCharts::updateAxes(Chart &c)
             s->attachAxis(axis);
         vertical = {axis};
     }
-    if (x1 - x0 < 1)
-        x1 = x0 + 1;
     auto *x = static_cast<QValueAxis *>(chart->axes(Qt::Horizontal).first());
-    x->setRange(x0, x1);
-    x->applyNiceNumbers();   // ticks at round steps and epochs, not at 2.75
-    if (log) {
-        vertical.first()->setRange(y0 / 1.2, y1 * 1.2);
-    } else {
-        const double pad = y1 > y0 ? (y1 - y0) * 0.08 : std::max(1e-3, std::abs(y0) * 0.1);
-        auto *y = static_cast<QValueAxis *>(vertical.first());
-        y->setRange(y0 - pad, y1 + pad);
-        y->setTickCount(4);   // small charts: more labels would be elided
+    AxisTicks xt = niceTicks(x0, x1, kXTicks, c.integerX);
+    if (c.integerX && xt.min < 0) {   // no epoch below 0 (one epoch: the axis widened around it)
+        xt.count -= int(std::lround(-xt.min / xt.step));
+        xt.min = 0;
     }
+    x->setRange(xt.min, xt.max);
+    x->setTickCount(xt.count);
+    x->setLabelFormat(tickLabelFormat(xt));
+    if (log) {
+        vertical.first()->setRange(y0 / 1.2, unit ? 1.0 : y1 * 1.2);
+        return;
+    }
+    const AxisTicks yt = unit ? niceTicks(0, 1, kYTicks) : niceTicks(y0, y1, kYTicks);
+    auto *y = static_cast<QValueAxis *>(vertical.first());
+    y->setRange(yt.min, yt.max);
+    y->setTickCount(yt.count);
+    y->setLabelFormat(tickLabelFormat(yt));
 }
 
 void TrainingCharts::setLogScale(bool on)
@@ -229,14 +316,49 @@ void TrainingCharts::setLogScale(bool on)
         updateAxes(c);
 }
 
-bool TrainingCharts::chartIsLog(const QString &title) const
+const TrainingCharts::Chart *TrainingCharts::chart(const QString &title) const
 {
     for (const Chart &c : m_charts)
-        if (c.title == title) {
-            const QList<QAbstractAxis *> axes = c.view->chart()->axes(Qt::Vertical);
-            return !axes.isEmpty() && axes.first()->type() == QAbstractAxis::AxisTypeLogValue;
-        }
-    return false;
+        if (c.title == title)
+            return &c;
+    return nullptr;
+}
+
+bool TrainingCharts::chartIsLog(const QString &title) const
+{
+    const Chart *c = chart(title);
+    if (!c)
+        return false;
+    const QList<QAbstractAxis *> axes = c->view->chart()->axes(Qt::Vertical);
+    return !axes.isEmpty() && axes.first()->type() == QAbstractAxis::AxisTypeLogValue;
+}
+
+QStringList TrainingCharts::chartTitles() const
+{
+    QStringList titles;
+    for (const Chart &c : m_charts)
+        titles << c.title;
+    return titles;
+}
+
+AxisTicks TrainingCharts::axisTicks(const QString &title, Qt::Orientation orientation) const
+{
+    const Chart *c = chart(title);
+    const QList<QAbstractAxis *> axes = c ? c->view->chart()->axes(orientation) : QList<QAbstractAxis *>();
+    const auto *axis = axes.isEmpty() ? nullptr : qobject_cast<const QValueAxis *>(axes.first());
+    if (!axis)
+        return {0, 0, 0, 0};
+    const int count = axis->tickCount();
+    return {axis->min(), axis->max(), count > 1 ? (axis->max() - axis->min()) / (count - 1) : 0, count};
+}
+
+QPen TrainingCharts::seriesPen(const QString &name) const
+{
+    for (const Chart &c : m_charts)
+        for (QLineSeries *s : c.series)
+            if (c.title + u'/' + s->name() == name)
+                return s->pen();
+    return {};
 }
 
 void TrainingCharts::showHover(QLineSeries *series, QPointF point, bool state)

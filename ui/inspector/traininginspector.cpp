@@ -5,6 +5,7 @@
 #include "ui/inspector/failurebrowser.h"
 #include "ui/inspector/gapview.h"
 #include "ui/inspector/heatmapview.h"
+#include "ui/inspector/inspectorvalues.h"
 #include "ui/map/mapview.h"
 #include "ui/inspector/probepoints.h"
 #include "ui/inspector/trainingcharts.h"
@@ -218,15 +219,21 @@ QWidget *TrainingInspector::buildTimelineBar()
 
 bool TrainingInspector::openRun(const QString &dir)
 {
+    bool external = false;
     try {
-        RunFolder::open(dir);   // validates: a clear message for a folder that holds no run
+        // Validates: a clear message for a folder that holds no run.
+        external = RunFolder::open(dir).writtenOutsideCospace();
     } catch (const std::exception &e) {
         setError(QString::fromUtf8(e.what()));
         return false;
     }
-    m_panel->setRunDir(QFileInfo(dir).absoluteFilePath());
+    // A loop outside Cospace wrote it: its config is no Cospace config, and there is nothing to resume.
+    if (external)
+        m_panel->setViewedExternalRun(dir);
+    else
+        m_panel->setRunDir(QFileInfo(dir).absoluteFilePath());
     follow(QFileInfo(dir).absoluteFilePath(), false);
-    if (!m_run.config().isEmpty())   // Resume continues with the run's own config
+    if (!external && !m_run.config().isEmpty())   // Resume continues with the run's own config
         m_panel->setConfigText(QString::fromUtf8(QJsonDocument(m_run.config()).toJson()));
     if (const QStringList data = m_run.dataSources(); !data.isEmpty())   // ... and its own data
         m_panel->setDataSources(data);
@@ -268,8 +275,9 @@ void TrainingInspector::poll()
         return;
     const int epochsBefore = int(m_run.epochs().size());
     if (m_run.refresh()) {
-        if (m_run.epochs().size() < epochsBefore)
-            reset();   // resumed from an earlier checkpoint: the later epochs are replaced
+        const int replaced = m_run.firstChangedEpoch();
+        if (replaced > 0)
+            reset();   // resumed from an earlier checkpoint, or an epoch logged again: its layout is stale
         m_charts->setRun(m_run);
         m_captionLabels.clear();
         m_imagePaths.clear();
@@ -279,7 +287,7 @@ void TrainingInspector::poll()
         }
         m_heatmap->setLabels(m_captionLabels, m_imagePaths);
         m_failures->setLabels(m_captionLabels, m_imagePaths);
-        if (m_run.epochs().size() != epochsBefore)
+        if (m_run.epochs().size() != epochsBefore || replaced > 0)
             m_compare->setRunA(m_run);
         scheduleSpaces();
         Q_EMIT runChanged();
@@ -426,9 +434,14 @@ void TrainingInspector::togglePlay()
     }
 }
 
-void TrainingInspector::screenshotWhenReady(const QString &pngPath)
+QString TrainingInspector::statusText() const { return m_statusLabel->text(); }
+
+QString TrainingInspector::epochText() const { return m_epochLabel->text(); }
+
+void TrainingInspector::screenshotWhenReady(const QString &pngPath, const QString &valuesPath)
 {
     m_pendingScreenshot = pngPath;
+    m_pendingValues = valuesPath;
     checkScreenshot();
 }
 
@@ -441,14 +454,20 @@ void TrainingInspector::checkScreenshot()
     if (!failed && !ready)
         return;
     const QString path = std::exchange(m_pendingScreenshot, QString());
+    const QString valuesPath = std::exchange(m_pendingValues, QString());
     // Let the last layout, the charts and the thumbnails paint before grabbing.
-    QTimer::singleShot(600, this, [this, path, failed] {
+    QTimer::singleShot(600, this, [this, path, valuesPath, failed] {
         m_animation->stop();
         if (m_shown >= 0)
             showSpace(m_shown, false);
-        const bool saved = grab().save(path, "PNG");
+        QString error;
+        bool saved = grab().save(path, "PNG");
         if (!saved)
             qCritical("%s: could not write the screenshot", qPrintable(path));
+        if (saved && !valuesPath.isEmpty() && !writeInspectorValues(*this, valuesPath, &error)) {
+            saved = false;
+            qCritical("%s", qPrintable(error));
+        }
         if (failed)
             qCritical("%s", qPrintable(m_lastError));
         QApplication::exit(saved && !failed ? 0 : 1);

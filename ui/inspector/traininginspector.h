@@ -58,9 +58,10 @@ public:
 
     // Opens a run folder (follows it while unfinished). Returns false and shows why on failure.
     bool openRun(const QString &dir);
-    // Saves a PNG of the window once every epoch's layout is ready (showing the last epoch), then
-    // quits the application with 0 (or 1 if the image could not be written or the run failed to load).
-    void screenshotWhenReady(const QString &pngPath);
+    // Saves a PNG of the window once every epoch's layout is ready (showing the last epoch), and, if
+    // valuesPath is given, what it shows as JSON (inspectorvalues.h); then quits the application with 0
+    // (or 1 if a file could not be written or the run failed to load).
+    void screenshotWhenReady(const QString &pngPath, const QString &valuesPath = {});
 
     const RunFolder &run() const { return m_run; }
     bool isFollowing() const;
@@ -69,6 +70,8 @@ public:
     int currentEpoch() const;
     void showEpochIndex(int index);   // moves the timeline
     QString lastError() const { return m_lastError; }
+    QString statusText() const;           // the status bar's text
+    QString epochText() const;            // the timeline's "epoch N of M · probe …" label
 
     TrainingPanel *trainingPanel() const { return m_panel; }
     TrainingSession *session() const { return m_session; }
@@ -111,6 +114,7 @@ private:
     int m_shown = -1;
     QString m_lastError;
     QString m_pendingScreenshot;
+    QString m_pendingValues;
     QStringList m_captionLabels, m_imagePaths;
 
     TrainingSession *m_session = nullptr;

@@ -147,6 +147,15 @@ void TrainingPanel::setDataSources(const QStringList &sources)
 void TrainingPanel::setRunDir(const QString &dir) { m_run->setText(dir); }
 QString TrainingPanel::runDir() const { return m_run->text().trimmed(); }
 
+void TrainingPanel::setViewedExternalRun(const QString &dir)
+{
+    m_run->clear();
+    m_status->setText(tr("%1 was logged by a training loop outside Cospace (cospace_runlog): shown here, not "
+                         "resumable. Start trains a new Cospace run into the run folder you choose.")
+                          .arg(QFileInfo(dir).fileName()));
+    updateButtons();
+}
+
 void TrainingPanel::setPreset(const QString &name)
 {
     m_filling = true;

@@ -34,6 +34,11 @@ public:
     QString dataPath() const;
     void setRunDir(const QString &dir);
     QString runDir() const;
+    // The inspector shows a run written outside Cospace (cospace_runlog): it is viewed, not continued
+    // — its config is the loop's own, not a Cospace config, and it has no checkpoint to resume — so the
+    // run folder field is cleared (Start trains a new Cospace run into a folder you choose) and the
+    // status line says why.
+    void setViewedExternalRun(const QString &dir);
     void setPreset(const QString &name);          // "tiny", "default" (fills the editor) or "custom"
     void setConfigText(const QString &json);      // switches to custom
     // The config in the editor, or an error message (empty if valid).
