@@ -18,6 +18,7 @@ private Q_SLOTS:
     void exitCodes();
     void demoShapesJson();
     void captionsReportsBadRows();
+    void compositionJson();
     void noWidgetsLinked();
 
 private:
@@ -84,6 +85,14 @@ void TestCli::exitCodes_data()
                                    << QByteArray("unknown limit 'max-colours'");
     QTest::newRow("unreadable captions") << QStringList{u"captions"_qs, u"/nonexistent/c.tsv"_qs} << 1
                                          << QByteArray("cannot read");
+    QTest::newRow("composition without pairs") << QStringList{u"composition"_qs, u"--model"_qs, u"default"_qs} << 2
+                                               << QByteArray("usage: cospace-cli composition");
+    QTest::newRow("composition, bad --examples")
+        << QStringList{u"composition"_qs, u"--model"_qs, u"default"_qs, u"--pairs"_qs, u"x.tsv"_qs, u"--examples"_qs,
+                       u"-1"_qs} << 2 << QByteArray("--examples takes a whole number");
+    QTest::newRow("composition, unreadable pairs")
+        << QStringList{u"composition"_qs, u"--model"_qs, u"default"_qs, u"--pairs"_qs, u"/nonexistent/c.tsv"_qs} << 1
+        << QByteArray("no usable pairs");
 }
 
 void TestCli::exitCodes()
@@ -146,6 +155,53 @@ void TestCli::captionsReportsBadRows()
     QVERIFY(notices[0].toObject().value(u"message"_qs).toString().contains(u"cut from 99 to 30"_qs));
     const Run cutText = cli({u"--max-caption-chars"_qs, u"30"_qs, u"captions"_qs, tsv.fileName()});
     QVERIFY2(cutText.err.contains("note: ") && cutText.err.contains("c.tsv:4: caption cut"), cutText.err.constData());
+}
+
+// `composition --json` on a small shapes set with the bundled model: the keys of issue #22, the counts
+// adding up to the captions the grammar can swap, and the examples worst first.
+void TestCli::compositionJson()
+{
+    QTemporaryDir dir;
+    QCOMPARE(cli({u"demo"_qs, u"shapes"_qs, dir.path(), u"--count"_qs, u"30"_qs, u"--seed"_qs, u"3"_qs}).code, 0);
+    const Run r = cli({u"composition"_qs, u"--model"_qs, u"default"_qs, u"--pairs"_qs,
+                       dir.filePath(u"captions.tsv"_qs), u"--examples"_qs, u"4"_qs, u"--json"_qs});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    const QJsonObject kinds = o.value(u"kinds"_qs).toObject();
+    QCOMPARE(kinds.keys(), (QStringList{u"colour"_qs, u"order"_qs, u"relation"_qs, u"shape"_qs, u"size"_qs}));
+    for (const QString &k : kinds.keys()) {
+        const QJsonObject kind = kinds.value(k).toObject();
+        const QJsonArray ci = kind.value(u"ci95"_qs).toArray();
+        QCOMPARE(ci.size(), 2);
+        QVERIFY2(kind.value(u"n"_qs).toInt() > 0, qPrintable(k));
+        const double accuracy = kind.value(u"accuracy"_qs).toDouble();
+        QVERIFY2(ci[0].toDouble() <= accuracy && accuracy <= ci[1].toDouble(), qPrintable(k));
+    }
+    // Every one-object caption (two per single-shape image) and every three-object list is unswappable.
+    QFile tsv(dir.filePath(u"captions.tsv"_qs));
+    QVERIFY(tsv.open(QIODevice::ReadOnly));
+    int refused = 0;
+    for (const QByteArray &line : tsv.readAll().split('\n'))
+        if (line.contains('\t') && !line.startsWith("image\t")
+            && (line.contains(", ") || !(line.contains(" and ") || line.contains(" of ") || line.contains(" above ")
+                                         || line.contains(" below "))))
+            ++refused;
+    QCOMPARE(o.value(u"unswappable"_qs).toInt(), refused);
+    const QJsonArray examples = o.value(u"examples"_qs).toArray();
+    QCOMPARE(examples.size(), 4);
+    double previous = -10;
+    for (const QJsonValue &v : examples) {
+        const QJsonObject e = v.toObject();
+        for (const char *key : {"image", "caption", "swapped", "kind", "true_score", "swapped_score"})
+            QVERIFY2(e.contains(QLatin1String(key)), key);
+        const double margin = e.value(u"swapped_score"_qs).toDouble() - e.value(u"true_score"_qs).toDouble();
+        QVERIFY(previous == -10 || margin <= previous + 1e-9);   // worst (largest swapped - true) first
+        previous = margin;
+    }
+    // The table form names the kinds.
+    const Run text = cli({u"composition"_qs, u"--model"_qs, u"default"_qs, u"--pairs"_qs, dir.filePath(u"captions.tsv"_qs)});
+    QCOMPARE(text.code, 0);
+    QVERIFY2(text.out.contains("relation") && text.out.contains("unswappable"), text.out.constData());
 }
 
 void TestCli::noWidgetsLinked()

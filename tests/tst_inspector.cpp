@@ -9,6 +9,7 @@
 #include "core/data/shapesdemo.h"
 #include "core/model/sharedspaceconfig.h"
 #include "ui/inspector/comparepanel.h"
+#include "ui/inspector/compositionview.h"
 #include "ui/inspector/failurebrowser.h"
 #include "ui/inspector/gapview.h"
 #include "ui/inspector/heatmapview.h"
@@ -19,6 +20,8 @@
 #include "ui/inspector/trainingsession.h"
 #include "runlogfolder_p.h"
 
+#include <QCheckBox>
+#include <QComboBox>
 #include <QFile>
 #include <QImage>
 #include <QJsonDocument>
@@ -73,6 +76,7 @@ private Q_SLOTS:
     void initTestCase();
     void trainFromGui();
     void reopenReproducesCharts();
+    void compositionChartAndView();
     void configValidation_data();
     void configValidation();
     void pauseResumeContinuesFromSameStep();
@@ -240,6 +244,55 @@ void TestInspector::reopenReproducesCharts()
     // A folder that is not a run: a clear message, once.
     QVERIFY(!w.openRun(m_data));
     QVERIFY2(w.lastError().contains(u"not a training run folder"_qs), qPrintable(w.lastError()));
+}
+
+// The compositional probe the trainer logs: charted per kind beside recall, and the Composition tab
+// listing an epoch's failures (image, caption, the swap it preferred), worst first.
+void TestInspector::compositionChartAndView()
+{
+    QVERIFY2(!m_liveSeries.isEmpty(), "needs the run trainFromGui() writes");
+    TrainingInspector w;
+    QVERIFY(w.openRun(m_run));
+    QTRY_COMPARE_WITH_TIMEOUT(w.spaceCount(), 2, 60000);
+    for (const QString &kind : {u"colour"_qs, u"relation"_qs, u"order"_qs}) {
+        const QList<QPointF> p = w.charts()->points(u"Composition/"_qs + kind);
+        QCOMPARE(p.size(), 2);
+        QCOMPARE(p[1].y(), RunFolder::value(w.run().epochs()[1], u"composition/"_qs + kind));
+    }
+    QCOMPARE(w.currentEpoch(), 2);
+    const CompositionResult logged = CompositionResult::fromJson(w.run().composition(2));
+    QVERIFY(!logged.trials.empty());
+    const int failures = int(std::count_if(logged.trials.begin(), logged.trials.end(),
+                                           [](const CompositionTrial &t) { return !t.correct(); }));
+    CompositionView *view = w.composition();
+    QCOMPARE(view->list()->topLevelItemCount(), failures);
+    QVERIFY(view->summary()->text().contains(u"relation"_qs));
+    view->failuresOnly()->setChecked(false);
+    QCOMPARE(view->list()->topLevelItemCount(), int(logged.trials.size()));
+    view->kindFilter()->setCurrentIndex(1 + int(SwapKind::Relation));
+    for (int i = 0; i < view->list()->topLevelItemCount(); ++i)
+        QCOMPARE(view->list()->topLevelItem(i)->text(3), u"relation"_qs);
+    view->kindFilter()->setCurrentIndex(0);
+    view->failuresOnly()->setChecked(true);
+
+    // By hand: two failures of three trials, listed worst first, the image named by its file.
+    CompositionResult r;
+    r.kinds[std::size_t(SwapKind::Colour)] = {3, 1, 1.0 / 3, wilsonInterval(1, 3), 0.9};
+    r.trials = {{u"/d/a.png"_qs, u"a red circle left of a blue square"_qs, u"a blue circle left of a red square"_qs,
+                 SwapKind::Colour, 0.5f, 0.7f, 0.9f},
+                {u"/d/b.png"_qs, u"a red circle and a blue square"_qs, u"a blue circle and a red square"_qs,
+                 SwapKind::Colour, 0.5f, 0.55f, 0.9f},
+                {u"/d/c.png"_qs, u"a green square above a red diamond"_qs, u"a red square above a green diamond"_qs,
+                 SwapKind::Colour, 0.6f, 0.2f, 0.9f}};
+    view->setResult(r, 7);
+    QCOMPARE(view->list()->topLevelItemCount(), 2);
+    QCOMPARE(view->list()->topLevelItem(0)->text(0), u"a.png"_qs);
+    QCOMPARE(view->list()->topLevelItem(0)->text(2), u"a blue circle left of a red square"_qs);
+    QCOMPARE(view->list()->topLevelItem(1)->text(0), u"b.png"_qs);
+    QVERIFY(view->summary()->text().contains(u"Epoch 7"_qs));
+    view->setResult({}, 3);
+    QCOMPARE(view->list()->topLevelItemCount(), 0);
+    QVERIFY(view->summary()->text().contains(u"no compositional probe"_qs));
 }
 
 void TestInspector::configValidation_data()

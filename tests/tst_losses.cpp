@@ -24,8 +24,10 @@ Matrix mat(std::initializer_list<std::initializer_list<float>> rows)
 }  // namespace
 
 using Ids = std::vector<long>;
+using Mask = std::vector<char>;
 Q_DECLARE_METATYPE(Matrix)
 Q_DECLARE_METATYPE(Ids)
+Q_DECLARE_METATYPE(Mask)
 
 class TestLosses : public QObject
 {
@@ -36,6 +38,8 @@ private Q_SLOTS:
     void gradientsFiniteAndNonZero_data();
     void gradientsFiniteAndNonZero();
     void symmetricUnderSwap();
+    void extraNegatives_data();
+    void extraNegatives();
 };
 
 void TestLosses::handComputed_data()
@@ -128,6 +132,45 @@ void TestLosses::symmetricUnderSwap()
     const double ab = evaluateLoss(a, b, {0, 1, 2}, {0, 1, 2}, p).loss;
     const double ba = evaluateLoss(b, a, {0, 1, 2}, {0, 1, 2}, p).loss;
     QVERIFY(std::abs(ab - ba) < 1e-6);
+}
+
+// Swapped captions as extra negatives (NegCLIP), on the 2x2 identity with scale / t = 1, bias 0:
+// image 0 gets extra captions [0, 1] (cos 0) and [1, 0] (cos 1), image 1 the mirror image.
+void TestLosses::extraNegatives_data()
+{
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<Mask>("valid");
+    QTest::addColumn<double>("expected");
+    const int info = int(LossKind::InfoNce), sig = int(LossKind::SigLip), tri = int(LossKind::Triplet);
+    // All masked: exactly the loss without extras.
+    QTest::newRow("infonce, all masked") << info << Mask{0, 0, 0, 0} << 0.3132617;
+    // i->t rows become [1, 0 | 0, 1]: log(2e + 2) - 1; t->i stays log(1 + e^-1); halved sum.
+    QTest::newRow("infonce, all valid") << info << Mask{1, 1, 1, 1} << 0.6598353;
+    // Each image only its own swap (cos 0): rows [1, 0 | 0]: log(e + 2) - 1.
+    QTest::newRow("infonce, own swap only") << info << Mask{1, 0, 0, 1} << 0.4323532;
+    QTest::newRow("siglip, all masked") << sig << Mask{0, 0, 0, 0} << 1.0064089;
+    // Four more z = -1 terms, -(2 log s(0) + 2 log s(-1)), divided by B = 2 like the rest.
+    QTest::newRow("siglip, all valid") << sig << Mask{1, 1, 1, 1} << 3.0128177;
+    // Margin 0.2: the extra caption at cos 1 is the hardest negative of each image: 0.2 each.
+    QTest::newRow("triplet, all valid") << tri << Mask{1, 1, 1, 1} << 0.2;
+    QTest::newRow("triplet, the close ones masked") << tri << Mask{1, 0, 0, 1} << 0.0;
+}
+
+void TestLosses::extraNegatives()
+{
+    QFETCH(int, kind);
+    QFETCH(Mask, valid);
+    QFETCH(double, expected);
+    const Matrix eye = mat({{1, 0}, {0, 1}});
+    const Matrix extra = mat({{0, 1}, {1, 0}});
+    LossParams p;
+    p.kind = LossKind(kind);
+    p.logScale = 0;
+    p.bias = 0;
+    p.margin = 0.2;
+    const LossCheck c = evaluateLoss(eye, eye, {0, 1}, {0, 1}, p, extra, valid);
+    QVERIFY(c.finite);
+    QVERIFY2(std::abs(c.loss - expected) < 1e-5, qPrintable(u"%1 vs %2"_qs.arg(c.loss, 0, 'f', 7).arg(expected)));
 }
 
 QTEST_GUILESS_MAIN(TestLosses)

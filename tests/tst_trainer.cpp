@@ -6,6 +6,7 @@
 #include "core/base/runtime.h"
 #include "core/data/shapesdemo.h"
 #include "core/model/sharedspacemodel.h"
+#include "core/train/runfolder.h"
 #include "core/train/trainer.h"
 
 #include <QFile>
@@ -64,6 +65,7 @@ private Q_SLOTS:
     void badDataIsReported();
     void severalDatasets();
     void fineTuneStartsFromCheckpoint();
+    void compositionProbeAndSwapNegatives();
     void parameterCountWithoutBuilding_data();
     void parameterCountWithoutBuilding();
 
@@ -103,8 +105,15 @@ void TestTrainer::learnsShapes()
     // The run folder has everything the inspector reads.
     QCOMPARE(readLines(m_learnedRun + u"/metrics.jsonl"_qs).size(), 6);
     QVERIFY(!readLines(m_learnedRun + u"/steps.jsonl"_qs).isEmpty());
-    for (const char *f : {"/config.json", "/last.ckpt", "/best.ckpt", "/probe/pairs.tsv", "/probe/epoch-006.npy"})
+    for (const char *f : {"/config.json", "/last.ckpt", "/best.ckpt", "/probe/pairs.tsv", "/probe/epoch-006.npy",
+                          "/probe/composition-006.json"})
         QVERIFY2(QFileInfo::exists(m_learnedRun + QLatin1String(f)), f);
+    // The compositional probe is on by default: per-kind accuracies in every metrics line, all five
+    // kinds present on shapes captions, equal to the epoch report's.
+    const QJsonObject composition = readLines(m_learnedRun + u"/metrics.jsonl"_qs).last().value(u"composition"_qs).toObject();
+    QCOMPARE(composition.keys(), (QStringList{u"colour"_qs, u"order"_qs, u"relation"_qs, u"shape"_qs, u"size"_qs}));
+    QCOMPARE(composition, epochs.last().composition.accuracies());
+    QVERIFY(epochs.last().composition.kind(SwapKind::Relation).n > 50);
     QCOMPARE(QFileInfo(m_learnedRun + u"/probe/epoch-006.npy"_qs).size(), 128 + 2 * 16 * 64 * 4);
 }
 
@@ -149,18 +158,23 @@ void TestTrainer::resumeEqualsUninterrupted_data()
 {
     QTest::addColumn<int>("stopAtStep");   // 0: stop between epochs; N: cancel at global step N
     QTest::addColumn<bool>("styleBridges"); // pad / outline / posterize augmentations on
-    QTest::newRow("between epochs") << 0 << false;
-    QTest::newRow("mid-epoch (Ctrl-C), style bridges on") << 7 << true;
+    QTest::addColumn<bool>("swapNegatives"); // swapped captions as extra negatives
+    QTest::newRow("between epochs") << 0 << false << false;
+    QTest::newRow("mid-epoch (Ctrl-C), style bridges on") << 7 << true << false;
+    QTest::newRow("between epochs, swapped-caption negatives") << 0 << false << true;
+    QTest::newRow("mid-epoch (Ctrl-C), swapped-caption negatives") << 5 << false << true;
 }
 
 void TestTrainer::resumeEqualsUninterrupted()
 {
     QFETCH(int, stopAtStep);
     QFETCH(bool, styleBridges);
+    QFETCH(bool, swapNegatives);
     QTemporaryDir dir;
     TrainerOptions o;
     o.data = m_small;
     o.config = tinyConfig(2);
+    o.config.train.swapNegatives = swapNegatives;
     if (styleBridges) {
         o.config.train.augment.pad = 0.5;
         o.config.train.augment.outline = 0.5;
@@ -201,9 +215,12 @@ void TestTrainer::resumeEqualsUninterrupted()
     const QList<QJsonObject> b = readLines(r.runDir + u"/metrics.jsonl"_qs);
     QCOMPARE(a.size(), 2);
     QCOMPARE(b.size(), 2);
-    for (const char *key : {"train_loss", "val_loss", "rsum", "modality_gap", "step"})
-        QVERIFY2(std::abs(a[1].value(QLatin1String(key)).toDouble() - b[1].value(QLatin1String(key)).toDouble()) < 1e-5,
-                 key);
+    for (const char *key : {"train_loss", "val_loss", "rsum", "modality_gap", "step", "composition/colour",
+                            "composition/relation", "composition/order"}) {
+        const QString path = QLatin1String(key);
+        const double x = RunFolder::value(a[1], path), y = RunFolder::value(b[1], path);
+        QVERIFY2(std::isfinite(x) && std::abs(x - y) < 1e-5, key);
+    }
     const Matrix ea = embedProbe(o.runDir + u"/last.ckpt"_qs);
     const Matrix eb = embedProbe(r.runDir + u"/last.ckpt"_qs);
     for (std::size_t i = 0; i < ea.data.size(); ++i)
@@ -262,6 +279,10 @@ void TestTrainer::invalidConfigs_data()
     QTest::newRow("crop") << QByteArray(R"({"train": {"augment": {"crop_scale": [0.9, 0.2]}}})") << "crop_scale";
     QTest::newRow("outline") << QByteArray(R"({"train": {"augment": {"outline": 1.5}}})")
                              << "pad, outline and posterize are probabilities";
+    QTest::newRow("swap_negatives") << QByteArray(R"({"train": {"swap_negatives": "yes"}})")
+                                    << "train.swap_negatives must be true or false";
+    QTest::newRow("composition_probe") << QByteArray(R"({"train": {"composition_probe": 1}})")
+                                       << "train.composition_probe must be true or false";
 }
 
 void TestTrainer::invalidConfigs()
@@ -279,7 +300,13 @@ void TestTrainer::invalidConfigs()
     c.train.augment.pad = 0.25;
     c.train.augment.outline = 0.5;
     c.train.augment.posterize = 0.75;
+    c.train.swapNegatives = true;
+    c.train.compositionProbe = false;
     QCOMPARE(SharedSpaceConfig::fromJson(c.toJson()).toJson(), c.toJson());
+    QCOMPARE(SharedSpaceConfig::fromJson(c.toJson()).train.swapNegatives, true);
+    QCOMPARE(SharedSpaceConfig::fromJson(c.toJson()).train.compositionProbe, false);
+    QCOMPARE(SharedSpaceConfig::fromJson({}).train.compositionProbe, true);    // on by default
+    QCOMPARE(SharedSpaceConfig::fromJson({}).train.swapNegatives, false);      // off by default
     QCOMPARE(SharedSpaceConfig::fromJson(c.toJson()).train.augment.posterize, 0.75);
 }
 
@@ -389,6 +416,49 @@ void TestTrainer::fineTuneStartsFromCheckpoint()
     b.initFrom = dir.filePath(u"none.ckpt"_qs);
     Trainer broken(b);
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, broken.prepare());
+}
+
+// train.swap_negatives adds each batch's swapped captions as negatives of its images and changes nothing
+// else: the first step sees the same weights and the same augmented views, so its InfoNCE loss can only
+// grow (more terms in each image's softmax). train.composition_probe off leaves no trace in the run.
+void TestTrainer::compositionProbeAndSwapNegatives()
+{
+    QTemporaryDir dir;
+    auto firstLoss = [&](bool swapNegatives, bool probe, const QString &name) {
+        TrainerOptions o;
+        o.data = m_small;
+        o.config = tinyConfig(1);
+        o.config.train.swapNegatives = swapNegatives;
+        o.config.train.compositionProbe = probe;
+        o.runDir = dir.filePath(name);
+        Trainer t(o);
+        double loss = -1;
+        t.onStep = [&](const StepReport &s) { if (s.globalStep == 1) loss = s.loss; };
+        JobControl job;
+        if (!t.run(job))
+            return -1.0;
+        return loss;
+    };
+    const double plain = firstLoss(false, true, u"plain"_qs);
+    const double hard = firstLoss(true, false, u"hard"_qs);
+    QVERIFY2(plain > 0 && hard > plain + 1e-3, qPrintable(u"%1 vs %2"_qs.arg(hard).arg(plain)));
+    const QList<QJsonObject> withProbe = readLines(dir.filePath(u"plain/metrics.jsonl"_qs));
+    const QList<QJsonObject> without = readLines(dir.filePath(u"hard/metrics.jsonl"_qs));
+    QCOMPARE(withProbe.size(), 1);
+    QCOMPARE(without.size(), 1);
+    QVERIFY(withProbe[0].contains(u"composition"_qs));
+    QVERIFY(!without[0].contains(u"composition"_qs));
+    // Rows whose caption has no swap (one-shape images) must not poison the batch.
+    QVERIFY(std::isfinite(without[0].value(u"train_loss"_qs).toDouble(NAN)));
+    QVERIFY(std::isfinite(without[0].value(u"val_loss"_qs).toDouble(NAN)));
+    QVERIFY(QFileInfo::exists(dir.filePath(u"plain/probe/composition-001.json"_qs)));
+    QVERIFY(!QFileInfo::exists(dir.filePath(u"hard/probe/composition-001.json"_qs)));
+    // The per-epoch file is the CLI's object: the reader gets the same accuracies back.
+    const RunFolder run = RunFolder::open(dir.filePath(u"plain"_qs));
+    const CompositionResult logged = CompositionResult::fromJson(run.composition(1));
+    QCOMPARE(logged.accuracies(), withProbe[0].value(u"composition"_qs).toObject());
+    QVERIFY(!logged.trials.empty());
+    QVERIFY(run.composition(2).isEmpty());
 }
 
 // SharedSpaceConfig::parameterCount() (the model-size limit's estimate, core/limits.h) equals the

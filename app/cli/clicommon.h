@@ -44,6 +44,7 @@ int runDemo(const QStringList &args);
 int runCaptions(const QStringList &args);
 int runTrain(const QStringList &args);
 int runEval(const QStringList &args);
+int runComposition(const QStringList &args);
 int runTokenize(const QStringList &args);
 int runEncode(const QStringList &args);
 int runProject(const QStringList &args);

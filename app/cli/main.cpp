@@ -21,6 +21,8 @@ const QList<Command> &commands()
         {"captions", "Check a paired captions file (TSV/CSV/JSONL/COCO/Flickr) and report bad rows", runCaptions},
         {"train", "Train a shared image-text space on paired data (run folder, checkpoints, metrics)", runTrain},
         {"eval", "Evaluate a model on image<TAB>caption pairs: recall both ways, RSUM, gap", runEval},
+        {"composition", "Does the space bind attributes? Swapped-caption probe per kind (colour, size, ...)",
+         runComposition},
         {"tokenize", "Print the CLIP BPE token ids of captions read from stdin (needs a model bundle)", runTokenize},
         {"encode", "Print the normalised embedding of one caption or image (--json)", runEncode},
         {"project", "Project N x D vectors (.npy) to a 2-D layout: pca, tsne or umap", runProject},
@@ -38,7 +40,7 @@ void printUsage()
     out(u"Usage: cospace-cli [--threads N] [--max-... N] COMMAND [options]\n\n"
         "Explore shared image-text embedding spaces from the command line.\n\nCommands:"_qs);
     for (const Command &c : commands())
-        out(u"  %1  %2"_qs.arg(QString::fromLatin1(c.name).leftJustified(10), QString::fromLatin1(c.summary)));
+        out(u"  %1  %2"_qs.arg(QString::fromLatin1(c.name).leftJustified(11), QString::fromLatin1(c.summary)));
     out(u"\nGlobal options:\n"
         "  --threads N   compute threads (default: all cores)\n"
         "  --version     print the version\n"

@@ -21,9 +21,9 @@ RgbImage readImageFile(const QString &path, int minShortSide)
     return std::move(decoded.image);
 }
 
-EvaluationResult evaluatePairs(EmbeddingModel &model, const CaptionFile &pairs, JobControl *job, int batchSize)
+EmbeddedPairs embedPairs(EmbeddingModel &model, const CaptionFile &pairs, JobControl *job, int batchSize)
 {
-    EvaluationResult result;
+    EmbeddedPairs result;
     result.skipped = pairs.issues;
     QStringList paths;
     for (const CaptionRow &row : pairs.rows)
@@ -85,28 +85,44 @@ EvaluationResult evaluatePairs(EmbeddingModel &model, const CaptionFile &pairs, 
 
     if (job)
         job->setStage(u"embedding captions"_qs);
-    QStringList texts;
-    std::vector<int> owner;
     for (const CaptionRow &r : pairs.rows) {
         const auto it = row.constFind(r.image);
         if (it == row.constEnd())
             continue;
-        texts << r.caption;
-        owner.push_back(*it);
+        result.texts << r.caption;
+        result.captionImage.push_back(*it);
     }
-    Matrix captions(0, model.embedDim());
+    result.captions = encodeTextsInChunks(model, result.texts, job);
+    if (images.rows == 0 || result.captions.rows == 0)
+        throw std::runtime_error(u"%1: no image-caption pairs could be evaluated"_qs.arg(pairs.path).toStdString());
+    result.images = std::move(images);
+    for (const QString &path : paths)
+        if (row.contains(path))
+            result.imagePaths << path;
+    return result;
+}
+
+Matrix encodeTextsInChunks(EmbeddingModel &model, const QStringList &texts, JobControl *job)
+{
+    Matrix out(0, model.embedDim());
     for (qsizetype start = 0; start < texts.size(); start += 256) {
         if (job && job->cancelled())
             throw JobCancelled{};
         const Matrix emb = model.encodeTexts(texts.mid(start, 256));
-        captions.data.insert(captions.data.end(), emb.data.begin(), emb.data.end());
-        captions.rows += emb.rows;
+        out.data.insert(out.data.end(), emb.data.begin(), emb.data.end());
+        out.rows += emb.rows;
         if (job)
             job->advance(emb.rows);
     }
-    if (images.rows == 0 || captions.rows == 0)
-        throw std::runtime_error(u"%1: no image-caption pairs could be evaluated"_qs.arg(pairs.path).toStdString());
-    result.metrics = computeRetrievalMetrics(images, captions, owner, textIds(texts));
+    return out;
+}
+
+EvaluationResult evaluatePairs(EmbeddingModel &model, const CaptionFile &pairs, JobControl *job, int batchSize)
+{
+    const EmbeddedPairs e = embedPairs(model, pairs, job, batchSize);
+    EvaluationResult result;
+    result.skipped = e.skipped;
+    result.metrics = computeRetrievalMetrics(e.images, e.captions, e.captionImage, textIds(e.texts));
     if (job)
         job->finish();
     return result;

@@ -19,6 +19,22 @@ struct EvaluationResult {
 EvaluationResult evaluatePairs(EmbeddingModel &model, const CaptionFile &pairs, JobControl *job = nullptr,
                                int batchSize = 64);
 
+// The embeddings evaluatePairs() scores: each distinct decodable image once (sorted by path) and every
+// caption of those images, in file order. Also what the compositional probe (composition.h) starts from.
+// Throws std::runtime_error when no pair is left, JobCancelled when cancelled; does not finish() the job.
+struct EmbeddedPairs {
+    Matrix images;                 // one row per imagePaths entry
+    QStringList imagePaths;
+    Matrix captions;               // one row per texts entry
+    QStringList texts;
+    std::vector<int> captionImage; // caption -> image row
+    QList<ParseIssue> skipped;     // bad rows of the pairs file and undecodable images
+};
+EmbeddedPairs embedPairs(EmbeddingModel &model, const CaptionFile &pairs, JobControl *job = nullptr, int batchSize = 64);
+
+// encodeTexts() in chunks of 256, advancing `job` by each chunk and honouring its cancel flag.
+Matrix encodeTextsInChunks(EmbeddingModel &model, const QStringList &texts, JobControl *job = nullptr);
+
 // Decodes an image file as 8-bit RGB via decodeImageFile(); JPEGs are reduced while the shorter side
 // stays >= minShortSide. Throws std::runtime_error "<path>: why".
 RgbImage readImageFile(const QString &path, int minShortSide = 0);

@@ -139,6 +139,8 @@ SharedSpaceConfig SharedSpaceConfig::fromJson(const QJsonObject &json)
     readInt(train, "workers", t, &c.train.workers);
     readInt(train, "probe_size", t, &c.train.probeSize);
     readDouble(train, "margin", t, &c.train.margin);
+    readBool(train, "composition_probe", t, &c.train.compositionProbe);
+    readBool(train, "swap_negatives", t, &c.train.swapNegatives);
     const QJsonObject aug = train.value(u"augment"_qs).toObject();
     const QString a = u"train.augment."_qs;
     const QJsonValue scale = aug.value(u"crop_scale"_qs);
@@ -193,6 +195,7 @@ QJsonObject SharedSpaceConfig::toJson() const
             {u"grad_clip"_qs, train.gradClip}, {u"seed"_qs, qint64(train.seed)},
             {u"val_fraction"_qs, train.valFraction}, {u"workers"_qs, train.workers},
             {u"probe_size"_qs, train.probeSize}, {u"margin"_qs, train.margin},
+            {u"composition_probe"_qs, train.compositionProbe}, {u"swap_negatives"_qs, train.swapNegatives},
             {u"augment"_qs, QJsonObject{{u"crop_scale"_qs, QJsonArray{g.cropScaleMin, g.cropScaleMax}},
                                         {u"color_jitter"_qs, g.colorJitter}, {u"grayscale"_qs, g.grayscale},
                                         {u"blur"_qs, g.blur}, {u"hflip"_qs, g.hflip}, {u"pad"_qs, g.pad},

@@ -12,6 +12,7 @@
 //   "train": {"epochs": 20, "batch_size": 128, "lr": 0.002, "weight_decay": 0.05,
 //             "warmup_steps": 100, "grad_clip": 1.0, "seed": 1, "val_fraction": 0.1,
 //             "workers": 2, "probe_size": 256, "margin": 0.2,
+//             "composition_probe": true, "swap_negatives": false,
 //             "augment": {"crop_scale": [0.7, 1.0], "color_jitter": 0.2, "grayscale": 0.05,
 //                         "blur": 0.1, "hflip": false}}
 // }
@@ -75,6 +76,11 @@ struct TrainConfig {
     int workers = 2;             // decode/augment threads
     int probeSize = 256;         // fixed probe pairs whose embeddings are saved every epoch (<= 512)
     double margin = 0.2;         // triplet loss margin (VSE++)
+    // The compositional probe (core/eval/composition.h) on the validation split after every epoch,
+    // logged as "composition" in metrics.jsonl; runs only where captions can be swapped.
+    bool compositionProbe = true;
+    // Swapped captions of each batch row as extra negatives of the images (NegCLIP); off by default.
+    bool swapNegatives = false;
     AugmentConfig augment;
 };
 

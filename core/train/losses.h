@@ -9,6 +9,10 @@
 //   SigLIP   -1/B sum_ij log sigmoid(z_ij (t * I T^T + b)), t = exp(logScale), z = +1 on the diagonal
 //   Triplet  VSE++ max of hinges: mean over the batch of the hardest negative caption and the
 //            hardest negative image, each [margin - s_ii + s_ij]_+
+// Extra negative captions (swapped captions as hard negatives, NegCLIP: Yuksekgonul et al. 2023) join
+// the image->text side only: more columns in the InfoNCE softmax of each image, more z = -1 terms in
+// SigLIP (still divided by B), more candidates for the hardest negative caption in the triplet loss.
+// A mask says which image may take which extra caption (a swap can be some image's true caption).
 
 #include "core/base/matrix.h"
 #include "core/model/sharedspaceconfig.h"
@@ -31,7 +35,10 @@ struct LossCheck {
     bool finite = false;        // loss and every gradient entry finite
 };
 
+// extraTexts: B2 extra negative captions (0 rows: none); extraValid: B x B2, row-major, non-zero where
+// image i may take extra caption j as a negative.
 LossCheck evaluateLoss(const Matrix &images, const Matrix &texts, const std::vector<long> &imageIds,
-                       const std::vector<long> &captionIds, const LossParams &params);
+                       const std::vector<long> &captionIds, const LossParams &params,
+                       const Matrix &extraTexts = {}, const std::vector<char> &extraValid = {});
 
 }  // namespace cospace

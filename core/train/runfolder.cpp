@@ -347,6 +347,14 @@ Matrix RunFolder::probeEmbeddings(int epoch) const
     return m;
 }
 
+QJsonObject RunFolder::composition(int epoch) const
+{
+    QFile file(filePath(u"probe/composition-%1.json"_qs.arg(epoch, 3, 10, QLatin1Char('0'))));
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(file.read(64 << 20)).object();
+}
+
 double RunFolder::value(const QJsonObject &epoch, const QString &path)
 {
     QJsonValue v = epoch;

@@ -116,6 +116,9 @@ public:
     // P image rows then P caption rows (2P x D). Throws if missing, malformed, or the row count is odd
     // or disagrees with probe/pairs.tsv.
     Matrix probeEmbeddings(int epoch) const;
+    // The compositional probe of an epoch (probe/composition-NNN.json, the object of
+    // `cospace-cli composition --json`); empty when the run has none for it or it does not parse.
+    QJsonObject composition(int epoch) const;
 
     // A value of a metrics line by path ("val_loss", "i2t/R@1"); NaN when absent.
     static double value(const QJsonObject &epoch, const QString &path);

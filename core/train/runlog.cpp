@@ -114,6 +114,16 @@ void RunLogWriter::writeProbe(int epoch, const Matrix &embeddings)
     writeNpy(path(u"probe/epoch-%1.npy"_qs.arg(epoch, 3, 10, QLatin1Char('0'))), embeddings);
 }
 
+void RunLogWriter::writeComposition(int epoch, const QJsonObject &report)
+{
+    QDir().mkpath(path(u"probe"_qs));
+    const QString file = path(u"probe/composition-%1.json"_qs.arg(epoch, 3, 10, QLatin1Char('0')));
+    QSaveFile out(file);
+    const QByteArray bytes = QJsonDocument(report).toJson(QJsonDocument::Compact);
+    if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size() || !out.commit())
+        failWrite(file, out.errorString());
+}
+
 void RunLogWriter::appendStep(const QJsonObject &line) { appendLine(path(u"steps.jsonl"_qs), line); }
 void RunLogWriter::appendEpoch(const QJsonObject &line) { appendLine(path(u"metrics.jsonl"_qs), line); }
 

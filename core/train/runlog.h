@@ -4,7 +4,7 @@
 //  - the JSON Lines logs get one whole line per write; a line torn by a kill or a full disk is
 //    ended before the next one, so it spoils only itself (readers skip lines that do not parse);
 //  - every other file is written to a temporary name and renamed (QSaveFile, or writeNpy).
-// Errors: appendStep/appendEpoch/writeProbe throw std::runtime_error naming the file; the small
+// Errors: appendStep/appendEpoch/writeProbe/writeComposition throw std::runtime_error naming the file; the small
 // files (config, data, pairs) are best effort, as a run can go on without them.
 // Thread-safety: none; one writer per run folder.
 
@@ -36,6 +36,7 @@ public:
     void writeDataSources(const QStringList &data, const QString &initFrom = {});
     void writeProbePairs(const QList<ProbePair> &pairs);                // probe/pairs.tsv
     void writeProbe(int epoch, const Matrix &embeddings);               // probe/epoch-NNN.npy
+    void writeComposition(int epoch, const QJsonObject &report);        // probe/composition-NNN.json
     void appendStep(const QJsonObject &line);                           // steps.jsonl
     void appendEpoch(const QJsonObject &line);                          // metrics.jsonl
 

@@ -30,6 +30,7 @@ namespace {
 constexpr double kMaxLogitScale = 4.605170185988092;   // log(100): CLIP clamps the scale at 100
 constexpr int kStepLogInterval = 10;
 constexpr int kBatchQueueDepth = 4;
+constexpr int kCompositionExamples = 500;   // trials kept per epoch in probe/composition-NNN.json
 
 [[noreturn]] void fail(const QString &message) { throw std::runtime_error(message.toStdString()); }
 
@@ -47,6 +48,8 @@ QJsonObject EpochReport::toJson() const
     o.insert(u"temperature"_qs, temperature);
     o.insert(u"seconds"_qs, seconds);
     o.insert(u"best"_qs, best);
+    if (!composition.empty())
+        o.insert(u"composition"_qs, composition.accuracies());
     return o;
 }
 
@@ -60,6 +63,8 @@ struct Trainer::Private : detail::TrainingData {
     detail::CheckpointState state;
     bool prepared = false;
     RunLogWriter log;
+    SwapPlan valSwaps;                   // the compositional probe's swaps of the validation captions
+    std::vector<int64_t> valSwapTokens;  // valSwaps.text, tokenized (context ids each)
 
     QString runPath(const QString &name) const { return log.path(name); }
     int stepsPerEpoch() const
@@ -72,6 +77,8 @@ struct Trainer::Private : detail::TrainingData {
     torch::Tensor imagesTensor(const std::vector<int> &imageIndices) const;
     torch::Tensor tokensTensor(const std::vector<int> &captionIndices) const;
     torch::Tensor lossOf(const detail::Batch &b);
+    void prepareComposition();
+    torch::Tensor encodeTokens(const std::vector<int64_t> &tokens, int64_t count);
     EpochReport evaluate(int epoch, double trainLoss, double seconds);
     void saveProbe(int epoch);
     void save(const QString &name, bool withOptimizer);
@@ -178,8 +185,50 @@ torch::Tensor Trainer::Private::lossOf(const detail::Batch &b)
     const torch::Tensor imageIds = torch::from_blob(const_cast<int64_t *>(b.imageIds.data()), {b.size}, torch::kInt64);
     const torch::Tensor captionIds = torch::from_blob(const_cast<int64_t *>(b.captionIds.data()), {b.size},
                                                       torch::kInt64);
-    return detail::contrastiveLoss(config.loss, net->image->forward(images), net->text->forward(tokenIds),
-                                   imageIds, captionIds, net->logitScale, net->logitBias, config.train.margin);
+    if (b.swapTokens.empty())
+        return detail::contrastiveLoss(config.loss, net->image->forward(images), net->text->forward(tokenIds),
+                                       imageIds, captionIds, net->logitScale, net->logitBias, config.train.margin);
+    // Swapped captions as hard negatives: one text-tower pass over captions and swaps together.
+    const torch::Tensor swapIds = torch::from_blob(const_cast<int64_t *>(b.swapTokens.data()),
+                                                   {b.size, config.text.context}, torch::kInt64);
+    const torch::Tensor valid = torch::from_blob(const_cast<char *>(b.swapValid.data()), {b.size, b.size},
+                                                 torch::kInt8).to(torch::kBool);
+    const torch::Tensor texts = net->text->forward(torch::cat({tokenIds, swapIds}));
+    return detail::contrastiveLoss(config.loss, net->image->forward(images), texts.slice(0, 0, b.size), imageIds,
+                                   captionIds, net->logitScale, net->logitBias, config.train.margin,
+                                   texts.slice(0, b.size), valid);
+}
+
+void Trainer::Private::prepareComposition()
+{
+    valSwaps = {};
+    valSwapTokens.clear();
+    if (!config.train.compositionProbe)
+        return;
+    QStringList texts;
+    for (int c : valCaptions)
+        texts << captions[c];
+    valSwaps = planSwaps(texts);
+    const int context = config.text.context;
+    valSwapTokens.reserve(std::size_t(valSwaps.text.size()) * context);
+    for (const QString &text : valSwaps.text) {
+        std::vector<int> ids = tokenizer.encodePadded(text, context);
+        ids.resize(std::size_t(context), 0);
+        valSwapTokens.insert(valSwapTokens.end(), ids.begin(), ids.end());
+    }
+}
+
+// The text tower on `count` tokenized captions laid end to end, in chunks (no grad, eval mode: the caller's).
+torch::Tensor Trainer::Private::encodeTokens(const std::vector<int64_t> &tokens, int64_t count)
+{
+    const int64_t context = config.text.context, chunk = 256;
+    std::vector<torch::Tensor> parts;
+    for (int64_t start = 0; start < count; start += chunk) {
+        const int64_t n = std::min(chunk, count - start);
+        parts.push_back(net->text->forward(
+            torch::from_blob(const_cast<int64_t *>(tokens.data()) + start * context, {n, context}, torch::kInt64)));
+    }
+    return torch::cat(parts);
 }
 
 EpochReport Trainer::Private::evaluate(int epoch, double trainLoss, double seconds)
@@ -219,6 +268,14 @@ EpochReport Trainer::Private::evaluate(int epoch, double trainLoss, double secon
     r.val = computeRetrievalMetrics(detail::toMatrix(img), detail::toMatrix(txt), owner, text);
     if (config.loss != LossKind::Triplet)
         r.temperature = 1.0 / net->logitScale.exp().item<double>();
+    if (!valSwaps.empty()) {
+        QStringList names;
+        for (int image : valImageList)
+            names << imagePaths[image];
+        r.composition = scoreComposition(valSwaps, detail::toMatrix(img), detail::toMatrix(txt),
+                                         detail::toMatrix(encodeTokens(valSwapTokens, valSwaps.text.size())), owner,
+                                         names);
+    }
 
     // Validation loss over the validation pairs in fixed batches of the training size.
     double lossSum = 0;
@@ -309,6 +366,9 @@ void Trainer::prepare(JobControl *job)
         const std::vector<int> ids = d->tokenizer.encodePadded(d->captions[c], context);
         std::copy(ids.begin(), ids.end(), d->tokens.begin() + std::ptrdiff_t(c) * context);
     }
+    if (d->config.train.swapNegatives)
+        d->prepareSwaps([&](const QString &text) { return d->tokenizer.encodePadded(text, context); }, context);
+    d->prepareComposition();
     if (d->options.resume) {
         // Build the network and optimizer as a fresh run would, copy the saved weights in,
         // then restore the optimizer state over those parameters.
@@ -421,6 +481,8 @@ bool Trainer::run(JobControl &job)
         // last.ckpt moves on to it, so a resume from the older last.ckpt redoes the epoch and
         // rewrites the same files (metrics.jsonl is cut back to the checkpoint's epoch).
         p.saveProbe(epoch + 1);
+        if (!report.composition.empty())
+            p.log.writeComposition(epoch + 1, report.composition.toJson(kCompositionExamples));
         p.log.appendEpoch(report.toJson());
         if (report.best)
             p.save(u"best.ckpt"_qs, false);   // weights only: a third the size, what gets shipped

@@ -7,6 +7,8 @@
 //   RUN/steps.jsonl        {"step", "epoch", "loss", "lr", "temperature"} every few steps
 //   RUN/probe/pairs.tsv    the fixed probe pairs (image path, caption), <= 512
 //   RUN/probe/epoch-NNN.npy  probe embeddings after epoch NNN: P image rows, then P caption rows
+//   RUN/probe/composition-NNN.json  the compositional probe on the validation split after epoch NNN
+//                          (`cospace-cli composition --json`'s object, the 500 worst trials as examples)
 //   RUN/last.ckpt          after every epoch (and on cancel, mid-epoch); --resume continues from it
 //   RUN/best.ckpt          the epoch with the best validation RSUM (weights only, no optimizer state)
 //   RUN/final.ckpt         the last epoch's weights only, written when the run completes
@@ -23,6 +25,7 @@
 
 #include "core/data/captionfile.h"
 #include "core/base/job.h"
+#include "core/eval/composition.h"
 #include "core/eval/metrics.h"
 #include "core/model/sharedspaceconfig.h"
 
@@ -68,6 +71,9 @@ struct EpochReport {
     double seconds = 0;
     bool best = false;
     RetrievalMetrics val;          // on the validation split (the training split if it is empty)
+    // The compositional probe on the same split (train.composition_probe; empty when off or when no
+    // caption can be swapped); the line gains "composition": {kind: accuracy, ...}.
+    CompositionResult composition;
     QJsonObject toJson() const;    // the metrics.jsonl line
 };
 

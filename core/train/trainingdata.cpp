@@ -2,6 +2,7 @@
 
 #include "core/data/dataset.h"
 #include "core/data/imageops_p.h"
+#include "core/eval/composition.h"
 #include "core/eval/metrics.h"
 #include "core/train/augment_p.h"
 
@@ -21,6 +22,7 @@ namespace cospace::detail {
 namespace {
 
 constexpr double kCacheOversize = 1.15;   // cached images keep ~15% above input size for crops
+constexpr quint64 kSwapSeedSalt = 0x5A3C0FFEEull;   // separates the swap choice from the augmentation
 
 [[noreturn]] void fail(const QString &message) { throw std::runtime_error(message.toStdString()); }
 
@@ -175,6 +177,32 @@ void TrainingData::split(const SharedSpaceConfig &config, const QString &name)
     }
 }
 
+void TrainingData::prepareSwaps(const std::function<std::vector<int>(const QString &)> &encode, int context)
+{
+    QHash<QString, int64_t> idOfText;
+    for (int c = 0; c < captions.size(); ++c)
+        idOfText.insert(captions[c], captionTextId[std::size_t(c)]);
+    int64_t nextId = 1 + *std::max_element(captionTextId.begin(), captionTextId.end());
+    swapStart.assign(1, 0);
+    for (int c = 0; c < captions.size(); ++c) {
+        for (const CaptionSwap &s : captionSwaps(captions[c])) {
+            auto it = idOfText.constFind(s.text);
+            if (it == idOfText.constEnd())
+                it = idOfText.insert(s.text, nextId++);
+            swapTextId.push_back(*it);
+            std::vector<int> ids = encode(s.text);
+            ids.resize(std::size_t(context), 0);
+            swapTokens.insert(swapTokens.end(), ids.begin(), ids.begin() + context);
+        }
+        swapStart.push_back(int(swapTextId.size()));
+    }
+    imageTextIds.assign(std::size_t(imagePaths.size()), {});
+    for (int c = 0; c < captions.size(); ++c)
+        imageTextIds[std::size_t(captionImage[std::size_t(c)])].push_back(captionTextId[std::size_t(c)]);
+    for (std::vector<int64_t> &ids : imageTextIds)
+        std::sort(ids.begin(), ids.end());
+}
+
 Batch TrainingData::makeBatch(const SharedSpaceConfig &config, int epoch, int batchIndex, const std::vector<int> &order) const
 {
     const int b = config.train.batchSize;
@@ -197,7 +225,43 @@ Batch TrainingData::makeBatch(const SharedSpaceConfig &config, int epoch, int ba
         batch.imageIds.push_back(image);
         batch.captionIds.push_back(captionTextId[std::size_t(caption)]);
     }
+    if (config.train.swapNegatives && !swapStart.empty())
+        addSwaps(config, epoch, batchIndex, order, &batch);
     return batch;
+}
+
+void TrainingData::addSwaps(const SharedSpaceConfig &config, int epoch, int batchIndex, const std::vector<int> &order,
+                            Batch *batch) const
+{
+    const int b = batch->size;
+    const int context = config.text.context;
+    batch->swapTokens.assign(std::size_t(b) * context, 0);
+    std::vector<int64_t> chosen(std::size_t(b), -1);   // text id of each row's swap, -1: none
+    for (int i = 0; i < b; ++i) {
+        const int position = batchIndex * config.train.batchSize + i;
+        const int caption = order[std::size_t(position) % order.size()];
+        const int first = swapStart[std::size_t(caption)], count = swapStart[std::size_t(caption) + 1] - first;
+        if (count == 0) {
+            // No swap: the row's own caption stands in, masked out below. (All padding would give the
+            // text tower a row with nothing to attend to, NaN, and NaN gradients through the mask.)
+            std::copy_n(tokens.begin() + std::ptrdiff_t(caption) * context, context,
+                        batch->swapTokens.begin() + std::ptrdiff_t(i) * context);
+            continue;
+        }
+        // Its own generator (not the augmentation's), so turning the option on leaves the views alone.
+        std::mt19937_64 rng(mix(config.train.seed ^ kSwapSeedSalt, quint64(epoch), quint64(position)));
+        const int k = first + int(rng() % quint64(count));
+        chosen[std::size_t(i)] = swapTextId[std::size_t(k)];
+        std::copy_n(swapTokens.begin() + std::ptrdiff_t(k) * context, context,
+                    batch->swapTokens.begin() + std::ptrdiff_t(i) * context);
+    }
+    batch->swapValid.assign(std::size_t(b) * std::size_t(b), 0);
+    for (int i = 0; i < b; ++i) {
+        const std::vector<int64_t> &own = imageTextIds[std::size_t(batch->imageIds[std::size_t(i)])];
+        for (int j = 0; j < b; ++j)
+            batch->swapValid[std::size_t(i) * b + j] =
+                chosen[std::size_t(j)] >= 0 && !std::binary_search(own.begin(), own.end(), chosen[std::size_t(j)]);
+    }
 }
 
 }  // namespace cospace::detail

@@ -13,6 +13,7 @@
 #include <opencv2/core.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace cospace::detail {
@@ -26,6 +27,10 @@ struct Batch {
     std::vector<int64_t> imageIds;
     std::vector<int64_t> captionIds;
     int size = 0;
+    // train.swap_negatives: one swapped caption per row (its own caption, masked, where it has none) and
+    // B x B row-major flags: whether row i's image may take row j's swap as a negative.
+    std::vector<int64_t> swapTokens;
+    std::vector<char> swapValid;
 };
 
 struct TrainingData {
@@ -45,6 +50,14 @@ struct TrainingData {
     std::vector<int> valCaptions;
     std::vector<int> probeCaptions;     // one caption per probe image
     int trainImageCount = 0;
+    // Swapped captions (composition.h) of every caption, for train.swap_negatives: caption c's swaps
+    // are [swapStart[c], swapStart[c + 1]) of swapTokens (context ids each) and swapTextId. A swap
+    // identical to a caption text shares its text id, so an image never takes its own true caption
+    // as a negative (imageTextIds: the sorted text ids of each image's captions).
+    std::vector<int> swapStart;
+    std::vector<int64_t> swapTokens;
+    std::vector<int64_t> swapTextId;
+    std::vector<std::vector<int64_t>> imageTextIds;
 
     // Reads every source (dataset folder or paired captions file); throws when no pair is usable.
     void loadPairs(const QStringList &sources);
@@ -52,8 +65,14 @@ struct TrainingData {
     void decodeImages(const SharedSpaceConfig &config, JobControl *job);
     // Train/validation split by image, then the probe set. `name` names the data in errors.
     void split(const SharedSpaceConfig &config, const QString &name);
+    // Fills the swap tables above with `encode` (text -> `context` padded ids).
+    void prepareSwaps(const std::function<std::vector<int>(const QString &)> &encode, int context);
     // Batch `batchIndex` of an epoch whose caption order is `order`: augmented views and tokens.
     Batch makeBatch(const SharedSpaceConfig &config, int epoch, int batchIndex, const std::vector<int> &order) const;
+
+private:
+    void addSwaps(const SharedSpaceConfig &config, int epoch, int batchIndex, const std::vector<int> &order,
+                  Batch *batch) const;
 };
 
 }  // namespace cospace::detail

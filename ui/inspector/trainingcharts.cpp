@@ -114,6 +114,12 @@ TrainingCharts::TrainingCharts(QWidget *parent) : QWidget(parent)
         recall.append({u"t→i R@%1"_qs.arg(k), u"epoch:t2i/R@%1"_qs.arg(k), colour, Qt::DashLine});
     }
     addChart(tr("Recall@K"), epoch, recall, Range::Unit);
+    const QColor kPurple(0x94, 0x67, 0xbd), kBrown(0x8c, 0x56, 0x4b);
+    addChart(tr("Composition"), epoch, {{tr("colour"), u"epoch:composition/colour"_qs, kBlue},
+                                        {tr("size"), u"epoch:composition/size"_qs, kOrange},
+                                        {tr("shape"), u"epoch:composition/shape"_qs, kGreen},
+                                        {tr("relation"), u"epoch:composition/relation"_qs, kPurple},
+                                        {tr("order"), u"epoch:composition/order"_qs, kBrown}}, Range::Unit);
     addChart(tr("Median rank"), epoch, {{u"i→t"_qs, u"epoch:i2t/median_rank"_qs, kBlue, Qt::SolidLine},
                                         {u"t→i"_qs, u"epoch:t2i/median_rank"_qs, kBlue, Qt::DashLine}}, Range::Auto);
     addChart(tr("Modality gap"), epoch, {{u"‖mean image − mean caption‖"_qs, u"epoch:modality_gap"_qs, kBlue}}, Range::Auto);

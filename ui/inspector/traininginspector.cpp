@@ -2,6 +2,7 @@
 
 #include "core/train/trainer.h"
 #include "ui/inspector/comparepanel.h"
+#include "ui/inspector/compositionview.h"
 #include "ui/inspector/failurebrowser.h"
 #include "ui/inspector/gapview.h"
 #include "ui/inspector/heatmapview.h"
@@ -73,6 +74,8 @@ TrainingInspector::TrainingInspector(QWidget *parent) : QMainWindow(parent)
     m_tabs->addTab(heatmapTab, tr("Heatmap"));
     m_failures = new FailureBrowser(this);
     m_tabs->addTab(m_failures, tr("Failures"));
+    m_composition = new CompositionView(this);
+    m_tabs->addTab(m_composition, tr("Composition"));
     m_compare = new ComparePanel(this);
     m_tabs->addTab(m_compare, tr("Compare"));
     // A heatmap click jumps to the map; a failure-list row is marked there without leaving the list.
@@ -264,6 +267,7 @@ void TrainingInspector::reset()
     m_timeline->setRange(0, 0);
     m_map->setPoints({});
     m_gapOverlay->clear();
+    m_composition->clear();
     m_epochLabel->setText(tr("no epochs yet"));
 }
 
@@ -379,6 +383,7 @@ void TrainingInspector::showSpace(int index, bool animate)
         m_gapOverlay->setCentroids(m_gap->imageCentroid(), m_gap->captionCentroid());
     m_heatmap->setAnalysis(s.analysis);
     m_failures->setAnalysis(s.analysis);
+    m_composition->showEpoch(m_run, s.epoch);
     const int correct = int(std::count(s.analysis.captionRank.begin(), s.analysis.captionRank.end(), 1));
     m_epochLabel->setText(tr("epoch %1 of %2 · probe %3 pairs, %4 rank-1")
                               .arg(s.epoch).arg(m_spaces.last().epoch).arg(s.analysis.pairs).arg(correct));

@@ -5,7 +5,7 @@
 //  - left: the Training panel (data, config, start / pause / resume / stop; see trainingpanel.h);
 //  - centre: the dashboard (trainingcharts.h);
 //  - right: the probe set per epoch as a map (aligned layouts, pair lines green where the caption's
-//    image ranks first) with the modality-gap vector between the two centroids, a gap view, the similarity heatmap, the failure browser and the
+//    image ranks first) with the modality-gap vector between the two centroids, a gap view, the similarity heatmap, the failure browser, the compositional probe's failures and the
 //    comparison of two epochs or two runs; a timeline slider (with Play) picks the epoch.
 //
 // Follow mode: while the run is not finished the folder is re-read every second (and at once when
@@ -33,6 +33,7 @@ class QVariantAnimation;
 namespace cospace {
 
 class ComparePanel;
+class CompositionView;
 class FailureBrowser;
 class GapOverlay;
 class GapView;
@@ -82,6 +83,7 @@ public:
     GapOverlay *gapOverlay() const { return m_gapOverlay; }
     HeatmapView *heatmap() const { return m_heatmap; }
     FailureBrowser *failures() const { return m_failures; }
+    CompositionView *composition() const { return m_composition; }
     ComparePanel *comparePanel() const { return m_compare; }
     QTabWidget *tabs() const { return m_tabs; }
 
@@ -127,6 +129,7 @@ private:
     HeatmapView *m_heatmap = nullptr;
     QComboBox *m_heatmapOrder = nullptr;
     FailureBrowser *m_failures = nullptr;
+    CompositionView *m_composition = nullptr;
     ComparePanel *m_compare = nullptr;
     QSlider *m_timeline = nullptr;
     QToolButton *m_play = nullptr;
