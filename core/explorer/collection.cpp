@@ -15,6 +15,14 @@ int CollectionSnapshot::imageCount() const
     return n;
 }
 
+int CollectionSnapshot::captionCount() const
+{
+    int n = 0;
+    for (const CaptionFile &f : captionFiles)
+        n += int(f.rows.size());
+    return n;
+}
+
 CollectionSnapshot loadCollection(const Workspace &workspace)
 {
     CollectionSnapshot snapshot;
@@ -38,6 +46,20 @@ bool Collection::addFolder(const QString &folder)
         return false;
     m_workspace.folders << dir;
     return true;
+}
+
+bool Collection::addDropped(const QStringList &paths, bool ontoMap, QString *firstImage)
+{
+    bool added = false;
+    for (const QString &path : paths) {
+        const QFileInfo info(path);
+        const bool image = info.isFile() && hasImageExtension(info.fileName());
+        if (info.isDir() || (image && ontoMap))
+            added |= addFolder(path);
+        if (image && firstImage && firstImage->isEmpty())
+            *firstImage = QDir::cleanPath(info.absoluteFilePath());
+    }
+    return added;
 }
 
 bool Collection::addCaptionFile(const QString &file)

@@ -26,6 +26,7 @@ struct CollectionSnapshot {
     QList<Folder> folders;
     QList<CaptionFile> captionFiles;
     int imageCount() const;
+    int captionCount() const;   // rows of the caption files
 };
 
 // Scans every folder and reads every caption file of the workspace. Throws std::runtime_error
@@ -43,6 +44,9 @@ public:
     void setWorkspace(Workspace workspace);   // forgets the undo history
 
     bool addFolder(const QString &folder);             // made absolute and clean; no duplicates
+    // Files and folders dropped on the window: folders join, and image files too when dropped onto
+    // the map. *firstImage (optional) gets the first image file, which the window matches.
+    bool addDropped(const QStringList &paths, bool ontoMap, QString *firstImage = nullptr);
     bool addCaptionFile(const QString &file);
     bool removeEntry(const QString &folderOrCaptionFile);
     // Typed captions: whitespace simplified; empty lines are ignored.

@@ -1,6 +1,7 @@
 #include "ui/explorer/collectiondock.h"
 
 #include <QAction>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QSet>
 #include <QTreeWidget>
@@ -19,8 +20,20 @@ CollectionDock::CollectionDock(QWidget *parent) : QDockWidget(tr("Collection"), 
     m_rescan->setShortcut(QKeySequence::Refresh);
     m_rescan->setToolTip(tr("Look for new, changed and removed files in the folders and caption files"));
     connect(m_rescan, &QAction::triggered, this, &CollectionDock::rescanRequested);
-    auto *add = new QAction(QIcon::fromTheme(u"folder-new"_qs), tr("Add Folder…"), m_tree);
-    connect(add, &QAction::triggered, this, &CollectionDock::addFolderRequested);
+    m_addFolder = new QAction(QIcon::fromTheme(u"folder-new"_qs), tr("Add &Folder…"), this);
+    m_addFolder->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
+    connect(m_addFolder, &QAction::triggered, this, [this] {
+        if (const QString dir = QFileDialog::getExistingDirectory(this, tr("Add Image Folder")); !dir.isEmpty())
+            Q_EMIT folderChosen(dir);
+    });
+    m_loadCaptions = new QAction(QIcon::fromTheme(u"document-import"_qs), tr("&Load Captions…"), this);
+    m_loadCaptions->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    connect(m_loadCaptions, &QAction::triggered, this, [this] {
+        const QString file = QFileDialog::getOpenFileName(
+            this, tr("Load Captions"), {}, tr("Caption files (*.tsv *.csv *.jsonl *.json *.txt *.token);;All files (*)"));
+        if (!file.isEmpty())
+            Q_EMIT captionFileChosen(file);
+    });
     auto *remove = new QAction(QIcon::fromTheme(u"list-remove"_qs), tr("Remove from Workspace"), m_tree);
     remove->setShortcut(QKeySequence::Delete);
     remove->setShortcutContext(Qt::WidgetShortcut);
@@ -31,7 +44,7 @@ CollectionDock::CollectionDock(QWidget *parent) : QDockWidget(tr("Collection"), 
         if (item)
             Q_EMIT removeRequested(item->data(0, Qt::UserRole).toString());
     });
-    m_tree->addActions({add, remove, m_rescan});
+    m_tree->addActions({m_addFolder, remove, m_rescan});
     m_tree->setContextMenuPolicy(Qt::ActionsContextMenu);
 }
 

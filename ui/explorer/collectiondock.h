@@ -23,19 +23,24 @@ public:
     explicit CollectionDock(QWidget *parent = nullptr);
     QTreeWidget *tree() const { return m_tree; }
     QAction *rescanAction() const { return m_rescan; }
+    QAction *addFolderAction() const { return m_addFolder; }        // asks for a folder
+    QAction *loadCaptionsAction() const { return m_loadCaptions; }  // asks for a caption file
 
     void setSnapshot(const CollectionSnapshot &snapshot);
     // Files the embedding skipped, listed under their folders (once the snapshot is shown).
     void setSkipped(const QList<SkippedFile> &skipped);
 
 Q_SIGNALS:
-    void addFolderRequested();
+    void folderChosen(const QString &folder);
+    void captionFileChosen(const QString &file);
     void removeRequested(const QString &folderOrCaptionFile);
     void rescanRequested();
 
 private:
     QTreeWidget *m_tree = nullptr;
     QAction *m_rescan = nullptr;
+    QAction *m_addFolder = nullptr;
+    QAction *m_loadCaptions = nullptr;
 };
 
 }  // namespace cospace

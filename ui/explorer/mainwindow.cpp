@@ -1,30 +1,23 @@
 #include "ui/explorer/mainwindow.h"
 
-#include "core/data/dataset.h"
+#include "ui/explorer/appmenus.h"
 #include "ui/explorer/captionsdock.h"
 #include "ui/explorer/explorerengine.h"
 #include "ui/explorer/mappanel.h"
 #include "ui/explorer/matchesdock.h"
 #include "ui/explorer/searchdock.h"
 #include "ui/explorer/workspacefiles.h"
-#include "ui/inspector/traininginspector.h"
 #include "ui/map/selectionpanel.h"
 #include "ui/widgets/jobstatus.h"
-#include "ui/widgets/limitsdialog.h"
+#include "ui/widgets/screenshot.h"
 
-#include <QApplication>
 #include <QCloseEvent>
-#include <QDir>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QLineEdit>
-#include <QListWidget>
 #include <QMenuBar>
-#include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
 #include <QStatusBar>
-#include <QTimer>
 
 namespace cospace {
 
@@ -78,16 +71,7 @@ void MainWindow::buildMenus()
                                      [this] { return m_workspaceFile; });
     files->addActions(file);
     file->addSeparator();
-    file->addAction(QIcon::fromTheme(u"folder-new"_qs), tr("Add &Folder…"), QKeySequence(Qt::CTRL | Qt::Key_O), this, [this] {
-        if (const QString dir = QFileDialog::getExistingDirectory(this, tr("Add Image Folder")); !dir.isEmpty())
-            addFolderPath(dir);
-    });
-    file->addAction(QIcon::fromTheme(u"document-import"_qs), tr("&Load Captions…"), QKeySequence(Qt::CTRL | Qt::Key_L), this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Load Captions"), {},
-                                                       tr("Caption files (*.tsv *.csv *.jsonl *.json *.txt *.token);;All files (*)"));
-        if (!f.isEmpty() && m_collection.addCaptionFile(f))
-            reopen();
-    });
+    file->addActions({m_collectionDock->addFolderAction(), m_collectionDock->loadCaptionsAction()});
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -102,35 +86,15 @@ void MainWindow::buildMenus()
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         view->addAction(dock->toggleViewAction());
 
-    QMenu *training = menuBar()->addMenu(tr("&Training"));
-    training->addAction(tr("&New Training…"), this, [] { openTrainingInspector(); });
-    training->addAction(tr("&Open Run…"), this, [this] {
-        if (const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Run Folder")); !dir.isEmpty())
-            openTrainingInspector(dir);
-    });
-    QMenu *settings = menuBar()->addMenu(tr("&Settings"));
-    settings->addAction(QIcon::fromTheme(u"preferences-system"_qs), tr("Input &Limits…"), this, [this] {
-        if (LimitsDialog::edit(this))
-            statusBar()->showMessage(tr("New limits apply to the next scan, caption file and model load"), 5000);
-    });
-    QMenu *help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About Cospace"), this, [this] {
-        QMessageBox::about(this, tr("About Cospace"),
-                           tr("<h3>Cospace %1</h3><p>Explore shared image–text embedding spaces.</p>"
-                              "<p><b>Demo data licences</b><br>"
-                              "Noto Color Emoji art (via npm <i>emoji-datasource-google</i>, MIT): Apache License 2.0.<br>"
-                              "OpenMoji art and annotations (npm <i>openmoji</i>): CC BY-SA 4.0.<br>"
-                              "Twemoji art (via npm <i>emoji-datasource-twitter</i>, MIT): CC BY 4.0, © Twitter, Inc. and contributors.<br>"
-                              "CLIP BPE vocabulary: MIT, © 2021 OpenAI.</p>")
-                               .arg(QString::fromLatin1(COSPACE_VERSION)));
-    });
+    addApplicationMenus(this);
 }
 
 void MainWindow::connectDocks()
 {
-    connect(m_collectionDock, &CollectionDock::addFolderRequested, this, [this] {
-        if (const QString dir = QFileDialog::getExistingDirectory(this, tr("Add Image Folder")); !dir.isEmpty())
-            addFolderPath(dir);
+    connect(m_collectionDock, &CollectionDock::folderChosen, this, &MainWindow::addFolderPath);
+    connect(m_collectionDock, &CollectionDock::captionFileChosen, this, [this](const QString &file) {
+        if (m_collection.addCaptionFile(file))
+            reopen();
     });
     connect(m_collectionDock, &CollectionDock::removeRequested, this, &MainWindow::removeCollectionEntry);
     connect(m_collectionDock, &CollectionDock::rescanRequested, this, &MainWindow::rescan);
@@ -203,7 +167,7 @@ void MainWindow::scanned(quint64 generation, const CollectionSnapshot &snapshot)
         m_mapPanel->showGallery(snapshot);   // until the space is embedded and projected
     if (m_lastError.isEmpty() && isBusy())
         m_status->setText(tr("%n image(s), %1 captions — embedding…", nullptr, snapshot.imageCount())
-                              .arg(captionsView()->count()));
+                              .arg(snapshot.captionCount() + workspace().captions.size()));
 }
 
 void MainWindow::layoutReady(quint64 generation, const WorkspaceLayout &layout)
@@ -217,20 +181,8 @@ void MainWindow::layoutReady(quint64 generation, const WorkspaceLayout &layout)
     m_mapPanel->setModelInfo(layout.modelName, layout.modalityGap, layout.modelSource);
     m_layoutCached = layout.cachedLayout;
     m_collectionDock->setSkipped(layout.skipped);
-    int images = 0;
-    for (const MapPoint &p : layout.points)
-        images += p.kind == MapPoint::Image;
-    QString text = tr("%n image(s), %1 captions — %2", nullptr, images)
-                       .arg(layout.points.size() - images).arg(kProjectionMethods.name(layout.method).toUpper());
-    if (layout.cachedLayout)
-        text += tr(" (cached layout)");
-    QStringList reasons;
-    for (const SkippedFile &s : layout.skipped)
-        reasons << u"%1: %2"_qs.arg(QFileInfo(s.path).fileName(), s.reason);
-    if (!layout.skipped.isEmpty())
-        text += tr(" — %n file(s) skipped (hover for reasons)", nullptr, int(layout.skipped.size()));
-    m_status->setText(text, reasons.join(u'\n'));
-    finishLoad(text);
+    m_status->showLayoutSummary(layout);
+    finishLoad(m_status->text());
     if (!searchEdit()->text().isEmpty())
         runSearch(searchEdit()->text());
 }
@@ -390,16 +342,7 @@ ColourBy MainWindow::colourBy() const { return m_mapPanel->colourBy(); }
 
 void MainWindow::screenshotWhenReady(const QString &pngPath)
 {
-    m_pendingScreenshot = pngPath;
-    auto take = [this] {
-        // Give queued thumbnail loads a moment to land before grabbing.
-        QTimer::singleShot(1500, this, [this] {
-            const bool ok = grab().save(m_pendingScreenshot, "PNG");
-            if (!ok)
-                qWarning("cannot write screenshot %s", qPrintable(m_pendingScreenshot));
-            QApplication::exit(ok ? 0 : 1);
-        });
-    };
+    auto take = [this, pngPath] { saveScreenshotThenQuit(this, pngPath); };
     if (isBusy())
         connect(this, &MainWindow::ready, this, take, Qt::SingleShotConnection);
     else
@@ -417,16 +360,11 @@ void MainWindow::dropEvent(QDropEvent *event)
     // Folders join the collection wherever they are dropped; image files are matched (the first)
     // and, when dropped onto the map, join the collection too.
     const bool ontoMap = mapView()->rect().contains(mapView()->mapFrom(this, event->position().toPoint()));
-    bool added = false;
+    QStringList paths;
+    for (const QUrl &url : event->mimeData()->urls())
+        paths << url.toLocalFile();
     QString firstImage;
-    for (const QUrl &url : event->mimeData()->urls()) {
-        const QFileInfo info(url.toLocalFile());
-        const bool image = info.isFile() && hasImageExtension(info.fileName());
-        if (info.isDir() || (image && ontoMap))
-            added |= m_collection.addFolder(info.absoluteFilePath());
-        if (image && firstImage.isEmpty())
-            firstImage = QDir::cleanPath(info.absoluteFilePath());
-    }
+    const bool added = m_collection.addDropped(paths, ontoMap, &firstImage);
     if (!firstImage.isEmpty())
         matchImageFile(firstImage);   // ranked captions for the dropped image
     if (added)

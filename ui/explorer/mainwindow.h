@@ -109,7 +109,6 @@ private:
     bool m_glide = false;         // the current load replaces a map on screen: animate to the new one
     bool m_layoutCached = false;
     QString m_lastError;
-    QString m_pendingScreenshot;
     WorkspaceView m_pendingView;  // restored once the opened workspace's layout is shown
 
     ExplorerEngine *m_engine = nullptr;

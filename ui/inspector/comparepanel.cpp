@@ -1,9 +1,10 @@
 #include "ui/inspector/comparepanel.h"
 
+#include "ui/widgets/jobdelivery.h"
+
 #include "core/projection/alignment.h"
 #include "core/model/embeddingmodel.h"
 #include "core/eval/evaluation.h"
-#include "core/base/runtime.h"
 #include "core/train/probeanalysis.h"
 #include "core/projection/projection.h"
 #include "ui/map/mapview.h"
@@ -12,10 +13,8 @@
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QMenu>
 #include <QToolButton>
-#include <QtConcurrent/QtConcurrentRun>
 #include <QHBoxLayout>
 #include <QHash>
 #include <QHeaderView>
@@ -58,12 +57,10 @@ constexpr int kEmbedBatch = 64;
 
 }  // namespace
 
-// Runs on a pool thread: the model is created, used and destroyed there (models are not thread-safe).
 ComparePanel::ModelProbe ComparePanel::embedProbe(const QString &spec, const QList<ProbePair> &pairs)
 {
-    initWorkerThread();
     ModelProbe out;
-    try {
+    {
         const std::unique_ptr<EmbeddingModel> model = loadModel(spec);
         out.name = model->name();
         out.source = model->source();
@@ -82,15 +79,9 @@ ComparePanel::ModelProbe ComparePanel::embedProbe(const QString &spec, const QLi
         auto at = out.embeddings.data.begin();
         for (const Matrix &m : parts)
             at = std::copy(m.data.begin(), m.data.end(), at);
-    } catch (const std::exception &e) {
-        out.error = QString::fromUtf8(e.what());
     }
     return out;
 }
-
-namespace {
-
-}  // namespace
 
 ComparePanel::ComparePanel(QWidget *parent) : QWidget(parent)
 {
@@ -245,27 +236,25 @@ void ComparePanel::compareWithModel(const QString &spec)
     }
     const quint64 id = ++m_modelRequest;
     m_note->setText(tr("Embedding the %1 probe pairs with %2…").arg(m_a.probePairs().size()).arg(spec));
-    auto *watcher = new QFutureWatcher<ModelProbe>(this);
-    connect(watcher, &QFutureWatcher<ModelProbe>::finished, this, [this, watcher, id] {
-        watcher->deleteLater();
-        if (id != m_modelRequest)
-            return;   // another model (or run) was chosen meanwhile
-        const ModelProbe result = watcher->result();
-        if (!result.error.isEmpty()) {
-            m_note->setText(result.error);
-            return;
-        }
-        m_bIsModel = true;
-        m_bIsA = false;
-        m_modelEmbeddings = result.embeddings;
-        m_sourceB->setText(tr("model %1").arg(result.name));
-        m_sourceB->setToolTip(result.source);
-        m_epochB->clear();
-        m_epochB->setEnabled(false);
-        refresh();
-        Q_EMIT modelCompared();
-    });
-    watcher->setFuture(QtConcurrent::run(&embedProbe, spec, m_a.probePairs()));
+    startJob<ModelProbe>(
+        JobRunner(QThreadPool::globalInstance()), this,
+        [spec, pairs = m_a.probePairs()](JobControl &) { return embedProbe(spec, pairs); },
+        [this](const JobOutcome<ModelProbe> &o) {
+            if (!o.ok()) {
+                m_note->setText(o.cancelled ? tr("Cancelled.") : o.error);
+                return;
+            }
+            m_bIsModel = true;
+            m_bIsA = false;
+            m_modelEmbeddings = o.value->embeddings;
+            m_sourceB->setText(tr("model %1").arg(o.value->name));
+            m_sourceB->setToolTip(o.value->source);
+            m_epochB->clear();
+            m_epochB->setEnabled(false);
+            refresh();
+            Q_EMIT modelCompared();
+        },
+        {}, [this, id] { return id == m_modelRequest; });   // another model (or run) chosen meanwhile
 }
 
 void ComparePanel::refresh()

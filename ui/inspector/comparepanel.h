@@ -50,8 +50,10 @@ Q_SIGNALS:
 private:
     struct ModelProbe {
         Matrix embeddings;   // 2P x D: images, then captions
-        QString name, source, error;
+        QString name, source;
     };
+    // A job (throws on a model or image error): the model is created, used and destroyed on the
+    // worker thread (models are not thread-safe).
     static ModelProbe embedProbe(const QString &spec, const QList<ProbePair> &pairs);
     void fillEpochs(QComboBox *box, const RunFolder &run, int select);
     void refresh();

@@ -1,5 +1,7 @@
 #include "ui/inspector/traininginspector.h"
 
+#include "ui/widgets/jobdelivery.h"
+
 #include "core/train/trainer.h"
 #include "ui/inspector/comparepanel.h"
 #include "ui/inspector/compositionview.h"
@@ -320,20 +322,22 @@ void TrainingInspector::scheduleSpaces()
         const quint64 generation = m_generation;
         auto timeline = m_timelineState;
         const RunFolder run = m_run;
-        m_pool->start([this, generation, timeline, run, epoch] {
-            try {
+        startJob<EpochSpace>(
+            JobRunner(m_pool), this,
+            [timeline, run, epoch](JobControl &job) {
                 EpochSpace s;
                 s.epoch = epoch;
                 const Matrix embeddings = run.probeEmbeddings(epoch);
                 s.analysis = analyseProbe(embeddings, probeCaptionTextIds(run.probePairs()));
-                s.layout = timeline->append(embeddings);
-                QMetaObject::invokeMethod(this, [this, generation, s] { addSpace(generation, s); }, Qt::QueuedConnection);
-            } catch (const std::exception &e) {
-                const QString message = QString::fromUtf8(e.what());
-                QMetaObject::invokeMethod(this, [this, generation, message] { spaceFailed(generation, message); },
-                                          Qt::QueuedConnection);
-            }
-        });
+                s.layout = timeline->append(embeddings, &job);
+                return s;
+            },
+            [this, generation](const JobOutcome<EpochSpace> &o) {
+                if (o.ok())
+                    addSpace(generation, *o.value);
+                else
+                    spaceFailed(generation, o.cancelled ? tr("Cancelled.") : o.error);
+            });
     }
 }
 

@@ -1,13 +1,15 @@
 #include "ui/inspector/trainingsession.h"
 
-#include "core/base/runtime.h"
+#include "ui/widgets/jobdelivery.h"
 
 #include <QFileInfo>
-#include <QMetaObject>
 
 namespace cospace {
 
-TrainingSession::TrainingSession(QObject *parent) : QObject(parent) {}
+TrainingSession::TrainingSession(QObject *parent) : QObject(parent)
+{
+    m_pool.setMaxThreadCount(1);
+}
 
 TrainingSession::~TrainingSession()
 {
@@ -18,8 +20,7 @@ TrainingSession::~TrainingSession()
 
 void TrainingSession::join()
 {
-    if (m_thread.joinable())
-        m_thread.join();
+    m_pool.waitForDone();
 }
 
 JobProgress TrainingSession::progress() const { return m_job ? m_job->snapshot() : JobProgress(); }
@@ -74,47 +75,39 @@ void TrainingSession::stop()
 
 void TrainingSession::launch(const TrainerOptions &options)
 {
-    join();   // a previous worker has already posted its last report
+    join();   // a previous run has already posted its last report
     m_options = options;
     m_error.clear();
-    m_job = std::make_shared<JobControl>();
     setState(State::Running);
-    // Reports are posted to the GUI thread with the session as context: Qt drops them if it is gone
-    // (it outlives the thread anyway: the destructor joins).
-    auto post = [this](auto function) { QMetaObject::invokeMethod(this, std::move(function), Qt::QueuedConnection); };
-    m_thread = std::thread([this, post, options, job = m_job] {
-        initWorkerThread();
-        bool completed = false;
-        QString error;
-        try {
+    // Reports reach the GUI thread only while the session exists (it outlives the run anyway: the
+    // destructor waits for it).
+    m_job = startJob<bool>(
+        JobRunner(&m_pool), this,
+        [this, options](JobControl &job) {
             Trainer trainer(options);
-            trainer.onStep = [this, post](const StepReport &r) {
-                post([this, r] {
+            trainer.onStep = [this](const StepReport &r) {
+                postToGui(this, [this, r] {
                     m_lastStep = r.globalStep;
                     Q_EMIT stepReported(r);
                 });
             };
-            trainer.onEpoch = [this, post](const EpochReport &r) { post([this, r] { Q_EMIT epochReported(r); }); };
-            trainer.prepare(job.get());
-            completed = trainer.run(*job);
-        } catch (const JobCancelled &) {
-            // cancelled while reading the data: nothing to save
-        } catch (const std::exception &e) {
-            error = QString::fromUtf8(e.what());
-        }
-        post([this, completed, error] { workerDone(completed, error); });
-    });
+            trainer.onEpoch = [this](const EpochReport &r) { postToGui(this, [this, r] { Q_EMIT epochReported(r); }); };
+            trainer.prepare(&job);
+            return trainer.run(job);
+        },
+        [this](const JobOutcome<bool> &outcome) { workerDone(outcome); });
 }
 
-void TrainingSession::workerDone(bool completed, const QString &error)
+void TrainingSession::workerDone(const JobOutcome<bool> &outcome)
 {
-    if (!error.isEmpty()) {
-        m_error = error;
+    if (!outcome.error.isEmpty()) {
+        m_error = outcome.error;
         setState(State::Failed);
-        Q_EMIT failed(error);
+        Q_EMIT failed(m_error);
         return;
     }
-    setState(completed ? State::Finished : m_afterCancel);
+    // Cancelled while reading the data (nothing to save), or a run stopped or paused at a step.
+    setState(outcome.value.value_or(false) ? State::Finished : m_afterCancel);
 }
 
 }  // namespace cospace

@@ -1,6 +1,6 @@
 #pragma once
-// One training run driven from the GUI: a Trainer on its own std::thread, with start, pause,
-// resume and stop.
+// One training run driven from the GUI: a Trainer run as a job (core/base/jobrunner.h) on the
+// session's own one-thread pool, with start, pause, resume and stop.
 //
 // Pause and stop both cancel the trainer, which saves RUN/last.ckpt at the step it reached; resume
 // starts a new Trainer with `resume = true` on the same run folder, which continues exactly from that
@@ -11,13 +11,13 @@
 // Lives on the GUI thread; the destructor cancels a running trainer and waits for it (at most one
 // optimizer step plus the checkpoint write).
 
-#include "core/base/job.h"
+#include "core/base/jobrunner.h"
 #include "core/train/trainer.h"
 
 #include <QObject>
+#include <QThreadPool>
 
 #include <memory>
-#include <thread>
 
 namespace cospace {
 
@@ -54,13 +54,13 @@ private:
     void launch(const TrainerOptions &options);
     void join();
     void setState(State state);
-    void workerDone(bool completed, const QString &error);
+    void workerDone(const JobOutcome<bool> &outcome);
 
     TrainerOptions m_options;
     State m_state = State::Idle;
     State m_afterCancel = State::Paused;
     std::shared_ptr<JobControl> m_job;
-    std::thread m_thread;
+    QThreadPool m_pool;   // one thread: a run at a time
     qint64 m_lastStep = 0;
     QString m_error;
 };

@@ -1,6 +1,9 @@
 #include "ui/widgets/jobstatus.h"
 
 #include "core/base/job.h"
+#include "core/explorer/workspacesession.h"
+
+#include <QFileInfo>
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -57,5 +60,22 @@ void JobStatus::setText(const QString &text, const QString &toolTip)
 }
 
 QString JobStatus::text() const { return m_label->text(); }
+
+void JobStatus::showLayoutSummary(const WorkspaceLayout &layout)
+{
+    int images = 0;
+    for (const MapPoint &p : layout.points)
+        images += p.kind == MapPoint::Image;
+    QString text = tr("%n image(s), %1 captions — %2", nullptr, images)
+                       .arg(layout.points.size() - images).arg(kProjectionMethods.name(layout.method).toUpper());
+    if (layout.cachedLayout)
+        text += tr(" (cached layout)");
+    QStringList reasons;
+    for (const SkippedFile &s : layout.skipped)
+        reasons << u"%1: %2"_qs.arg(QFileInfo(s.path).fileName(), s.reason);
+    if (!layout.skipped.isEmpty())
+        text += tr(" — %n file(s) skipped (hover for reasons)", nullptr, int(layout.skipped.size()));
+    setText(text, reasons.join(u'\n'));
+}
 
 }  // namespace cospace

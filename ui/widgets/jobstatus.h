@@ -10,6 +10,7 @@ class QPushButton;
 namespace cospace {
 
 struct JobProgress;
+struct WorkspaceLayout;
 
 class JobStatus : public QWidget
 {
@@ -23,6 +24,8 @@ public:
     void showProgress(const JobProgress &progress);   // ignored when not busy
     void setText(const QString &text, const QString &toolTip = {});
     QString text() const;
+    // "N images, M captions — UMAP (cached layout) — K files skipped", the reasons on hover.
+    void showLayoutSummary(const WorkspaceLayout &layout);
 
 Q_SIGNALS:
     void cancelRequested();
