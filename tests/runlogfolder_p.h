@@ -70,7 +70,7 @@ inline void writeRunlogEpoch(const QString &run, int epoch, int planned, const M
                       const QJsonObject &scalars)
 {
     writeNpy(run + u"/probe/epoch-%1.npy"_qs.arg(epoch, 3, 10, QLatin1Char('0')), probe);
-    QJsonObject line = analyseProbe(probe, probeCaptionTextIds(pairs)).metrics.toJson();
+    QJsonObject line = analyseProbe(probe, pairs).metrics.toJson();
     line.insert(u"metrics_on"_qs, u"probe"_qs);
     for (const auto &[key, value] : std::initializer_list<std::pair<QString, QJsonValue>>{
              {u"epoch"_qs, epoch}, {u"epochs"_qs, planned}, {u"step"_qs, 20 * epoch}, {u"train_loss"_qs, 3.0 / epoch},

@@ -85,6 +85,22 @@ void TestCli::exitCodes_data()
                                    << QByteArray("unknown limit 'max-colours'");
     QTest::newRow("unreadable captions") << QStringList{u"captions"_qs, u"/nonexistent/c.tsv"_qs} << 1
                                          << QByteArray("cannot read");
+    QTest::newRow("layout without a source") << QStringList{u"layout"_qs, u"--out"_qs, u"/tmp/x.csv"_qs} << 2
+                                             << QByteArray("usage: cospace-cli layout");
+    QTest::newRow("layout, two sources") << QStringList{u"layout"_qs, u"--dataset"_qs, u"/tmp"_qs, u"--workspace"_qs,
+                                                        u"/tmp/w.cospace"_qs, u"--out"_qs, u"/tmp/x.csv"_qs}
+                                         << 2 << QByteArray("usage: cospace-cli layout");
+    QTest::newRow("layout, unknown method") << QStringList{u"layout"_qs, u"--dataset"_qs, u"/tmp"_qs, u"--method"_qs,
+                                                           u"spectral"_qs, u"--out"_qs, u"/tmp/x.csv"_qs}
+                                            << 2 << QByteArray("unknown --method 'spectral' (umap, tsne or pca)");
+    QTest::newRow("layout, bad output") << QStringList{u"layout"_qs, u"--dataset"_qs, u"/tmp"_qs, u"--out"_qs, u"/tmp/x.png"_qs}
+                                        << 2 << QByteArray("--out takes a .csv or a .npy file");
+    QTest::newRow("layout, unreadable workspace")
+        << QStringList{u"layout"_qs, u"--workspace"_qs, u"/nonexistent/w.cospace"_qs, u"--out"_qs, u"/tmp/x.csv"_qs} << 1
+        << QByteArray("/nonexistent/w.cospace: cannot open");
+    QTest::newRow("project, unknown method") << QStringList{u"project"_qs, u"--vectors"_qs, u"x.npy"_qs, u"--method"_qs,
+                                                            u"isomap"_qs, u"--out"_qs, u"y.npy"_qs}
+                                             << 2 << QByteArray("unknown --method 'isomap' (umap, tsne or pca)");
     QTest::newRow("composition without pairs") << QStringList{u"composition"_qs, u"--model"_qs, u"default"_qs} << 2
                                                << QByteArray("usage: cospace-cli composition");
     QTest::newRow("composition, bad --examples")

@@ -29,6 +29,9 @@
 #include <QListWidget>
 #include <QMimeData>
 #include <QSignalSpy>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -40,6 +43,7 @@ class TestExplorer : public QObject
 private Q_SLOTS:
     void initTestCase();
     void embedsAndProjects();
+    void layoutCommandDrawsTheSameMap();
     void searchShowsBestImage();
     void staleSearchIsDiscarded();
     void dropRanksCaptions();
@@ -120,6 +124,38 @@ void TestExplorer::embedsAndProjects()
         rankOne += p.rankOne;
     }
     QVERIFY(rankOne > 0);
+}
+
+// `cospace-cli layout` on the same workspace, store and layout cache writes the map the window
+// shows, point for point (the core owns the main job; the GUI only draws it).
+void TestExplorer::layoutCommandDrawsTheSameMap()
+{
+    const QString csv = m_dir.filePath(u"layout.csv"_qs);
+    QProcess cli;
+    cli.start(QStringLiteral(COSPACE_CLI), {u"layout"_qs, u"--dataset"_qs, m_data, u"--model"_qs, m_model, u"--method"_qs,
+                                           u"PCA"_qs, u"--store"_qs, m_dir.filePath(u"store.db"_qs), u"--out"_qs, csv,
+                                           u"--json"_qs});
+    QVERIFY(cli.waitForFinished(120000));
+    QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+    const QJsonObject summary = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+    QCOMPARE(summary.value(u"method"_qs).toString(), u"pca"_qs);
+    QVERIFY(summary.value(u"cached_layout"_qs).toBool());   // the window's projection, from the shared cache
+    QFile file(csv);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(file.readAll()).split(u"\r\n"_qs, Qt::SkipEmptyParts);
+    QCOMPARE(lines.first(), u"kind,path,caption,x,y"_qs);
+    const QList<MapPoint> &points = m_window->mapView()->points();
+    QCOMPARE(lines.size() - 1, points.size());
+    for (int i = 0; i < points.size(); ++i) {
+        const QStringList f = lines[i + 1].split(u','); // shapes captions and temp paths have no commas
+        QCOMPARE(f.size(), 5);
+        const MapPoint &p = points[i];
+        QCOMPARE(f[0], p.kind == MapPoint::Image ? u"image"_qs : u"caption"_qs);
+        QCOMPARE(f[1], p.kind == MapPoint::Image ? p.path : points[p.partner].path);
+        QCOMPARE(f[2], p.kind == MapPoint::Image ? QString() : p.text);
+        QVERIFY2(std::abs(f[3].toDouble() - p.pos.x()) < 1e-4 && std::abs(f[4].toDouble() - p.pos.y()) < 1e-4,
+                 qPrintable(u"point %1: %2,%3 vs %4,%5"_qs.arg(i).arg(f[3], f[4]).arg(p.pos.x()).arg(p.pos.y())));
+    }
 }
 
 QString TestExplorer::bestImageFor(const QString &text)

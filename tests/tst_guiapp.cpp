@@ -24,6 +24,8 @@ private Q_SLOTS:
     void screenshotSmoke_data();
     void screenshotSmoke();
     void benchRenderPrintsFigures();
+    void versionAndHelpWithoutDisplay_data();
+    void versionAndHelpWithoutDisplay();
 
 private:
     // Runs `cospace` on the offscreen platform, or on a real X server under xvfb-run (as CI's smoke test).
@@ -102,6 +104,33 @@ void TestGuiApp::benchRenderPrintsFigures()
     QVERIFY2(m.hasMatch(), qPrintable(output));
     QVERIFY(m.captured(1).toDouble() <= m.captured(2).toDouble());
     QVERIFY(m.captured(2).toDouble() <= m.captured(3).toDouble());
+}
+
+void TestGuiApp::versionAndHelpWithoutDisplay_data()
+{
+    QTest::addColumn<QString>("flag");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("--version") << u"--version"_qs << u"cospace %1"_qs.arg(QString::fromLatin1(COSPACE_VERSION));
+    QTest::newRow("--help") << u"--help"_qs << u"--dataset <DIR>"_qs;
+    QTest::newRow("-h") << u"-h"_qs << u"--bench-render <N>"_qs;
+}
+
+// Over SSH or in a package build there is no display: --version and --help must still answer.
+void TestGuiApp::versionAndHelpWithoutDisplay()
+{
+    QFETCH(QString, flag);
+    QFETCH(QString, expected);
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char *name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        env.remove(QString::fromLatin1(name));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(COSPACE_GUI), {flag});
+    QVERIFY(p.waitForFinished(30000));
+    const QString out = QString::fromUtf8(p.readAllStandardOutput());
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
+    QVERIFY2(out.contains(expected), qPrintable(out));
 }
 
 QTEST_GUILESS_MAIN(TestGuiApp)

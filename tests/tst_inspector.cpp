@@ -552,7 +552,7 @@ void TestInspector::pythonWrittenRun()
     writeRunlogEpoch(run, 2, 3, probeEmbeddings(16, 8, 4.0, 99), pairs, {{u"val_acc"_qs, 0.9}});
     QTRY_VERIFY_WITH_TIMEOUT(w.spaceCount() == 2 && w.space(1).layout.data != before.data, 30000);
     QCOMPARE(charts->points(u"val_acc/epochs"_qs).last(), QPointF(2, 0.9));
-    const ProbeAnalysis relogged = analyseProbe(probeEmbeddings(16, 8, 4.0, 99), probeCaptionTextIds(w.run().probePairs()));
+    const ProbeAnalysis relogged = analyseProbe(probeEmbeddings(16, 8, 4.0, 99), w.run().probePairs());
     QCOMPARE(w.space(1).analysis.captionRank, relogged.captionRank);
     charts->clear();   // another run: the loop's charts go
     QVERIFY(!charts->chartTitles().contains(u"grad_norm"_qs));

@@ -427,13 +427,18 @@ void TestRunFolder::analysisByHand()
     // images 1 and 2, so caption 1's nearest image (2) and caption 2's (1) are hits.
     const QList<ProbePair> pairs{pair(u"/a.png"_qs, u"a cat"_qs), pair(u"/b.png"_qs, u"red heart"_qs),
                                  pair(u"/c.png"_qs, u"red heart"_qs)};
-    QCOMPARE(probeCaptionTextIds(pairs), (std::vector<int>{0, 1, 1}));
-    const ProbeAnalysis shared = analyseProbe(probe({0, 90 * d, 180 * d}, {10 * d, 170 * d, 100 * d}), probeCaptionTextIds(pairs));
+    const ProbeAnalysis shared = analyseProbe(probe({0, 90 * d, 180 * d}, {10 * d, 170 * d, 100 * d}), pairs);
+    QCOMPARE(shared.captionText, (std::vector<int>{0, 1, 1}));
     QCOMPARE(shared.captionRank, (std::vector<int>{1, 1, 1}));
     QCOMPARE(shared.metrics.t2i.r1, 1.0);
     QCOMPARE(shared.topImage, a.topImage);   // the similarities themselves do not change
-    // Ids of the wrong length are ignored.
-    QCOMPARE(analyseProbe(probe({0, 90 * d, 180 * d}, {10 * d, 170 * d, 100 * d}), {0, 1}).captionRank, a.captionRank);
+    // ... and image 2 is no impostor of caption 1 (nor image 1 of caption 2): only image 0 is wrong.
+    QCOMPARE(shared.impostors(1, 2), std::vector<int>{0});
+    QCOMPARE(shared.impostors(2, 2), std::vector<int>{0});
+    QCOMPARE(shared.impostors(0, 2), (std::vector<int>{1, 2}));   // caption 0: cos 80° then cos 170°
+    // Pairs of the wrong number are ignored.
+    QCOMPARE(analyseProbe(probe({0, 90 * d, 180 * d}, {10 * d, 170 * d, 100 * d}), pairs.mid(0, 2)).captionRank,
+             a.captionRank);
     // A hub: every caption nearest image 0.
     const ProbeAnalysis h = analyseProbe(probe({0, 120 * d, 240 * d}, {5 * d, 10 * d, 15 * d}));
     QCOMPARE(h.kOccurrence1, (std::vector<int>{3, 0, 0}));

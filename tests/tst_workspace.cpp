@@ -92,6 +92,8 @@ void TestWorkspace::badFiles_data()
     QTest::newRow("no format") << QByteArray("{}") << "unsupported workspace format -1";
     QTest::newRow("folders not array") << QByteArray("{\"format\": 1, \"folders\": 3}") << "\"folders\" must be an array";
     QTest::newRow("truncated") << QByteArray("{\"format\": 1, \"fol") << "not a workspace file";
+    QTest::newRow("unknown method") << QByteArray("{\"format\": 1, \"method\": \"spectral\"}")
+                                    << "unknown projection method 'spectral' (umap, tsne or pca)";
 }
 
 void TestWorkspace::badFiles()

@@ -149,6 +149,7 @@ StoredSet typedCaptions(EmbeddingModel &model, const QStringList &captions)
 
 struct WorkspaceSession::State {
     QString storePath;
+    ModelLoader loader;
     QString modelSpec;
     std::unique_ptr<EmbeddingModel> model;
     std::unique_ptr<EmbeddingStore> store;
@@ -180,7 +181,7 @@ void WorkspaceSession::State::ensureModel(const QString &spec)
         return;
     model.reset();
     modelSpec.clear();
-    model = loadModel(spec);
+    model = loader(spec);
     modelSpec = spec;
 }
 
@@ -349,9 +350,10 @@ QList<float> WorkspaceSession::State::similarities(std::span<const float> query)
     return scores;
 }
 
-WorkspaceSession::WorkspaceSession(QString storePath) : d(std::make_unique<State>())
+WorkspaceSession::WorkspaceSession(QString storePath, ModelLoader loader) : d(std::make_unique<State>())
 {
     d->storePath = storePath.isEmpty() ? paths::defaultStorePath() : std::move(storePath);
+    d->loader = loader ? std::move(loader) : ModelLoader(loadModel);
 }
 
 WorkspaceSession::~WorkspaceSession() = default;

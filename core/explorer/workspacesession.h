@@ -32,6 +32,7 @@
 
 namespace cospace {
 
+class EmbeddingModel;
 class JobControl;
 
 struct WorkspaceJobParams {
@@ -68,7 +69,10 @@ struct QueryResult {
 class WorkspaceSession
 {
 public:
-    explicit WorkspaceSession(QString storePath = {});   // empty: the default store
+    using ModelLoader = std::function<std::unique_ptr<EmbeddingModel>(const QString &spec)>;
+    // storePath empty: the default store. `loader` turns Workspace::model into a model (loadModel()
+    // unless a test supplies its own).
+    explicit WorkspaceSession(QString storePath = {}, ModelLoader loader = {});
     ~WorkspaceSession();
 
     WorkspaceLayout open(const WorkspaceJobParams &params, JobControl &job);

@@ -63,7 +63,11 @@ std::vector<int> bestBy(int n, int skip, int k, const std::function<float(int)> 
 
 std::vector<int> ProbeAnalysis::impostors(int caption, int k) const
 {
-    return bestBy(pairs, caption, k, [&](int j) { return similarity.at(caption, j); });
+    std::vector<int> ranked = bestBy(pairs, caption, pairs, [&](int j) { return similarity.at(caption, j); });
+    if (!captionText.empty())
+        std::erase_if(ranked, [&](int j) { return captionText[std::size_t(j)] == captionText[std::size_t(caption)]; });
+    ranked.resize(std::min<std::size_t>(ranked.size(), std::size_t(std::max(0, k))));
+    return ranked;
 }
 
 std::vector<int> ProbeAnalysis::rankedCaptions(int image, int k) const
@@ -83,7 +87,7 @@ std::vector<int> ProbeAnalysis::hubs(int minimum) const
     return out;
 }
 
-ProbeAnalysis analyseProbe(const Matrix &embeddings, const std::vector<int> &captionText)
+ProbeAnalysis analyseProbe(const Matrix &embeddings, const QList<ProbePair> &probePairs)
 {
     if (embeddings.rows < 2 || embeddings.rows % 2 != 0)
         throw std::runtime_error("probe embeddings: expected P image rows then P caption rows, got "
@@ -100,7 +104,11 @@ ProbeAnalysis analyseProbe(const Matrix &embeddings, const std::vector<int> &cap
                                                        images.row(j), 0.f);
     std::vector<int> identity(static_cast<std::size_t>(p));
     std::iota(identity.begin(), identity.end(), 0);
-    const std::vector<int> text = captionText.size() == std::size_t(p) ? captionText : std::vector<int>();
+    QStringList texts;
+    for (const ProbePair &pair : probePairs)
+        texts << pair.caption;
+    const std::vector<int> text = texts.size() == p ? textIds(texts) : std::vector<int>();
+    a.captionText = text;
     a.captionRank = textToImageRanks(images, captions, identity, text);
     a.imageRank = imageToTextRanks(images, captions, identity, text);
     a.kOccurrence1.assign(std::size_t(p), 0);
@@ -114,14 +122,6 @@ ProbeAnalysis analyseProbe(const Matrix &embeddings, const std::vector<int> &cap
     }
     a.metrics = computeRetrievalMetrics(images, captions, identity, text);
     return a;
-}
-
-std::vector<int> probeCaptionTextIds(const QList<ProbePair> &pairs)
-{
-    QStringList texts;
-    for (const ProbePair &pair : pairs)
-        texts << pair.caption;
-    return textIds(texts);
 }
 
 namespace {

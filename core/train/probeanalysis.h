@@ -34,8 +34,10 @@ struct ProbeAnalysis {
     std::vector<int> kOccurrence1;    // image j: captions whose rank-1 image is j (hubness, k = 1)
     std::vector<int> kOccurrence5;    // image j: captions that have j in their top 5
     RetrievalMetrics metrics;         // computeRetrievalMetrics on the probe pairs
+    std::vector<int> captionText;     // equal ids = identical caption texts (empty: all distinct)
 
-    // The k images most similar to caption i other than its own (hard negatives), best first.
+    // The k images most similar to caption i that are wrong for it (hard negatives), best first:
+    // neither its own image nor one whose caption has the same text.
     std::vector<int> impostors(int caption, int k) const;
     // Captions ranked by similarity to image j, best first (at most k).
     std::vector<int> rankedCaptions(int image, int k) const;
@@ -43,13 +45,11 @@ struct ProbeAnalysis {
     std::vector<int> hubs(int minimum = 2) const;
 };
 
-// `captionText` (optional; probeCaptionTextIds()): equal ids mark identical caption texts,
-// which then count as correct for each other's images, as in metrics.h. Ignored unless it has one
-// id per pair. Throws std::runtime_error on an odd row count or fewer than 2 rows.
-ProbeAnalysis analyseProbe(const Matrix &embeddings, const std::vector<int> &captionText = {});
-
-// textIds() of the probe captions (RunFolder::probePairs()): equal texts, equal ids.
-std::vector<int> probeCaptionTextIds(const QList<ProbePair> &pairs);
+// `pairs` (RunFolder::probePairs(), optional): their caption texts decide which captions are
+// identical, and those count as correct for each other's images, as in metrics.h — in the ranks,
+// the metrics and the impostors alike. Ignored unless there is one pair per embedding pair.
+// Throws std::runtime_error on an odd row count or fewer than 2 rows.
+ProbeAnalysis analyseProbe(const Matrix &embeddings, const QList<ProbePair> &pairs = {});
 
 // Probe pairs two runs have in common (the same image file and caption text), as (row in a, row in
 // b), in a's order: what lets two runs' probe sets be compared even when one was written by another

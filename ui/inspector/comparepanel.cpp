@@ -275,9 +275,9 @@ void ComparePanel::refresh()
         problem = QString::fromUtf8(e.what());
     }
     // A model is compared on run A's probe pairs, so its captions are A's.
-    const ProbeAnalysis pa = ea.empty() ? ProbeAnalysis() : analyseProbe(ea, probeCaptionTextIds(m_a.probePairs()));
+    const ProbeAnalysis pa = ea.empty() ? ProbeAnalysis() : analyseProbe(ea, m_a.probePairs());
     const ProbeAnalysis pb = eb.empty() ? ProbeAnalysis()
-                                        : analyseProbe(eb, probeCaptionTextIds((m_bIsModel ? m_a : m_b).probePairs()));
+                                        : analyseProbe(eb, (m_bIsModel ? m_a : m_b).probePairs());
     QJsonObject probeA = ea.empty() ? QJsonObject() : pa.metrics.toJson();
     QJsonObject probeB = eb.empty() ? QJsonObject() : pb.metrics.toJson();
     const QString sharedNote = !m_bIsA && !m_bIsModel && !ea.empty() && !eb.empty()
@@ -317,9 +317,8 @@ QString ComparePanel::probeMetricsOnSharedPairs(const Matrix &ea, const Matrix &
         probeA = probeB = QJsonObject();
         return tr("Probe metrics are not compared: the runs share %1 probe pairs.").arg(shared);
     }
-    const std::vector<int> ids = probeCaptionTextIds(pairs);
-    probeA = analyseProbe(probeSubset(ea, rowsA), ids).metrics.toJson();
-    probeB = analyseProbe(probeSubset(eb, rowsB), ids).metrics.toJson();
+    probeA = analyseProbe(probeSubset(ea, rowsA), pairs).metrics.toJson();
+    probeB = analyseProbe(probeSubset(eb, rowsB), pairs).metrics.toJson();
     return tr("Probe metrics on the %1 probe pairs both runs have.").arg(shared);
 }
 

@@ -328,7 +328,7 @@ void TrainingInspector::scheduleSpaces()
                 EpochSpace s;
                 s.epoch = epoch;
                 const Matrix embeddings = run.probeEmbeddings(epoch);
-                s.analysis = analyseProbe(embeddings, probeCaptionTextIds(run.probePairs()));
+                s.analysis = analyseProbe(embeddings, run.probePairs());
                 s.layout = timeline->append(embeddings, &job);
                 return s;
             },
