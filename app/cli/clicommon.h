@@ -46,6 +46,7 @@ int runTrain(const QStringList &args);
 int runEval(const QStringList &args);
 int runTokenize(const QStringList &args);
 int runEncode(const QStringList &args);
+int runInfo(const QStringList &args);
 int runProject(const QStringList &args);
 int runEmbed(const QStringList &args);
 int runSearch(const QStringList &args);

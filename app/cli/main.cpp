@@ -8,6 +8,7 @@
 #include <QCoreApplication>
 
 #include <exception>
+#include <string_view>
 
 using namespace cospace;
 using namespace cospace::cli;
@@ -23,6 +24,7 @@ const QList<Command> &commands()
         {"eval", "Evaluate a model on image<TAB>caption pairs: recall both ways, RSUM, gap", runEval},
         {"tokenize", "Print the CLIP BPE token ids of captions read from stdin (needs a model bundle)", runTokenize},
         {"encode", "Print the normalised embedding of one caption or image (--json)", runEncode},
+        {"info", "Describe a model: format, architecture, sizes, dtype, tokenizer, preprocessing", runInfo},
         {"project", "Project N x D vectors (.npy) to a 2-D layout: pca, tsne or umap", runProject},
         {"embed", "Embed image folders and captions into the store (only new or changed files)", runEmbed},
         {"search", "Search the store: text or image query, images or captions, weighted prompts", runSearch},
@@ -30,6 +32,24 @@ const QList<Command> &commands()
         {"import", "Add vectors computed elsewhere (npy or TensorBoard tsv) to the store", runImport},
     };
     return list;
+}
+
+// encode, info and tokenize are one-shot: a few parallel regions at most, so the thread-runtime
+// settings that keep long jobs' idle pools from spinning are not worth the second process start
+// tuneThreadRuntime() needs (it costs as much as loading LibTorch, most of `encode --text`'s time).
+bool oneShotCommand(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a(argv[i]);
+        if (a == "--threads" || a.substr(0, 6) == "--max-") {
+            ++i;
+            continue;
+        }
+        if (a.substr(0, 2) == "--")
+            return false;   // --version and --help report the settings in effect
+        return a == "encode" || a == "info" || a == "tokenize";
+    }
+    return false;
 }
 
 void printUsage()
@@ -53,7 +73,8 @@ void printUsage()
 
 int main(int argc, char **argv)
 {
-    tuneThreadRuntime(argv);
+    if (!oneShotCommand(argc, argv))
+        tuneThreadRuntime(argv);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"cospace"_qs);
     QCoreApplication::setApplicationVersion(QString::fromLatin1(COSPACE_VERSION));
