@@ -13,6 +13,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -89,6 +90,7 @@ private Q_SLOTS:
     void badFolders_data();
     void badFolders();
     void cutAnywhere();
+    void cli();
 };
 
 void TestNativeClip::layoutsMatchReference_data()
@@ -391,6 +393,35 @@ void TestNativeClip::cutAnywhere()
     } catch (const std::runtime_error &e) {
         QVERIFY2(QString::fromUtf8(e.what()).contains(u"above the model size limit of 1 MiB"_qs), e.what());
     }
+}
+
+void TestNativeClip::cli()
+{
+    // `info --json` has the keys the issue lists; `encode --text` gives the oracle's embedding.
+    const auto run = [](const QStringList &args) {
+        QProcess p;
+        p.start(QStringLiteral(COSPACE_CLI), args);
+        p.waitForFinished(120000);
+        return std::pair{p.exitCode(), p.readAllStandardOutput()};
+    };
+    const QString model = kOracle + u"/openai/model.pt"_qs;
+    const auto [code, info] = run({u"info"_qs, u"--model"_qs, model, u"--json"_qs});
+    QCOMPARE(code, 0);
+    const QJsonObject o = QJsonDocument::fromJson(info).object();
+    for (const char *key : {"format", "architecture", "embed_dim", "image_size", "vision", "text", "parameters", "dtype"})
+        QVERIFY2(o.contains(QLatin1String(key)), key);
+    QCOMPARE(o.value(u"embed_dim"_qs).toInt(), 32);
+    const QJsonObject ref = readJson(kOracle + u"/expected.json"_qs);
+    const auto [code2, encoded] = run({u"encode"_qs, u"--model"_qs, model, u"--json"_qs, u"--text"_qs,
+                                       ref.value(u"captions"_qs).toArray()[0].toString()});
+    QCOMPARE(code2, 0);
+    const QJsonArray got = QJsonDocument::fromJson(encoded).object().value(u"embedding"_qs).toArray();
+    const QJsonArray want = ref.value(u"text_embeddings"_qs).toArray()[0].toArray();
+    QCOMPARE(got.size(), want.size());
+    double dot = 0;
+    for (int j = 0; j < got.size(); ++j)
+        dot += got[j].toDouble() * want[j].toDouble();
+    QVERIFY(dot >= kMinCosine);
 }
 
 QTEST_GUILESS_MAIN(TestNativeClip)

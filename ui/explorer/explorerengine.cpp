@@ -363,6 +363,7 @@ void ExplorerEngine::open(const Workspace &workspace, quint64 generation)
             layout.modalityGap = modalityGap(d->layoutVectors, modality);
         layout.modelName = model.name();
         layout.modelSource = model.source();
+        layout.modelRunsCode = model.describe().value(u"runs_code"_qs).toBool(true);
         layout.method = workspace.method;
 
         // 4. Indexes for search and matching.

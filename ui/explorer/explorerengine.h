@@ -47,6 +47,7 @@ struct ExplorerLayout {
     QList<MapPoint> points;     // images first, then captions, then typed captions
     QString modelName;
     QString modelSource;
+    bool modelRunsCode = true;  // TorchScript bundles and checkpoints; false for weights files (describe())
     QString method;
     double modalityGap = 0;
     int skipped = 0;

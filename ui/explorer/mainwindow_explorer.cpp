@@ -100,7 +100,9 @@ void MainWindow::buildExplorerDocks()
     bar->addWidget(new QLabel(tr(" Model "), bar));
     m_model = new QComboBox(bar);
     m_model->addItem(tr("Default (emoji)"), u"default"_qs);
-    m_model->addItem(tr("Open checkpoint or bundle…"));
+    m_model->addItem(tr("Open Model…"));
+    m_model->setItemData(1, tr("CLIP weights (.safetensors, .pt, .bin; OpenCLIP or Hugging Face folders: pick their\n"
+                               "config file), a Cospace bundle (cospace-model.json) or checkpoint (.ckpt)"), Qt::ToolTipRole);
     connect(m_model, &QComboBox::activated, this, &MainWindow::chooseModel);
     bar->addWidget(m_model);
     bar->addWidget(new QLabel(tr("  Projection "), bar));
@@ -162,14 +164,19 @@ void MainWindow::chooseModel(int index)
 {
     QString spec = m_model->itemData(index).toString();
     if (spec.isEmpty()) {
-        spec = QFileDialog::getOpenFileName(this, tr("Open Model"), {},
-                                            tr("Checkpoint or bundle (*.ckpt cospace-model.json);;All files (*)"));
+        spec = QFileDialog::getOpenFileName(
+            this, tr("Open Model"), {},
+            tr("Models (*.safetensors *.pt *.bin *.pth *.ckpt open_clip_config.json config.json cospace-model.json);;"
+               "CLIP weights (*.safetensors *.pt *.bin *.pth);;OpenCLIP or Hugging Face folder (open_clip_config.json "
+               "config.json);;Cospace bundle (cospace-model.json);;Cospace checkpoint (*.ckpt);;All files (*)"));
         if (spec.isEmpty()) {
             selectInToolbar(m_workspace);
             return;
         }
-        if (QFileInfo(spec).fileName() == u"cospace-model.json")
-            spec = QFileInfo(spec).absolutePath();   // a bundle is its folder
+        // Bundles, OpenCLIP and Hugging Face models are their folders: the config file stands for it.
+        const QString name = QFileInfo(spec).fileName();
+        if (name == u"cospace-model.json" || name == u"open_clip_config.json" || name == u"config.json")
+            spec = QFileInfo(spec).absolutePath();
     }
     m_workspace.model = spec;
     reopen();
@@ -199,7 +206,10 @@ void MainWindow::applyLayout(quint64 generation, const ExplorerLayout &layout)
     for (const MapPoint &p : layout.points)
         images += p.kind == MapPoint::Image;
     m_modelInfo->setText(tr("%1 · modality gap %2").arg(layout.modelName).arg(layout.modalityGap, 0, 'f', 3));
-    m_modelInfo->setToolTip(tr("Loaded from %1.\nModels are code: load only models you trust.").arg(layout.modelSource));
+    m_modelInfo->setToolTip(layout.modelRunsCode
+        ? tr("Loaded from %1.\nThis model is TorchScript: code, not just weights. Load only models you trust.").arg(layout.modelSource)
+        : tr("Loaded from %1.\nWeights only: Cospace reads the tensors and runs its own code; opening weights files runs "
+             "nothing from them.").arg(layout.modelSource));
     QString text = tr("%n image(s), %1 captions — %2", nullptr, images)
                        .arg(layout.points.size() - images).arg(layout.method.toUpper());
     if (layout.cachedLayout)
