@@ -254,13 +254,26 @@ ClipWeights::ClipWeights(WeightFile file, ClipTensorLayout layout) : m_file(std:
 torch::Tensor ClipWeights::get(const QString &name) const
 {
     const TensorRecipe &r = m_layout.tensors.at(name);
-    std::vector<torch::Tensor> parts;
     for (const QString &p : r.parts)
-        parts.push_back(m_file.tensors.at(p).to(torch::kFloat));
-    torch::Tensor t = parts.size() == 1 ? parts[0] : torch::cat(parts, 0);
-    if (r.transpose)
-        t = t.t();
-    return t.contiguous();
+        prefault(m_file.tensors.at(p));
+    if (r.parts.size() == 1 && !r.transpose) {
+        const torch::Tensor &t = m_file.tensors.at(r.parts[0]);
+        if (t.scalar_type() == torch::kFloat && t.is_contiguous())
+            return t;   // the file's bytes, no copy
+    }
+    torch::Tensor out = m_arena.empty(r.info.shape);
+    if (r.parts.size() == 1) {
+        const torch::Tensor &t = m_file.tensors.at(r.parts[0]);
+        out.copy_(r.transpose ? t.t() : t);   // converts fp16 / bf16 / fp64 to float32
+        return out;
+    }
+    std::int64_t row = 0;   // HF q, k, v -> in_proj, along dim 0
+    for (const QString &p : r.parts) {
+        const torch::Tensor &t = m_file.tensors.at(p);
+        out.narrow(0, row, t.size(0)).copy_(t);
+        row += t.size(0);
+    }
+    return out;
 }
 
 torch::Tensor ClipWeights::raw(const QString &name) const

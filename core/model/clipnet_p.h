@@ -24,7 +24,7 @@ class ClipWeights
 {
 public:
     ClipWeights(WeightFile file, ClipTensorLayout layout);
-    // float32, contiguous (a view of the file when it already is float32 and aligned).
+    // float32, contiguous: a view of the file when it already is, else converted into the arena.
     torch::Tensor get(const QString &name) const;
     // The tensor as the file holds it (single-part, untransposed recipes only).
     torch::Tensor raw(const QString &name) const;
@@ -35,6 +35,7 @@ public:
 private:
     WeightFile m_file;
     ClipTensorLayout m_layout;
+    mutable TensorArena m_arena;
 };
 
 class ClipVisionTower

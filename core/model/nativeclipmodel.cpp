@@ -18,6 +18,7 @@
 #include <QJsonDocument>
 
 #include <cstring>
+#include <future>
 #include <stdexcept>
 
 namespace cospace {
@@ -136,10 +137,18 @@ public:
     {
         if (texts.isEmpty())
             return Matrix(0, embedDim());
-        const ClipTokenizer &tok = tokenizer();
         c10::InferenceMode guard;
-        if (!m_text)
+        if (!m_text) {
+            // The tokenizer's tables (~0.1 s) are built on another thread while the tower's weights
+            // are converted: the two are most of a first text query after start-up.
+            std::future<std::unique_ptr<ClipTokenizer>> tokenizer;
+            if (!m_tokenizer)
+                tokenizer = std::async(std::launch::async, [this] { return makeTokenizer(); });
             m_text = guarded(m_spec, [&] { return detail::buildTextTower(m_config, *m_weights); });
+            if (tokenizer.valid())
+                m_tokenizer = tokenizer.get();
+        }
+        const ClipTokenizer &tok = tokenizer();
         const std::int64_t ctx = m_config.text.contextLength;
         Matrix out(int(texts.size()), embedDim());
         for (qsizetype first = 0; first < texts.size(); first += kTextBatch) {
@@ -202,15 +211,20 @@ private:
         return m;
     }
 
+    std::unique_ptr<ClipTokenizer> makeTokenizer() const
+    {
+        std::unique_ptr<ClipTokenizer> t = m_source.hfVocab.isEmpty()
+            ? std::make_unique<ClipTokenizer>(m_vocab) : ClipTokenizer::fromHuggingFace(m_source.hfVocab, m_source.hfMerges);
+        if (t->vocabSize() > m_config.text.vocabSize)
+            fail(u"%1: the tokenizer has %2 tokens but the text tower embeds only %3"_qs.arg(m_spec)
+                     .arg(t->vocabSize()).arg(m_config.text.vocabSize));
+        return t;
+    }
+
     const ClipTokenizer &tokenizer()
     {
-        if (!m_tokenizer) {
-            m_tokenizer = m_source.hfVocab.isEmpty() ? std::make_unique<ClipTokenizer>(m_vocab)
-                                                     : ClipTokenizer::fromHuggingFace(m_source.hfVocab, m_source.hfMerges);
-            if (m_tokenizer->vocabSize() > m_config.text.vocabSize)
-                fail(u"%1: the tokenizer has %2 tokens but the text tower embeds only %3"_qs.arg(m_spec)
-                         .arg(m_tokenizer->vocabSize()).arg(m_config.text.vocabSize));
-        }
+        if (!m_tokenizer)
+            m_tokenizer = makeTokenizer();
         return *m_tokenizer;
     }
 

@@ -9,6 +9,11 @@
 #include <QFile>
 
 #include <cstring>
+
+#ifdef __linux__
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 #include <stdexcept>
 
 namespace cospace::detail {
@@ -55,6 +60,56 @@ torch::Tensor mappedTensor(const std::shared_ptr<MappedFile> &m, qint64 offset, 
         return t;
     }
     return torch::from_blob(p, shape, [keep = m](void *) {}, options);
+}
+
+void prefault(const torch::Tensor &t)
+{
+#ifdef __linux__
+    constexpr int kPopulateRead = 22;   // MADV_POPULATE_READ, Linux 5.14
+    const auto page = std::uintptr_t(::sysconf(_SC_PAGESIZE));
+    const auto begin = reinterpret_cast<std::uintptr_t>(t.data_ptr()) / page * page;
+    const auto end = reinterpret_cast<std::uintptr_t>(t.data_ptr()) + std::uintptr_t(t.nbytes());
+    if (t.nbytes() > 0)
+        ::madvise(reinterpret_cast<void *>(begin), end - begin, kPopulateRead);
+#else
+    (void)t;
+#endif
+}
+
+struct TensorArena::Chunk {
+    void *data = nullptr;
+    std::size_t size = 0;
+    ~Chunk()
+    {
+#ifdef __linux__
+        if (data)
+            ::munmap(data, size);
+#endif
+    }
+};
+
+torch::Tensor TensorArena::empty(torch::IntArrayRef shape)
+{
+#ifdef __linux__
+    constexpr std::size_t kHuge = 2u << 20, kChunk = 64u << 20, kAlign = 64;
+    const std::size_t bytes = (std::size_t(c10::multiply_integers(shape)) * sizeof(float) + kAlign - 1) / kAlign * kAlign;
+    if (!m_chunk || m_used + bytes > m_chunk->size) {
+        auto chunk = std::make_shared<Chunk>();
+        chunk->size = (std::max(bytes, kChunk) + kHuge - 1) / kHuge * kHuge;
+        void *p = ::mmap(nullptr, chunk->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return torch::empty(shape);
+        chunk->data = p;
+        ::madvise(p, chunk->size, MADV_HUGEPAGE);   // a hint: without THP this is an ordinary mapping
+        m_chunk = std::move(chunk);
+        m_used = 0;
+    }
+    void *at = static_cast<char *>(m_chunk->data) + m_used;
+    m_used += bytes;
+    return torch::from_blob(at, shape, [keep = m_chunk](void *) {}, torch::kFloat);
+#else
+    return torch::empty(shape);
+#endif
 }
 
 TensorDtype tensorDtype(const QString &file, const QString &name, torch::ScalarType type)
