@@ -162,8 +162,8 @@ ClipSource findClipSource(const QString &path)
             else
                 s.weights << weightsIn(dir, {u"model.safetensors"_qs, u"pytorch_model.bin"_qs});
         } else {
-            fail(u"%1: not a model folder: no cospace-model.json (Cospace bundle), open_clip_config.json (OpenCLIP) or "
-                 "config.json (Hugging Face)"_qs.arg(path));
+            fail(u"%1: not a model folder: cospace-model.json is missing (a Cospace bundle has one), and so are "
+                 "open_clip_config.json (OpenCLIP) and config.json (Hugging Face)"_qs.arg(path));
         }
     } else if (info.isFile()) {
         s.layout = u"file"_qs;
