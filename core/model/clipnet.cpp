@@ -20,11 +20,12 @@ struct LayerNorm {
     torch::Tensor operator()(const torch::Tensor &x) const { return torch::layer_norm(x, {w.size(0)}, w, b, eps); }
 };
 
-torch::Tensor activate(const torch::Tensor &x, Activation a)
+// `x` is a fresh activation the caller does not keep: updated in place where that saves a pass.
+torch::Tensor activate(torch::Tensor x, Activation a)
 {
     switch (a) {
-    case Activation::QuickGelu: return x * torch::sigmoid(1.702 * x);   // OpenAI's QuickGELU
-    case Activation::Gelu: return torch::gelu(x);                         // exact (erf)
+    case Activation::QuickGelu: return x.mul_(x.mul(1.702).sigmoid_());   // OpenAI's QuickGELU
+    case Activation::Gelu: return torch::gelu(x);                          // exact (erf)
     case Activation::GeluTanh: return torch::gelu(x, "tanh");
     }
     return x;
@@ -38,9 +39,9 @@ torch::Tensor attend(const torch::Tensor &q, const torch::Tensor &k, const torch
     const auto split = [&](const torch::Tensor &t, std::int64_t len) {
         return t.reshape({b, len, heads, hd}).transpose(1, 2);   // [B, H, L, hd]
     };
-    torch::Tensor scores = torch::matmul(split(q, lq) * (1.0 / std::sqrt(double(hd))), split(k, l).transpose(-2, -1));
+    torch::Tensor scores = torch::matmul(split(q, lq), split(k, l).transpose(-2, -1)).mul_(1.0 / std::sqrt(double(hd)));
     if (mask.defined())
-        scores = scores + mask;
+        scores.add_(mask);
     const torch::Tensor out = torch::matmul(torch::softmax(scores, -1), split(v, l));
     return out.transpose(1, 2).reshape({b, lq, w});
 }
@@ -51,10 +52,11 @@ struct Block {
 
     torch::Tensor forward(torch::Tensor x, int heads, Activation act, const torch::Tensor &mask) const
     {
+        // x is the transformer's own activation (never a weight or an input view): residuals add in place.
         const torch::Tensor qkv = in(ln1(x));
         const auto parts = qkv.chunk(3, -1);
-        x = x + out(attend(parts[0], parts[1], parts[2], heads, mask));
-        return x + proj(activate(fc(ln2(x)), act));
+        x.add_(out(attend(parts[0], parts[1], parts[2], heads, mask)));
+        return x.add_(proj(activate(fc(ln2(x)), act)));
     }
 };
 
