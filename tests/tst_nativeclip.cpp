@@ -107,6 +107,7 @@ void TestNativeClip::layoutsMatchReference_data()
     QTest::newRow("OpenCLIP folder (.bin + config)") << kFixture + u"/openclip"_qs << oracle << u"OpenCLIP folder"_qs;
     QTest::newRow("OpenCLIP training checkpoint") << kFixture + u"/training/epoch_3.pt"_qs << oracle
                                                   << u"checkpoint (\"state_dict\")"_qs;
+    QTest::newRow("HF folder, sharded safetensors") << kFixture + u"/hf_sharded"_qs << oracle << u"Hugging Face folder"_qs;
     QTest::newRow("TorchScript archive parameters") << kFixture + u"/torchscript/model.pt"_qs << oracle
                                                     << u"TorchScript archive (parameters only)"_qs;
     for (const char *own : {"resnet/model.pt", "heads4_gelu", "odd_bf16/model.safetensors", "bf16_pt/model.pt"}) {
