@@ -47,6 +47,7 @@ int runEval(const QStringList &args);
 int runComposition(const QStringList &args);
 int runTokenize(const QStringList &args);
 int runEncode(const QStringList &args);
+int runInfo(const QStringList &args);
 int runProject(const QStringList &args);
 int runEmbed(const QStringList &args);
 int runSearch(const QStringList &args);

@@ -48,7 +48,7 @@ int runEmbed(const QStringList &args)
     parser.setApplicationDescription(
         u"Embed image folders (recursive) and a captions file into the store. Only new or changed files are\n"
         "embedded; files deleted under PATH are dropped. Bad files are skipped with a reason (exit code 0)."_qs);
-    const QCommandLineOption model(u"model"_qs, u"checkpoint, bundle folder or default"_qs, u"MODEL"_qs);
+    const QCommandLineOption model(u"model"_qs, u"CLIP weights file or folder, bundle folder, checkpoint or default"_qs, u"MODEL"_qs);
     const QCommandLineOption store = storeOption();
     const QCommandLineOption captions(u"captions"_qs, u"captions file (TSV/CSV/JSONL/COCO/Flickr or one per line .txt)"_qs,
                                       u"FILE"_qs);

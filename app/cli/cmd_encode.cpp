@@ -14,7 +14,7 @@ int runEncode(const QStringList &args)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(u"Print the L2-normalised embedding of one caption or one image."_qs);
-    const QCommandLineOption model(u"model"_qs, u"a bundle folder, a checkpoint file or \"default\""_qs, u"MODEL"_qs);
+    const QCommandLineOption model(u"model"_qs, u"CLIP weights (.safetensors, .pt, .bin; an OpenCLIP or Hugging Face folder), a bundle folder, a checkpoint file or \"default\""_qs, u"MODEL"_qs);
     const QCommandLineOption text(u"text"_qs, u"the caption to encode"_qs, u"TEXT"_qs);
     const QCommandLineOption image(u"image"_qs, u"the image file to encode"_qs, u"FILE"_qs);
     const QCommandLineOption json(u"json"_qs, u"print {\"embedding\": [...]}"_qs);

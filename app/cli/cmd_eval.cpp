@@ -13,7 +13,7 @@ int runEval(const QStringList &args)
     parser.setApplicationDescription(
         u"Evaluate a model on paired data: Recall@1/5/10 both ways, median/mean rank, RSUM, alignment,\n"
         "uniformity and modality gap. MODEL is a checkpoint file, a model bundle folder or \"default\"."_qs);
-    const QCommandLineOption model(u"model"_qs, u"checkpoint, bundle folder or default"_qs, u"MODEL"_qs);
+    const QCommandLineOption model(u"model"_qs, u"CLIP weights file or folder, bundle folder, checkpoint or default"_qs, u"MODEL"_qs);
     const QCommandLineOption pairsOption(u"pairs"_qs, u"image<TAB>caption file, paths relative to its folder"_qs, u"PAIRS.tsv"_qs);
     const QCommandLineOption json(u"json"_qs, u"print one JSON object"_qs);
     parser.addOptions({model, pairsOption, json});

@@ -119,7 +119,7 @@ bool parseCommon(const QStringList &args, const QString &what, Common *c, int *c
     parser.setApplicationDescription(
         what + u"\nFormats: npy = vectors.npy (float32 N x D) + metadata.tsv; tsv = the TensorBoard projector pair\n"
                "vectors.tsv + metadata.tsv. metadata.tsv has the header modality<TAB>path<TAB>caption."_qs);
-    const QCommandLineOption model(u"model"_qs, u"checkpoint, bundle folder, default, or a stored fingerprint"_qs, u"MODEL"_qs);
+    const QCommandLineOption model(u"model"_qs, u"CLIP weights file or folder, bundle folder, checkpoint, default, or a stored fingerprint"_qs, u"MODEL"_qs);
     const QCommandLineOption store = storeOption();
     const QCommandLineOption format(u"format"_qs, u"npy or tsv"_qs, u"FORMAT"_qs);
     parser.addOptions({model, store, format});

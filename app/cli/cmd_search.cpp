@@ -113,7 +113,7 @@ int runSearch(const QStringList &args)
         "terms: \"beach -people\", \"0.7 red car + 0.3 night\". Scores are cosines; the percentile places each\n"
         "score among the query's scores with 1000 random items of the searched set (fixed seed).\n"
         "Default target: images for --text, captions for --image."_qs);
-    const QCommandLineOption model(u"model"_qs, u"checkpoint, bundle folder or default"_qs, u"MODEL"_qs);
+    const QCommandLineOption model(u"model"_qs, u"CLIP weights file or folder, bundle folder, checkpoint or default"_qs, u"MODEL"_qs);
     const QCommandLineOption store = storeOption();
     const QCommandLineOption text(u"text"_qs, u"the query prompt"_qs, u"Q"_qs);
     const QCommandLineOption image(u"image"_qs, u"the query image (a stored item's vector is reused)"_qs, u"FILE"_qs);

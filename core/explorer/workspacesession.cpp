@@ -391,6 +391,7 @@ WorkspaceLayout WorkspaceSession::open(const WorkspaceJobParams &params, JobCont
     d->points = d->buildPoints();
     layout.modelName = d->model->name();
     layout.modelSource = d->model->source();
+    layout.modelRunsCode = d->model->describe().value(u"runs_code"_qs).toBool(true);
     layout.method = workspace.method;
     if (d->imageCount > 0 && d->imageCount < d->vectors.rows) {
         std::vector<int> modality(std::size_t(d->vectors.rows), 1);

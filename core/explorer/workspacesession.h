@@ -52,6 +52,7 @@ struct WorkspaceLayout {
     QList<MapPoint> projected;       // the same before the alignment to `previous`
     QString modelName;
     QString modelSource;
+    bool modelRunsCode = true;       // TorchScript bundles and checkpoints; false for weights files
     ProjectionMethod method = ProjectionMethod::Umap;
     double modalityGap = 0;
     QList<SkippedFile> skipped;      // files the embedding could not read

@@ -1,4 +1,4 @@
-#include "core/model/cliptokenizer.h"
+#include "core/model/cliptokenizer_p.h"
 
 #include "core/base/limits.h"
 
@@ -36,25 +36,6 @@ QString fromU32(const std::u32string &s)
 }
 
 std::u32string utf8ToU32(const char *utf8) { return toU32(QString::fromUtf8(utf8)); }
-
-void appendUtf8(std::string &out, char32_t c)
-{
-    if (c < 0x80) {
-        out += char(c);
-    } else if (c < 0x800) {
-        out += char(0xC0 | (c >> 6));
-        out += char(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += char(0xE0 | (c >> 12));
-        out += char(0x80 | ((c >> 6) & 0x3F));
-        out += char(0x80 | (c & 0x3F));
-    } else {
-        out += char(0xF0 | (c >> 18));
-        out += char(0x80 | ((c >> 12) & 0x3F));
-        out += char(0x80 | ((c >> 6) & 0x3F));
-        out += char(0x80 | (c & 0x3F));
-    }
-}
 
 // Python's str.isspace(): White_Space plus the information separators U+001C..U+001F.
 bool isPySpace(char32_t c) { return QChar::isSpace(c) || (c >= 0x1C && c <= 0x1F); }
@@ -355,17 +336,6 @@ std::vector<Piece> preSplit(const std::u32string &s)
 
 // ---- the tokenizer --------------------------------------------------------------------------
 
-struct ClipTokenizer::Private {
-    int byteId[256] = {};                           // byte -> id of its unicode stand-in
-    std::unordered_map<std::uint64_t, std::pair<int, int>> merges;   // (left, right) -> (rank, id)
-    int vocabSize = 0;
-    mutable std::mutex cacheMutex;
-    mutable std::unordered_map<std::string, std::vector<int>> cache;   // word bytes -> ids
-
-    static std::uint64_t key(int a, int b) { return (std::uint64_t(std::uint32_t(a)) << 32) | std::uint32_t(b); }
-    std::vector<int> bpe(const std::string &bytes) const;
-};
-
 namespace {
 
 QByteArray readGzip(const QString &path)
@@ -388,8 +358,10 @@ QByteArray readGzip(const QString &path)
     return data;
 }
 
+}  // namespace
+
 // bytes_to_unicode(): printable Latin-1 bytes stand for themselves, the rest map to U+0100 upwards.
-std::vector<int> byteOrder(char32_t *unicodeOf)
+std::vector<int> detail::clipByteOrder(char32_t *unicodeOf)
 {
     std::vector<int> bs;
     for (int b = '!'; b <= '~'; ++b)
@@ -410,7 +382,24 @@ std::vector<int> byteOrder(char32_t *unicodeOf)
     return bs;
 }
 
-}  // namespace
+void detail::appendUtf8(std::string &out, char32_t c)
+{
+    if (c < 0x80) {
+        out += char(c);
+    } else if (c < 0x800) {
+        out += char(0xC0 | (c >> 6));
+        out += char(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        out += char(0xE0 | (c >> 12));
+        out += char(0x80 | ((c >> 6) & 0x3F));
+        out += char(0x80 | (c & 0x3F));
+    } else {
+        out += char(0xF0 | (c >> 18));
+        out += char(0x80 | ((c >> 12) & 0x3F));
+        out += char(0x80 | ((c >> 6) & 0x3F));
+        out += char(0x80 | (c & 0x3F));
+    }
+}
 
 ClipTokenizer::ClipTokenizer(const QString &vocabFile)
     : d(std::make_unique<Private>())
@@ -427,12 +416,12 @@ ClipTokenizer::ClipTokenizer(const QString &vocabFile)
     };
     nextLine();   // the version header
     char32_t unicodeOf[256];
-    const std::vector<int> order = byteOrder(unicodeOf);
+    const std::vector<int> order = detail::clipByteOrder(unicodeOf);
     std::vector<std::string> vocab;
     vocab.reserve(512 + kMergeCount + 2);
     for (int b : order) {
         std::string s;
-        appendUtf8(s, unicodeOf[b]);
+        detail::appendUtf8(s, unicodeOf[b]);
         vocab.push_back(s);
     }
     for (int i = 0; i < 256; ++i)
@@ -458,8 +447,10 @@ ClipTokenizer::ClipTokenizer(const QString &vocabFile)
     encoder.reserve(vocab.size());
     for (int i = 0; i < int(vocab.size()); ++i)
         encoder[vocab[i]] = i;
-    for (int i = 0; i < 256; ++i)
+    for (int i = 0; i < 256; ++i) {
         d->byteId[order[i]] = i;
+        d->byteEndId[order[i]] = i + 256;
+    }
     d->merges.reserve(pairs.size());
     for (int rank = 0; rank < int(pairs.size()); ++rank) {
         const auto a = encoder.find(pairs[rank].first), b = encoder.find(pairs[rank].second);
@@ -471,9 +462,13 @@ ClipTokenizer::ClipTokenizer(const QString &vocabFile)
     d->vocabSize = int(vocab.size());
 }
 
+ClipTokenizer::ClipTokenizer(std::unique_ptr<Private> p) : d(std::move(p)) {}
+
 ClipTokenizer::~ClipTokenizer() = default;
 
 int ClipTokenizer::vocabSize() const { return d->vocabSize; }
+int ClipTokenizer::startOfText() const { return d->startId; }
+int ClipTokenizer::endOfText() const { return d->endId; }
 
 std::vector<int> ClipTokenizer::Private::bpe(const std::string &bytes) const
 {
@@ -485,7 +480,7 @@ std::vector<int> ClipTokenizer::Private::bpe(const std::string &bytes) const
     std::vector<int> word(bytes.size());
     for (std::size_t i = 0; i < bytes.size(); ++i)
         word[i] = byteId[std::uint8_t(bytes[i])];
-    word.back() += 256;   // the last symbol carries the end-of-word marker "</w>"
+    word.back() = byteEndId[std::uint8_t(bytes.back())];   // the last symbol carries the end-of-word marker "</w>"
     std::vector<int> next;
     while (word.size() > 1) {
         int bestRank = INT_MAX, bestLeft = -1, bestRight = -1, bestId = -1;
@@ -532,12 +527,12 @@ std::vector<int> ClipTokenizer::encode(const QString &text) const
     std::string bytes;
     for (const Piece &p : preSplit(s)) {
         if (p.special) {
-            ids.push_back(p.special);
+            ids.push_back(p.special == kStartOfText ? d->startId : d->endId);
             continue;
         }
         bytes.clear();
         for (std::size_t k = 0; k < p.length; ++k)
-            appendUtf8(bytes, s[p.begin + k]);
+            detail::appendUtf8(bytes, s[p.begin + k]);
         const std::vector<int> word = d->bpe(bytes);
         ids.insert(ids.end(), word.begin(), word.end());
     }
@@ -552,11 +547,11 @@ std::vector<std::int64_t> ClipTokenizer::tokenize(const QString &text, int conte
     if (n > out.size() && !truncate)
         throw std::runtime_error(u"text is too long for the context length %1: %2"_qs.arg(contextLength).arg(text)
                                      .toStdString());
-    out[0] = kStartOfText;
+    out[0] = d->startId;
     const std::size_t copy = std::min(ids.size(), out.size() - 1);
     std::copy(ids.begin(), ids.begin() + std::ptrdiff_t(copy), out.begin() + 1);
     // clip.tokenize(truncate=True): tokens[:context]; tokens[-1] = eot.
-    out[std::min(n, out.size()) - 1] = kEndOfText;
+    out[std::min(n, out.size()) - 1] = d->endId;
     return out;
 }
 

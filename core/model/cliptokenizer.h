@@ -31,11 +31,16 @@ public:
 
     // `vocabFile`: bpe_simple_vocab_16e6.txt.gz (gzip, or the same text uncompressed).
     explicit ClipTokenizer(const QString &vocabFile);
+    // Hugging Face's CLIPTokenizer files: vocab.json (token -> id) and merges.txt ("#version"
+    // line, then one merge per line). Ids, <|startoftext|> and <|endoftext|> come from vocab.json.
+    static std::unique_ptr<ClipTokenizer> fromHuggingFace(const QString &vocabJson, const QString &mergesTxt);
     ~ClipTokenizer();
     ClipTokenizer(const ClipTokenizer &) = delete;
     ClipTokenizer &operator=(const ClipTokenizer &) = delete;
 
     int vocabSize() const;   // 49408 for CLIP's vocabulary
+    int startOfText() const;  // kStartOfText for OpenAI's vocabulary
+    int endOfText() const;    // kEndOfText for OpenAI's vocabulary
 
     // BPE ids of `text`, without <|startoftext|> / <|endoftext|> (simple_tokenizer's encode()).
     // Reads at most limits().maxCaptionChars characters of `text` (core/limits.h).
@@ -52,6 +57,7 @@ public:
 
 private:
     struct Private;
+    explicit ClipTokenizer(std::unique_ptr<Private> d);
     std::unique_ptr<Private> d;
 };
 

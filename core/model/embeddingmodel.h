@@ -1,7 +1,8 @@
 #pragma once
 // The one interface every image-text model in Cospace implements: a model trained in Cospace
-// (a checkpoint file), an external CLIP-compatible TorchScript bundle (a folder), and the
-// bundled default model (the word "default").
+// (a checkpoint file), CLIP weights run by Cospace's own towers (a safetensors / torch.save /
+// TorchScript file, or an OpenCLIP or Hugging Face folder), an external CLIP-compatible
+// TorchScript bundle (a folder), and the bundled default model (the word "default").
 //
 // Outputs are always L2-normalised, one row per input. Implementations are NOT thread-safe:
 // serialise calls on one instance (one worker thread owns it). Errors are std::runtime_error
@@ -10,6 +11,7 @@
 #include "core/base/matrix.h"
 #include "core/data/rgbimage.h"
 
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
@@ -38,11 +40,20 @@ public:
     virtual Matrix encodePreprocessed(const std::vector<float> &batch, int count) = 0;
     virtual Matrix encodeTexts(const QStringList &texts) = 0;
 
+    // What the model is, for `cospace-cli info` and tooltips: at least "name", "source",
+    // "format", "embed_dim", "image_size", "fingerprint" and "runs_code" (whether loading it
+    // runs code from the file: TorchScript bundles and checkpoints do, weights files do not).
+    // Cheap: never runs a tower.
+    virtual QJsonObject describe() const;
+
     Matrix encodeImages(const std::vector<RgbImage> &images);
 };
 
-// Loads "default", a checkpoint file (*.cospace-ckpt) or a bundle folder (model.pt +
-// cospace-model.json). Throws std::runtime_error naming the path and what is wrong.
+// Loads "default"; a Cospace checkpoint file (*.ckpt); CLIP weights: a .safetensors file, a
+// torch.save .pt / .bin (state dict or OpenCLIP training checkpoint), a TorchScript .pt (its
+// parameters only), an OpenCLIP folder (open_clip_config.json + weights) or a Hugging Face
+// CLIPModel folder (config.json + weights); or a bundle folder (model.pt + cospace-model.json).
+// Throws std::runtime_error naming the path and what is wrong.
 std::unique_ptr<EmbeddingModel> loadModel(const QString &spec);
 
 }  // namespace cospace

@@ -6,6 +6,8 @@
 #include "core/model/modelloaders_p.h"
 #include "core/base/torchmatrix_p.h"
 
+#include <caffe2/serialize/inline_container.h>
+
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDir>
@@ -349,6 +351,21 @@ private:
 std::unique_ptr<EmbeddingModel> loadCheckpointModel(const QString &file)
 {
     return std::make_unique<SharedSpaceModel>(file, QFileInfo(file).absoluteFilePath());
+}
+
+bool isCospaceCheckpoint(const QString &file)
+{
+    // The metadata ({"format": "cospace-checkpoint", ...}) is a string in the archive's data.pkl.
+    try {
+        caffe2::serialize::PyTorchStreamReader reader(QFile::encodeName(file).toStdString());
+        if (!reader.hasRecord("data.pkl"))
+            return false;
+        const auto [data, size] = reader.getRecord("data.pkl");
+        const std::string_view pickle(static_cast<const char *>(data.get()), size);
+        return pickle.find("cospace-checkpoint") != std::string_view::npos;
+    } catch (const c10::Error &) {   // not a zip archive: not a checkpoint
+        return false;
+    }
 }
 
 std::unique_ptr<EmbeddingModel> loadDefaultModel()

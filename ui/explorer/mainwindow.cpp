@@ -178,7 +178,7 @@ void MainWindow::layoutReady(quint64 generation, const WorkspaceLayout &layout)
     m_mapPanel->showLayout(layout.points, layout.projected, std::exchange(m_glide, false));
     if (m_pendingView != WorkspaceView{})
         m_mapPanel->restoreView(std::exchange(m_pendingView, WorkspaceView{}));
-    m_mapPanel->setModelInfo(layout.modelName, layout.modalityGap, layout.modelSource);
+    m_mapPanel->setModelInfo(layout.modelName, layout.modalityGap, layout.modelSource, layout.modelRunsCode);
     m_layoutCached = layout.cachedLayout;
     m_collectionDock->setSkipped(layout.skipped);
     m_status->showLayoutSummary(layout);

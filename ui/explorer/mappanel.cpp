@@ -48,7 +48,9 @@ void MapPanel::buildToolBar(QMainWindow *window)
     bar->addWidget(new QLabel(tr(" Model "), bar));
     m_model = new QComboBox(bar);
     m_model->addItem(tr("Default (emoji)"), u"default"_qs);
-    m_model->addItem(tr("Open checkpoint or bundle…"));
+    m_model->addItem(tr("Open Model…"));
+    m_model->setItemData(1, tr("CLIP weights (.safetensors, .pt, .bin; OpenCLIP or Hugging Face folders: pick their\n"
+                               "config file), a Cospace bundle (cospace-model.json) or checkpoint (.ckpt)"), Qt::ToolTipRole);
     connect(m_model, &QComboBox::activated, this, &MapPanel::chooseModel);
     bar->addWidget(m_model);
     bar->addWidget(new QLabel(tr("  Projection "), bar));
@@ -141,19 +143,27 @@ void MapPanel::chooseModel(int index)
 {
     QString spec = m_model->itemData(index).toString();
     if (spec.isEmpty()) {
-        spec = QFileDialog::getOpenFileName(m_map, tr("Open Model"), {},
-                                            tr("Checkpoint or bundle (*.ckpt cospace-model.json);;All files (*)"));
-        if (QFileInfo(spec).fileName() == u"cospace-model.json")
-            spec = QFileInfo(spec).absolutePath();   // a bundle is its folder
+        spec = QFileDialog::getOpenFileName(
+            m_map, tr("Open Model"), {},
+            tr("Models (*.safetensors *.pt *.bin *.pth *.ckpt open_clip_config.json config.json cospace-model.json);;"
+               "CLIP weights (*.safetensors *.pt *.bin *.pth);;OpenCLIP or Hugging Face folder (open_clip_config.json "
+               "config.json);;Cospace bundle (cospace-model.json);;Cospace checkpoint (*.ckpt);;All files (*)"));
+        // Bundles, OpenCLIP and Hugging Face models are their folders: the config file stands for it.
+        const QString name = QFileInfo(spec).fileName();
+        if (name == u"cospace-model.json" || name == u"open_clip_config.json" || name == u"config.json")
+            spec = QFileInfo(spec).absolutePath();
     }
     if (!spec.isEmpty())
         Q_EMIT modelChosen(spec);   // the window re-opens and selectWorkspace() shows it
 }
 
-void MapPanel::setModelInfo(const QString &name, double modalityGap, const QString &source)
+void MapPanel::setModelInfo(const QString &name, double modalityGap, const QString &source, bool runsCode)
 {
     m_modelInfo->setText(tr("%1 · modality gap %2").arg(name).arg(modalityGap, 0, 'f', 3));
-    m_modelInfo->setToolTip(tr("Loaded from %1.\nModels are code: load only models you trust.").arg(source));
+    m_modelInfo->setToolTip(runsCode
+        ? tr("Loaded from %1.\nThis model is TorchScript: code, not just weights. Load only models you trust.").arg(source)
+        : tr("Loaded from %1.\nWeights only: Cospace reads the tensors and runs its own code; opening weights files runs "
+             "nothing from them.").arg(source));
 }
 
 void MapPanel::setNoModel() { m_modelInfo->setText(tr("no model")); }

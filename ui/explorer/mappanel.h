@@ -31,7 +31,7 @@ public:
     void addViewActions(QMenu *view);   // zoom, fit, pair lines, colour by, drag selects, clear selection
 
     void selectWorkspace(const Workspace &workspace);   // the toolbar shows its model and method
-    void setModelInfo(const QString &name, double modalityGap, const QString &source);
+    void setModelInfo(const QString &name, double modalityGap, const QString &source, bool runsCode);
     void setNoModel();
 
     // Until the space is embedded and projected: the images as a grid, each caption beside its image.
