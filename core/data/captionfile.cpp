@@ -344,29 +344,14 @@ void readCoco(QByteArrayView bytes, RowSink &sink)
 
 }  // namespace
 
-QString captionFormatName(CaptionFormat format)
-{
-    switch (format) {
-    case CaptionFormat::Auto: return u"auto"_qs;
-    case CaptionFormat::Tsv: return u"tsv"_qs;
-    case CaptionFormat::Csv: return u"csv"_qs;
-    case CaptionFormat::JsonLines: return u"jsonl"_qs;
-    case CaptionFormat::Coco: return u"coco"_qs;
-    case CaptionFormat::Flickr: return u"flickr"_qs;
-    }
-    return {};
-}
+QString captionFormatName(CaptionFormat format) { return kCaptionFormats.name(format); }
 
 bool parseCaptionFormat(const QString &name, CaptionFormat *format)
 {
-    for (CaptionFormat f : {CaptionFormat::Auto, CaptionFormat::Tsv, CaptionFormat::Csv, CaptionFormat::JsonLines,
-                            CaptionFormat::Coco, CaptionFormat::Flickr}) {
-        if (captionFormatName(f) == name.toLower()) {
-            *format = f;
-            return true;
-        }
-    }
-    return false;
+    const std::optional<CaptionFormat> f = kCaptionFormats.parse(name);
+    if (f)
+        *format = *f;
+    return f.has_value();
 }
 
 QString ParseIssue::toString() const

@@ -17,6 +17,7 @@
 // Pure functions of their input; safe to call from any thread.
 
 #include "core/base/limits.h"
+#include "core/base/names.h"
 
 #include <QList>
 #include <QString>
@@ -24,6 +25,12 @@
 namespace cospace {
 
 enum class CaptionFormat { Auto, Tsv, Csv, JsonLines, Coco, Flickr };
+inline constexpr EnumNames<CaptionFormat, 6> kCaptionFormats{{{{CaptionFormat::Auto, "auto"},
+                                                                 {CaptionFormat::Tsv, "tsv"},
+                                                                 {CaptionFormat::Csv, "csv"},
+                                                                 {CaptionFormat::JsonLines, "jsonl"},
+                                                                 {CaptionFormat::Coco, "coco"},
+                                                                 {CaptionFormat::Flickr, "flickr"}}}};
 
 QString captionFormatName(CaptionFormat format);
 // Parses "tsv", "csv", "jsonl", "coco", "flickr" or "auto"; returns false on an unknown name.

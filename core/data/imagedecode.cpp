@@ -266,20 +266,7 @@ const char *formatName(Format f)
 
 }  // namespace
 
-QString decodeFailureName(DecodeFailure failure)
-{
-    switch (failure) {
-    case DecodeFailure::None: return {};
-    case DecodeFailure::BrokenLink: return u"broken link"_qs;
-    case DecodeFailure::Unreadable: return u"unreadable"_qs;
-    case DecodeFailure::ZeroBytes: return u"zero bytes"_qs;
-    case DecodeFailure::NotAnImage: return u"not an image"_qs;
-    case DecodeFailure::TooLarge: return u"too large"_qs;
-    case DecodeFailure::Truncated: return u"truncated"_qs;
-    case DecodeFailure::Corrupt: return u"corrupt"_qs;
-    }
-    return {};
-}
+QString decodeFailureName(DecodeFailure failure) { return kDecodeFailureNames.name(failure); }   // None: ""
 
 namespace {
 

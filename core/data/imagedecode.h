@@ -15,6 +15,7 @@
 
 #include "core/data/rgbimage.h"
 #include "core/base/limits.h"
+#include "core/base/names.h"
 
 #include <QString>
 
@@ -32,6 +33,13 @@ enum class DecodeFailure {
     Truncated,    // the file ends before the image data does
     Corrupt,      // the decoder rejected the data
 };
+inline constexpr EnumNames<DecodeFailure, 7> kDecodeFailureNames{{{{DecodeFailure::BrokenLink, "broken link"},
+                                                                     {DecodeFailure::Unreadable, "unreadable"},
+                                                                     {DecodeFailure::ZeroBytes, "zero bytes"},
+                                                                     {DecodeFailure::NotAnImage, "not an image"},
+                                                                     {DecodeFailure::TooLarge, "too large"},
+                                                                     {DecodeFailure::Truncated, "truncated"},
+                                                                     {DecodeFailure::Corrupt, "corrupt"}}}};
 
 struct DecodeOptions {
     std::int64_t maxPixels = limits().maxImagePixels;   // default 100 MP (core/limits.h)

@@ -103,15 +103,7 @@ void inferFromShapes(const QString &file, const ClipTensorLayout &layout, ClipCo
 
 }  // namespace
 
-QString activationName(Activation a)
-{
-    switch (a) {
-    case Activation::QuickGelu: return u"quick_gelu"_qs;
-    case Activation::Gelu: return u"gelu"_qs;
-    case Activation::GeluTanh: return u"gelu_tanh"_qs;
-    }
-    return {};
-}
+QString activationName(Activation a) { return kActivations.name(a); }
 
 ClipConfig inferClipConfig(const QString &file, const ClipTensorLayout &layout, const ClipConfigSources &sources)
 {

@@ -21,6 +21,8 @@
 #include "core/model/clippreprocess.h"
 #include "core/model/tensordtype.h"
 
+#include "core/base/names.h"
+
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
@@ -53,6 +55,9 @@ struct ClipTensorLayout {
 };
 
 enum class Activation { QuickGelu, Gelu, GeluTanh };
+inline constexpr EnumNames<Activation, 3> kActivations{{{{Activation::QuickGelu, "quick_gelu"},
+                                                         {Activation::Gelu, "gelu"},
+                                                         {Activation::GeluTanh, "gelu_tanh"}}}};
 QString activationName(Activation a);
 
 struct ClipVisionConfig {

@@ -87,15 +87,7 @@ void require(bool ok, const QString &message)
 
 }  // namespace
 
-QString lossKindName(LossKind kind)
-{
-    switch (kind) {
-    case LossKind::InfoNce: return u"infonce"_qs;
-    case LossKind::SigLip: return u"siglip"_qs;
-    case LossKind::Triplet: return u"triplet"_qs;
-    }
-    return {};
-}
+QString lossKindName(LossKind kind) { return kLossKinds.name(kind); }
 
 SharedSpaceConfig SharedSpaceConfig::fromJson(const QJsonObject &json)
 {
@@ -119,10 +111,10 @@ SharedSpaceConfig SharedSpaceConfig::fromJson(const QJsonObject &json)
     readInt(json, "embed_dim", QString(), &c.embedDim);
     QString loss = lossKindName(c.loss);
     readString(json, "loss", QString(), &loss);
-    if (loss == u"infonce") c.loss = LossKind::InfoNce;
-    else if (loss == u"siglip") c.loss = LossKind::SigLip;
-    else if (loss == u"triplet") c.loss = LossKind::Triplet;
-    else invalid(u"loss must be infonce, siglip or triplet (got \"%1\")"_qs.arg(loss));
+    if (const std::optional<LossKind> kind = kLossKinds.parse(loss); kind && loss == kLossKinds.name(*kind))
+        c.loss = *kind;
+    else
+        invalid(u"loss must be %1 (got \"%2\")"_qs.arg(kLossKinds.choices(), loss));
 
     const QJsonObject train = json.value(u"train"_qs).toObject();
     const QString t = u"train."_qs;

@@ -18,6 +18,8 @@
 // }
 // Every field has a default (see the struct members), so "{}" is a valid config.
 
+#include "core/base/names.h"
+
 #include <QJsonObject>
 #include <QString>
 
@@ -31,6 +33,9 @@ inline constexpr float kOwnModelMean = 0.5f;
 inline constexpr float kOwnModelStd = 0.5f;
 
 enum class LossKind { InfoNce, SigLip, Triplet };
+inline constexpr EnumNames<LossKind, 3> kLossKinds{{{{LossKind::InfoNce, "infonce"},
+                                                     {LossKind::SigLip, "siglip"},
+                                                     {LossKind::Triplet, "triplet"}}}};
 QString lossKindName(LossKind kind);
 
 struct ImageEncoderConfig {

@@ -131,18 +131,11 @@ bool insideRoot(const QString &path, const QString &root)
 
 }  // namespace
 
-QString modalityName(Modality modality)
-{
-    return modality == Modality::Image ? u"image"_qs : u"caption"_qs;
-}
+QString modalityName(Modality modality) { return kModalities.name(modality); }
 
 std::optional<Modality> parseModality(const QString &name)
 {
-    if (name == u"image")
-        return Modality::Image;
-    if (name == u"caption")
-        return Modality::Caption;
-    return std::nullopt;
+    return name == name.toLower() ? kModalities.parse(name) : std::nullopt;   // stored names are exact
 }
 
 EmbeddingStore::EmbeddingStore(const QString &path) : m_path(QFileInfo(path).absoluteFilePath())

@@ -17,6 +17,7 @@
 // std::runtime_error "<store path>: <what SQLite said>".
 
 #include "core/base/matrix.h"
+#include "core/base/names.h"
 
 #include <QHash>
 #include <QList>
@@ -32,6 +33,7 @@ struct sqlite3;
 namespace cospace {
 
 enum class Modality { Image = 0, Caption = 1 };
+inline constexpr EnumNames<Modality, 2> kModalities{{{{Modality::Image, "image"}, {Modality::Caption, "caption"}}}};
 QString modalityName(Modality modality);            // "image", "caption"
 std::optional<Modality> parseModality(const QString &name);
 
