@@ -359,6 +359,7 @@ struct ClipTokenizer::Private {
     int byteId[256] = {};                           // byte -> id of its unicode stand-in
     std::unordered_map<std::uint64_t, std::pair<int, int>> merges;   // (left, right) -> (rank, id)
     int vocabSize = 0;
+    QStringList wholeWords;   // see wholeWords()
     mutable std::mutex cacheMutex;
     mutable std::unordered_map<std::string, std::vector<int>> cache;   // word bytes -> ids
 
@@ -452,6 +453,14 @@ ClipTokenizer::ClipTokenizer(const QString &vocabFile)
         pairs.emplace_back(std::string(line.substr(0, space)), std::string(line.substr(space + 1)));
         vocab.push_back(pairs.back().first + pairs.back().second);
     }
+    for (std::size_t i = 512; i < vocab.size(); ++i) {
+        const std::string &v = vocab[i];
+        if (v.size() <= 4 || v.compare(v.size() - 4, 4, "</w>") != 0)
+            continue;
+        const std::string stem = v.substr(0, v.size() - 4);
+        if (std::all_of(stem.begin(), stem.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+            d->wholeWords << QString::fromLatin1(stem);
+    }
     vocab.push_back("<|startoftext|>");
     vocab.push_back("<|endoftext|>");
     std::unordered_map<std::string, int> encoder;   // like dict(zip(vocab, range)): the last id wins
@@ -474,6 +483,7 @@ ClipTokenizer::ClipTokenizer(const QString &vocabFile)
 ClipTokenizer::~ClipTokenizer() = default;
 
 int ClipTokenizer::vocabSize() const { return d->vocabSize; }
+const QStringList &ClipTokenizer::wholeWords() const { return d->wholeWords; }
 
 std::vector<int> ClipTokenizer::Private::bpe(const std::string &bytes) const
 {

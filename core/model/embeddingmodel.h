@@ -37,6 +37,10 @@ public:
     // Runs the image tower on `count` preprocessed images laid end to end.
     virtual Matrix encodePreprocessed(const std::vector<float> &batch, int count) = 0;
     virtual Matrix encodeTexts(const QStringList &texts) = 0;
+    // Whole words the text tower's tokenizer knows, most frequent first where it keeps an order (CLIP:
+    // the BPE vocabulary's whole-word entries; Cospace's own models: the learned tokenizer's words).
+    // A built-in vocabulary for labelling clusters (analysis/clusterlabels.h). Default: none.
+    virtual QStringList vocabularyWords() const { return {}; }
 
     Matrix encodeImages(const std::vector<RgbImage> &images);
 };
