@@ -1,7 +1,9 @@
 #include "ui/explorer/mainwindow.h"
 
 #include "core/data/dataset.h"
+#include "ui/explorer/analysispanels.h"
 #include "ui/explorer/captionsdock.h"
+#include "ui/explorer/clustersdock.h"
 #include "ui/explorer/explorerengine.h"
 #include "ui/explorer/mappanel.h"
 #include "ui/explorer/matchesdock.h"
@@ -56,6 +58,8 @@ MainWindow::MainWindow(QWidget *parent, const QString &storePath)
     }
     m_status = new JobStatus(this);
     statusBar()->addWidget(m_status, 1);
+    m_analysis = new AnalysisPanels(this, m_engine, m_mapPanel, [this] { rescan(); },
+                                    [this] { runSearch(searchEdit()->text()); });
     buildMenus();
     connectDocks();
     connectEngine();
@@ -394,6 +398,13 @@ void MainWindow::screenshotWhenReady(const QString &pngPath)
     auto take = [this] {
         // Give queued thumbnail loads a moment to land before grabbing.
         QTimer::singleShot(1500, this, [this] {
+            // Cluster labels still on their way are waited for (once, at most a minute): they belong on the map.
+            if (ClustersDock *clusters = m_analysis->clusters(); clusters->computing() && !std::exchange(m_labelsWaited, true)) {
+                QTimer::singleShot(60000, this, [this] { screenshotWhenReady(m_pendingScreenshot); });
+                connect(clusters, &ClustersDock::clustersShown, this, [this] { screenshotWhenReady(m_pendingScreenshot); },
+                        Qt::SingleShotConnection);
+                return;
+            }
             const bool ok = grab().save(m_pendingScreenshot, "PNG");
             if (!ok)
                 qWarning("cannot write screenshot %s", qPrintable(m_pendingScreenshot));
