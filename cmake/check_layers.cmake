@@ -3,7 +3,7 @@ cmake_minimum_required(VERSION 3.25)
 #   cmake -DSOURCE_DIR=<checkout> -P cmake/check_layers.cmake
 # core/ folders, lowest first: a file may include its own folder and the folders before it.
 # ui/ folders likewise (and any of core). core/ never includes ui/ nor Qt Widgets / Charts.
-set(core_order base data model store search projection eval train explorer)
+set(core_order base data model store search projection eval analysis train explorer)
 set(ui_order widgets map inspector explorer)
 
 set(problems "")

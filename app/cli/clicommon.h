@@ -54,5 +54,8 @@ int runSearch(const QStringList &args);
 int runExport(const QStringList &args);
 int runImport(const QStringList &args);
 int runLayout(const QStringList &args);
+int runClusters(const QStringList &args);
+int runClassify(const QStringList &args);
+int runDuplicates(const QStringList &args);
 
 }  // namespace cospace::cli

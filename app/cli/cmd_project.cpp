@@ -1,4 +1,5 @@
 // cospace-cli project (--vectors X.npy | --store DB --model MODEL) --method pca|tsne|umap --out Y.npy [--seed S]
+// cospace-cli project --store DB --model MODEL --method axes --x "A|B" [--y "C|D"] --out Y.npy
 
 #include "clicommon.h"
 
@@ -7,6 +8,7 @@
 #include "core/store/storedmodel.h"
 #include "core/base/npy.h"
 #include "core/projection/projection.h"
+#include "core/projection/semanticaxes.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -27,6 +29,37 @@ void writeItemLabels(const QString &path, const QList<StoredItem> &items)
     if (!file.open(QIODevice::WriteOnly) || file.write(tsv) != tsv.size() || !file.commit())
         throw std::runtime_error(u"%1: cannot write: %2"_qs.arg(path, file.errorString()).toStdString());
 }
+
+QString labelsPath(const QString &npy)
+{
+    return QFileInfo(npy).path() + u"/"_qs + QFileInfo(npy).completeBaseName() + u".tsv"_qs;
+}
+
+// --method axes: every stored vector of the model placed by its scores on the prompt axes.
+int projectOnAxes(const QString &storeFile, const QString &modelSpec, const QString &x, const QString &y,
+                  const QString &outFile)
+{
+    AxesSpec spec;
+    try {
+        spec.x = parseAxisPair(x);
+        if (!y.isEmpty())
+            spec.y = parseAxisPair(y);
+    } catch (const std::invalid_argument &e) {
+        err(QString::fromUtf8(e.what()));
+        return kUsage;
+    }
+    QElapsedTimer total;
+    total.start();
+    const std::unique_ptr<EmbeddingModel> model = loadModel(modelSpec);
+    const EmbeddingStore db(storeFile);
+    StoredSet set = db.load(resolveStoredModel(db, modelSpec, model.get()).id);
+    const Matrix layout = placeOnAxes(set.vectors, axisPoles(*model, spec));
+    writeItemLabels(labelsPath(outFile), set.items);
+    writeNpy(outFile, layout);
+    out(u"axes: %1 x %2 -> %3 in %4 s (x: %5, y: %6)"_qs.arg(set.vectors.rows).arg(set.vectors.cols).arg(outFile)
+            .arg(total.nsecsElapsed() / 1e9, 0, 'f', 2).arg(spec.x.label(), spec.y ? spec.y->label() : u"PCA of the rest"_qs));
+    return kOk;
+}
 }  // namespace
 
 int runProject(const QStringList &args)
@@ -37,6 +70,8 @@ int runProject(const QStringList &args)
         "  pca   principal components (randomized SVD for large inputs)\n"
         "  tsne  Barnes-Hut t-SNE, cosine, perplexity 30, early exaggeration 12 for 250 of 750 iterations\n"
         "  umap  UMAP, cosine, n_neighbors 15, min_dist 0.1\n"
+        "  axes  semantic axes from prompt pairs (--store/--model): x = cos(v, A) - cos(v, B) for --x \"A|B\",\n"
+        "        y likewise for --y \"C|D\", or the first principal component of the rest without --y\n"
         "Threads come from the global --threads flag (cospace-cli --threads N project ...); exact\n"
         "repeatability of t-SNE/UMAP above 25000 rows needs --threads 1 (see core/projection.h)."_qs);
     const QCommandLineOption vectors(u"vectors"_qs, u"input N x D .npy"_qs, u"X.npy"_qs);
@@ -48,7 +83,9 @@ int runProject(const QStringList &args)
     const QCommandLineOption store(u"store"_qs, u"project the stored vectors of --model instead of --vectors"_qs, u"DB"_qs);
     const QCommandLineOption model(u"model"_qs, u"model whose stored vectors to project (with --store)"_qs, u"MODEL"_qs);
     const QCommandLineOption gradient(u"tsne-gradient"_qs, u"t-SNE repulsion: auto, bh (Barnes-Hut) or fft"_qs, u"KIND"_qs, u"auto"_qs);
-    parser.addOptions({vectors, method, outOpt, seed, threadsOpt, iterations, gradient, store, model});
+    const QCommandLineOption axisX(u"x"_qs, u"axes: the x axis as two prompts, \"night|day\""_qs, u"A|B"_qs);
+    const QCommandLineOption axisY(u"y"_qs, u"axes: the y axis as two prompts (default: PCA of the rest)"_qs, u"C|D"_qs);
+    parser.addOptions({vectors, method, outOpt, seed, threadsOpt, iterations, gradient, store, model, axisX, axisY});
     int code = kOk;
     if (!parseArgs(parser, args, &code))
         return code;
@@ -63,12 +100,20 @@ int runProject(const QStringList &args)
         err(u"--out Y.npy is required"_qs);
         return kUsage;
     }
-    ProjectionOptions options;
     const QString m = parser.value(method);
+    if (m.compare(u"axes"_qs, Qt::CaseInsensitive) == 0) {
+        if (!parser.isSet(store) || !parser.isSet(model) || !parser.isSet(axisX)) {
+            err(u"usage: cospace-cli project --store DB --model MODEL --method axes --x \"A|B\" [--y \"C|D\"] --out Y.npy"_qs);
+            return kUsage;
+        }
+        return projectOnAxes(parser.value(store), parser.value(model), parser.value(axisX), parser.value(axisY),
+                             parser.value(outOpt));
+    }
+    ProjectionOptions options;
     if (const std::optional<ProjectionMethod> parsed = kProjectionMethods.parse(m)) {
         options.method = *parsed;
     } else {
-        err(u"unknown --method '%1' (%2)"_qs.arg(m, kProjectionMethods.choices()));
+        err(u"unknown --method '%1' (%2, or axes)"_qs.arg(m, kProjectionMethods.choices()));
         return kUsage;
     }
     bool ok = true;
@@ -100,9 +145,7 @@ int runProject(const QStringList &args)
         const EmbeddingStore db(parser.value(store));
         StoredSet set = db.load(resolveStoredModel(db, parser.value(model)).id);
         x = std::move(set.vectors);
-        writeItemLabels(QFileInfo(parser.value(outOpt)).path() + u"/"_qs
-                            + QFileInfo(parser.value(outOpt)).completeBaseName() + u".tsv"_qs,
-                        set.items);
+        writeItemLabels(labelsPath(parser.value(outOpt)), set.items);
     } else {
         x = readNpy(parser.value(vectors));
     }

@@ -1,10 +1,12 @@
-// cospace-cli search --store DB --model MODEL (--text Q | --image FILE) [--target images|captions] [-k 10] [--json]
+// cospace-cli search --store DB --model MODEL (--text Q | --image FILE) [--target images|captions] [-k 10]
+//                    [--rerank none|csls|qbnorm] [--json]
 
 #include "clicommon.h"
 #include "storecli.h"
 
 #include "core/model/embeddingmodel.h"
 #include "core/data/imagedecode.h"
+#include "core/search/rerank.h"
 #include "core/search/search.h"
 
 #include <QElapsedTimer>
@@ -15,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <random>
 
 namespace cospace::cli {
@@ -40,9 +43,11 @@ std::vector<float> queryVector(EmbeddingModel &model, const EmbeddingStore &stor
     return {e.row(0), e.row(0) + e.cols};
 }
 
-QJsonObject hitJson(const SearchHit &h)
+QJsonObject hitJson(const SearchHit &h, std::optional<float> rerankScore = std::nullopt)
 {
     QJsonObject o{{u"rank"_qs, h.rank}, {u"score"_qs, double(h.score)}, {u"percentile"_qs, h.percentile}};
+    if (rerankScore)
+        o.insert(u"rerank_score"_qs, double(*rerankScore));
     if (h.item.modality == Modality::Image) {
         o.insert(u"path"_qs, h.item.path);
     } else {
@@ -124,7 +129,10 @@ int runSearch(const QStringList &args)
                                        u"auto"_qs);
     const QCommandLineOption timing(u"timing"_qs, u"also print load/build times, p50/p95 latency over 200 random "
                                                   "queries (20 for exact above 200k) and recall@k of int8/HNSW (stderr)"_qs);
-    parser.addOptions({model, store, text, image, target, k, json, indexKind, timing});
+    const QCommandLineOption rerank(u"rerank"_qs, u"hubness correction: none, csls or qbnorm (default none); the query "
+                                                  "bank is the store's other modality (its captions for a search of images)"_qs,
+                                    u"METHOD"_qs, u"none"_qs);
+    parser.addOptions({model, store, text, image, target, k, json, indexKind, timing, rerank});
     int code = kOk;
     if (!parseArgs(parser, args, &code))
         return code;
@@ -147,6 +155,13 @@ int runSearch(const QStringList &args)
     const int topK = parser.value(k).toInt(&kOkay);
     if (!kOkay || topK <= 0) {
         err(u"-k takes a positive whole number"_qs);
+        return kUsage;
+    }
+    RerankParams rerankParams;
+    if (const auto method = kRerankNames.parse(parser.value(rerank))) {
+        rerankParams.method = *method;
+    } else {
+        err(u"unknown --rerank '%1' (%2)"_qs.arg(parser.value(rerank), kRerankNames.choices()));
         return kUsage;
     }
     const QString dbPath = storePath(parser, store);
@@ -174,16 +189,37 @@ int runSearch(const QStringList &args)
     clock.start();   // the store was opened above; time the load alone (not the text tower)
     StoredSet set = db.load(stored.id, modality);
     const double openSeconds = clock.nsecsElapsed() * 1e-9;
+    std::vector<float> rerankScores;
+    std::optional<HubnessCorrection> correction;
+    Matrix gallery;
+    if (rerankParams.method != Rerank::None) {
+        // The bank: every stored vector of the other modality (queries like this one, asked the other way).
+        const Modality other = modality == Modality::Image ? Modality::Caption : Modality::Image;
+        const StoredSet bank = db.load(stored.id, other);
+        if (bank.items.isEmpty())
+            throw std::runtime_error(u"--rerank needs a query bank: the store holds no %1 for this model (embed some)"_qs
+                                         .arg(other == Modality::Caption ? u"captions"_qs : u"images"_qs).toStdString());
+        gallery = set.vectors;
+        correction.emplace(gallery, bank.vectors, rerankParams);
+    }
     clock.start();
     const SearchIndex index(std::move(set), indexParams);
     const double buildSeconds = clock.nsecsElapsed() * 1e-9;
-    const QList<SearchHit> hits = index.search(q, topK);
+    QList<SearchHit> hits;
+    if (correction) {
+        for (const RerankedRow &row : rerankedTop(gallery, q, *correction, topK)) {
+            hits.append({int(hits.size()) + 1, index.items()[row.row], row.cosine, index.percentile(q, row.cosine)});
+            rerankScores.push_back(row.score);
+        }
+    } else {
+        hits = index.search(q, topK);
+    }
     if (parser.isSet(timing))
         reportTiming(index, db, stored.id, modality, topK, openSeconds, buildSeconds);
     if (parser.isSet(json)) {
         QJsonArray results;
-        for (const SearchHit &h : hits)
-            results.append(hitJson(h));
+        for (qsizetype i = 0; i < hits.size(); ++i)
+            results.append(hitJson(hits[i], correction ? std::optional<float>(rerankScores[std::size_t(i)]) : std::nullopt));
         printJson({{u"results"_qs, results}});
         return kOk;
     }

@@ -33,6 +33,9 @@ const QList<Command> &commands()
         {"search", "Search the store: text or image query, images or captions, weighted prompts", runSearch},
         {"export", "Write a model's stored vectors as npy or TensorBoard tsv with metadata", runExport},
         {"import", "Add vectors computed elsewhere (npy or TensorBoard tsv) to the store", runImport},
+        {"clusters", "Clusters of images in the embedding space, labelled with words (no language model)", runClusters},
+        {"classify", "Zero-shot classification with prompt-template ensembles; accuracy for class folders", runClassify},
+        {"duplicates", "Near-duplicate groups, identical files and outliers (reports only, never deletes)", runDuplicates},
     };
     return list;
 }

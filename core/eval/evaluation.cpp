@@ -6,6 +6,7 @@
 #include <QHash>
 
 #include <atomic>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -123,6 +124,30 @@ EvaluationResult evaluatePairs(EmbeddingModel &model, const CaptionFile &pairs, 
     EvaluationResult result;
     result.skipped = e.skipped;
     result.metrics = computeRetrievalMetrics(e.images, e.captions, e.captionImage, textIds(e.texts));
+    if (job)
+        job->finish();
+    return result;
+}
+
+EvaluationResult evaluatePairs(EmbeddingModel &model, const CaptionFile &pairs, const RerankParams &rerank,
+                               const CaptionFile *bank, JobControl *job)
+{
+    if (rerank.method == Rerank::None)
+        return evaluatePairs(model, pairs, job);
+    const EmbeddedPairs e = embedPairs(model, pairs, job);
+    EvaluationResult result;
+    result.skipped = e.skipped;
+    std::optional<EmbeddedPairs> other;
+    if (bank)
+        other = embedPairs(model, *bank, job);
+    const Matrix &bankImages = other ? other->images : e.images;
+    const Matrix &bankCaptions = other ? other->captions : e.captions;
+    const HubnessCorrection t2i(e.images, bankCaptions, rerank, job);
+    const HubnessCorrection i2t(e.captions, bankImages, rerank, job);
+    result.metrics = computeRetrievalMetrics(
+        e.images, e.captions, e.captionImage, textIds(e.texts),
+        [&i2t](float *scores, int rows, int) { i2t.rescoreRows(scores, rows); },
+        [&t2i](float *scores, int rows, int) { t2i.rescoreRows(scores, rows); });
     if (job)
         job->finish();
     return result;

@@ -8,6 +8,7 @@
 #include "core/model/embeddingmodel.h"
 #include "core/base/job.h"
 #include "core/eval/metrics.h"
+#include "core/search/rerank.h"
 
 namespace cospace {
 
@@ -18,6 +19,13 @@ struct EvaluationResult {
 
 EvaluationResult evaluatePairs(EmbeddingModel &model, const CaptionFile &pairs, JobControl *job = nullptr,
                                int batchSize = 64);
+
+// evaluatePairs() with hubness re-ranking (search/rerank.h, `eval --rerank`): text -> image corrected
+// with a bank of caption queries, image -> text with a bank of image queries. `bank` null: the
+// evaluated pairs' own queries are the banks (transductive, as CSLS was used on whole vocabularies);
+// otherwise the captions and images of `bank` (e.g. the training pairs: no test query is seen).
+EvaluationResult evaluatePairs(EmbeddingModel &model, const CaptionFile &pairs, const RerankParams &rerank,
+                               const CaptionFile *bank, JobControl *job = nullptr);
 
 // The embeddings evaluatePairs() scores: each distinct decodable image once (sorted by path) and every
 // caption of those images, in file order. Also what the compositional probe (composition.h) starts from.

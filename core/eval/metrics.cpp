@@ -125,13 +125,15 @@ Correctness correctness(int nImages, const std::vector<int> &captionImage, const
 // Ranks of `queries` rows against `targets` rows: 1 + the number of wrong targets scoring at least as
 // high as the best correct one (pessimistic ties); 0 for a query with no correct target.
 std::vector<int> ranksAgainst(const torch::Tensor &queries, const torch::Tensor &targets,
-                              const std::vector<std::vector<int>> &correct)
+                              const std::vector<std::vector<int>> &correct, const ScoreAdjust &adjust = {})
 {
     const int64_t nq = queries.size(0), nt = targets.size(0);
     std::vector<int> ranks(std::size_t(nq), 0);
     for (int64_t start = 0; start < nq; start += kBlock) {
         const int64_t end = std::min<int64_t>(nq, start + kBlock);
-        const torch::Tensor sim = queries.slice(0, start, end).matmul(targets.t());   // [b, T]
+        torch::Tensor sim = queries.slice(0, start, end).matmul(targets.t()).contiguous();   // [b, T]
+        if (adjust)
+            adjust(sim.data_ptr<float>(), int(end - start), int(nt));
         torch::Tensor mine = torch::zeros({end - start, nt}, torch::kBool);
         auto m = mine.accessor<bool, 2>();
         for (int64_t q = start; q < end; ++q)
@@ -194,6 +196,13 @@ RankSummary summariseRanks(std::vector<int> ranks)
 RetrievalMetrics computeRetrievalMetrics(const Matrix &images, const Matrix &captions,
                                          const std::vector<int> &captionImage, const std::vector<int> &captionText)
 {
+    return computeRetrievalMetrics(images, captions, captionImage, captionText, {}, {});
+}
+
+RetrievalMetrics computeRetrievalMetrics(const Matrix &images, const Matrix &captions,
+                                         const std::vector<int> &captionImage, const std::vector<int> &captionText,
+                                         const ScoreAdjust &i2tAdjust, const ScoreAdjust &t2iAdjust)
+{
     check(images, captions, captionImage);
     RetrievalMetrics m;
     m.nImages = images.rows;
@@ -203,10 +212,10 @@ RetrievalMetrics computeRetrievalMetrics(const Matrix &images, const Matrix &cap
         torch::NoGradGuard noGrad;
         const Correctness k = correctness(images.rows, captionImage, captionText);
         const torch::Tensor img = detail::viewOf(images), cap = detail::viewOf(captions);
-        std::vector<int> i2t = ranksAgainst(img, cap, k.captionsOfImage);
+        std::vector<int> i2t = ranksAgainst(img, cap, k.captionsOfImage, i2tAdjust);
         i2t.erase(std::remove(i2t.begin(), i2t.end(), 0), i2t.end());   // images without captions
         m.i2t = summariseRanks(std::move(i2t));
-        m.t2i = summariseRanks(ranksAgainst(cap, img, k.imagesOfCaption));
+        m.t2i = summariseRanks(ranksAgainst(cap, img, k.imagesOfCaption, t2iAdjust));
     }
     m.rsum = 100 * (m.i2t.r1 + m.i2t.r5 + m.i2t.r10 + m.t2i.r1 + m.t2i.r5 + m.t2i.r10);
     if (images.rows == 0 || captions.rows == 0)

@@ -22,6 +22,7 @@
 #include <QJsonObject>
 #include <QStringList>
 
+#include <functional>
 #include <vector>
 
 namespace cospace {
@@ -55,6 +56,13 @@ RankSummary summariseRanks(std::vector<int> ranks);
 RetrievalMetrics computeRetrievalMetrics(const Matrix &images, const Matrix &captions,
                                          const std::vector<int> &captionImage,
                                          const std::vector<int> &captionText = {});
+// The same with the scores re-ranked before ranking (search/rerank.h, `eval --rerank`): each adjust
+// receives a block of raw cosines, `rows` queries x every target, row-major, and rewrites it in
+// place (higher = better). Empty = plain cosine. Geometry metrics always use the raw cosines.
+using ScoreAdjust = std::function<void(float *scores, int rows, int cols)>;
+RetrievalMetrics computeRetrievalMetrics(const Matrix &images, const Matrix &captions,
+                                         const std::vector<int> &captionImage, const std::vector<int> &captionText,
+                                         const ScoreAdjust &i2tAdjust, const ScoreAdjust &t2iAdjust);
 // Text ids for captionText: equal strings get equal ids.
 std::vector<int> textIds(const QStringList &texts);
 

@@ -162,6 +162,14 @@ struct WorkspaceSession::State {
     QList<MapPoint> points;
     std::unique_ptr<Projector> projector;
     MapTransform transform;
+    Rerank rerank = Rerank::None;
+    struct Corrected {
+        Matrix gallery;
+        std::unique_ptr<HubnessCorrection> correction;
+    };
+    std::optional<Corrected> textToImage, imageToText;   // built on first use, per rerank
+
+    QList<SearchHit> ranked(const SearchIndex &index, bool imagesTarget, std::span<const float> query, int k);
 
     void ensureModel(const QString &spec);
     QList<SkippedFile> embed(const Workspace &workspace, const CollectionSnapshot &snapshot, JobControl &job);
@@ -288,6 +296,8 @@ QList<MapPoint> WorkspaceSession::State::buildPoints() const
 
 void WorkspaceSession::State::rebuildIndexes()
 {
+    textToImage.reset();
+    imageToText.reset();
     const int captionCount = int(items.size()) - imageCount;
     imageIndex = imageCount > 0 ? std::make_unique<SearchIndex>(rows(0, imageCount)) : nullptr;
     captionIndex = captionCount > 0 ? std::make_unique<SearchIndex>(rows(imageCount, captionCount)) : nullptr;
@@ -327,6 +337,29 @@ bool WorkspaceSession::State::project(const WorkspaceJobParams &params, const Pr
     if (params.useLayoutCache)
         writeCachedLayout(key, projector->layout(), params.layoutCacheDir);
     return false;
+}
+
+// The index's own search, or — with a hubness correction — every row re-scored against the other
+// modality's bank. Without a bank (no captions, say) the plain ranking stands.
+QList<SearchHit> WorkspaceSession::State::ranked(const SearchIndex &index, bool imagesTarget,
+                                                 std::span<const float> query, int k)
+{
+    const int captionCount = int(items.size()) - imageCount;
+    if (rerank == Rerank::None || imageCount == 0 || captionCount == 0)
+        return index.search(query, k);
+    std::optional<Corrected> &c = imagesTarget ? textToImage : imageToText;
+    if (!c) {
+        const StoredSet bank = imagesTarget ? rows(imageCount, captionCount) : rows(0, imageCount);
+        RerankParams params;
+        params.method = rerank;
+        Matrix gallery = (imagesTarget ? rows(0, imageCount) : rows(imageCount, captionCount)).vectors;
+        auto correction = std::make_unique<HubnessCorrection>(gallery, bank.vectors, params);
+        c = Corrected{std::move(gallery), std::move(correction)};
+    }
+    QList<SearchHit> hits;
+    for (const RerankedRow &row : rerankedTop(c->gallery, query, *c->correction, k))
+        hits.append({int(hits.size()) + 1, index.items()[row.row], row.cosine, index.percentile(query, row.cosine)});
+    return hits;
 }
 
 std::optional<QPointF> WorkspaceSession::State::place(std::span<const float> query) const
@@ -424,7 +457,7 @@ QueryResult WorkspaceSession::search(const QString &prompt, int k)
     if (!d->model || !d->imageIndex)
         throw std::runtime_error("No images to search yet: open a folder and wait for it to be embedded.");
     const std::vector<float> query = encodePrompt(*d->model, prompt);
-    return {prompt, d->imageIndex->search(query, k), d->place(query), d->similarities(query)};
+    return {prompt, d->ranked(*d->imageIndex, true, query, k), d->place(query), d->similarities(query)};
 }
 
 QueryResult WorkspaceSession::matchImage(const QString &path, int k)
@@ -433,7 +466,7 @@ QueryResult WorkspaceSession::matchImage(const QString &path, int k)
         throw std::runtime_error("No captions to match yet: load or type captions first.");
     const Matrix e = d->model->encodeImages({readImageFile(path, 2 * d->model->imageSize())});
     const QString name = QFileInfo(path).fileName();
-    return {name, d->captionIndex->search(e.rowSpan(0), k), d->place(e.rowSpan(0)), d->similarities(e.rowSpan(0))};
+    return {name, d->ranked(*d->captionIndex, false, e.rowSpan(0), k), d->place(e.rowSpan(0)), d->similarities(e.rowSpan(0))};
 }
 
 QueryResult WorkspaceSession::matchPoint(int index, int k)
@@ -445,8 +478,24 @@ QueryResult WorkspaceSession::matchPoint(int index, int k)
     const SearchIndex *target = p.kind == MapPoint::Image ? d->captionIndex.get() : d->imageIndex.get();
     QueryResult r{p.text, {}, std::nullopt, {}};
     if (target)
-        r.hits = target->search(d->vectors.rowSpan(index), k);
+        r.hits = d->ranked(*target, p.kind == MapPoint::Caption, d->vectors.rowSpan(index), k);
     return r;
+}
+
+void WorkspaceSession::setRerank(Rerank method)
+{
+    if (method == d->rerank)
+        return;
+    d->rerank = method;
+    d->textToImage.reset();
+    d->imageToText.reset();
+}
+
+Rerank WorkspaceSession::rerank() const { return d->rerank; }
+
+WorkspaceSession::MapData WorkspaceSession::mapData() const
+{
+    return {d->model.get(), &d->items, &d->vectors, d->imageCount};
 }
 
 std::optional<QList<MapPoint>> WorkspaceSession::updateTypedCaptions(const QStringList &typed)

@@ -19,6 +19,7 @@
 #include "core/explorer/collection.h"
 #include "core/explorer/mappoint.h"
 #include "core/projection/projection.h"
+#include "core/search/rerank.h"
 #include "core/search/search.h"
 #include "core/store/embedpipeline.h"
 
@@ -90,6 +91,21 @@ public:
     // current map out-of-sample, removed ones leave it; nothing is projected again. Returns the
     // map's new points, or nullopt when there is no map yet (then open() again).
     std::optional<QList<MapPoint>> updateTypedCaptions(const QStringList &captions);
+
+    // Hubness correction of search() and the matches (search/rerank.h), with the workspace's other
+    // modality as the query bank: its captions for a text -> image search, its images for image -> text.
+    void setRerank(Rerank method);
+    Rerank rerank() const;
+
+    // For analysis jobs run on the session's thread (analysis/, semantic axes): the loaded model (null
+    // before the first open) and this workspace's items and vectors, in map-point order (images first).
+    struct MapData {
+        EmbeddingModel *model = nullptr;
+        const QList<StoredItem> *items = nullptr;
+        const Matrix *vectors = nullptr;
+        int imageCount = 0;
+    };
+    MapData mapData() const;
 
 private:
     struct State;

@@ -89,6 +89,7 @@ public:
     QString fingerprint() const override { return m_fingerprint; }
     int embedDim() const override { return m_info.embedDim; }
     int imageSize() const override { return m_info.image.size; }
+    QStringList vocabularyWords() const override { return m_tokenizer.wholeWords(); }
 
     std::vector<float> preprocess(const RgbImage &image) const override
     {

@@ -441,6 +441,14 @@ ClipTokenizer::ClipTokenizer(const QString &vocabFile)
         pairs.emplace_back(std::string(line.substr(0, space)), std::string(line.substr(space + 1)));
         vocab.push_back(pairs.back().first + pairs.back().second);
     }
+    for (std::size_t i = 512; i < vocab.size(); ++i) {
+        const std::string &v = vocab[i];
+        if (v.size() <= 4 || v.compare(v.size() - 4, 4, "</w>") != 0)
+            continue;
+        const std::string stem = v.substr(0, v.size() - 4);
+        if (std::all_of(stem.begin(), stem.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+            d->wholeWords << QString::fromLatin1(stem);
+    }
     vocab.push_back("<|startoftext|>");
     vocab.push_back("<|endoftext|>");
     std::unordered_map<std::string, int> encoder;   // like dict(zip(vocab, range)): the last id wins
@@ -469,6 +477,7 @@ ClipTokenizer::~ClipTokenizer() = default;
 int ClipTokenizer::vocabSize() const { return d->vocabSize; }
 int ClipTokenizer::startOfText() const { return d->startId; }
 int ClipTokenizer::endOfText() const { return d->endId; }
+const QStringList &ClipTokenizer::wholeWords() const { return d->wholeWords; }
 
 std::vector<int> ClipTokenizer::Private::bpe(const std::string &bytes) const
 {

@@ -14,6 +14,7 @@
 // read or is not a CLIP merge list.
 
 #include <QString>
+#include <QStringList>
 
 #include <cstdint>
 #include <memory>
@@ -41,6 +42,9 @@ public:
     int vocabSize() const;   // 49408 for CLIP's vocabulary
     int startOfText() const;  // kStartOfText for OpenAI's vocabulary
     int endOfText() const;    // kEndOfText for OpenAI's vocabulary
+    // The vocabulary's whole-word entries ("heart</w>") made of ASCII letters only, without the
+    // "</w>", in merge order (roughly most frequent first): a ready list of frequent English words.
+    const QStringList &wholeWords() const;
 
     // BPE ids of `text`, without <|startoftext|> / <|endoftext|> (simple_tokenizer's encode()).
     // Reads at most limits().maxCaptionChars characters of `text` (core/limits.h).

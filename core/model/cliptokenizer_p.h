@@ -21,6 +21,7 @@ struct ClipTokenizer::Private {
     int vocabSize = 0;
     int startId = kStartOfText;
     int endId = kEndOfText;
+    QStringList wholeWords;   // see ClipTokenizer::wholeWords()
     mutable std::mutex cacheMutex;
     mutable std::unordered_map<std::string, std::vector<int>> cache;   // word bytes -> ids
 

@@ -6,6 +6,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace cospace {
@@ -73,8 +74,13 @@ std::unique_ptr<ClipTokenizer> ClipTokenizer::fromHuggingFace(const QString &voc
         // As the OpenAI reader: a merge whose parts or result are not tokens can never apply.
         const auto a = ids.find(pair[0].toStdString()), b = ids.find(pair[1].toStdString()),
                    ab = ids.find(QByteArray(pair[0] + pair[1]).toStdString());
-        if (a != ids.end() && b != ids.end() && ab != ids.end())
+        if (a != ids.end() && b != ids.end() && ab != ids.end()) {
             d->merges.emplace(Private::key(a->second, b->second), std::pair{rank, ab->second});
+            const QByteArray word = pair[0] + pair[1];   // as the OpenAI reader: whole words in merge order
+            if (word.endsWith("</w>") && word.size() > 4
+                && std::all_of(word.cbegin(), word.cend() - 4, [](char c) { return c >= 'a' && c <= 'z'; }))
+                d->wholeWords << QString::fromLatin1(word.chopped(4));
+        }
         ++rank;
     }
     if (d->merges.empty())

@@ -39,6 +39,10 @@ public:
     // Runs the image tower on `count` preprocessed images laid end to end.
     virtual Matrix encodePreprocessed(const std::vector<float> &batch, int count) = 0;
     virtual Matrix encodeTexts(const QStringList &texts) = 0;
+    // Whole words the text tower's tokenizer knows, most frequent first where it keeps an order (CLIP:
+    // the BPE vocabulary's whole-word entries; Cospace's own models: the learned tokenizer's words).
+    // A built-in vocabulary for labelling clusters (analysis/clusterlabels.h). Default: none.
+    virtual QStringList vocabularyWords() const { return {}; }
 
     // What the model is, for `cospace-cli info` and tooltips: at least "name", "source",
     // "format", "embed_dim", "image_size", "fingerprint" and "runs_code" (whether loading it

@@ -221,6 +221,12 @@ private:
         return t;
     }
 
+    // Built on first use, like the towers: the model is used from one thread at a time.
+    QStringList vocabularyWords() const override
+    {
+        return const_cast<NativeClipModel *>(this)->tokenizer().wholeWords();
+    }
+
     const ClipTokenizer &tokenizer()
     {
         if (!m_tokenizer)

@@ -302,6 +302,7 @@ public:
     QString fingerprint() const override { return m_fingerprint; }
     int embedDim() const override { return m_state.config.embedDim; }
     int imageSize() const override { return m_state.config.image.size; }
+    QStringList vocabularyWords() const override { return m_state.tokenizer.wholeWords(); }
 
     std::vector<float> preprocess(const RgbImage &image) const override
     {

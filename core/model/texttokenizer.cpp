@@ -274,6 +274,19 @@ QString TextTokenizer::decode(const std::vector<int> &ids) const
     return text.trimmed();
 }
 
+QStringList TextTokenizer::wholeWords() const
+{
+    QStringList words;
+    for (const QString &piece : m_pieces) {
+        if (!piece.endsWith(kWordEnd) || piece.size() < kWordEnd.size() + 2)
+            continue;
+        const QString word = piece.chopped(kWordEnd.size());
+        if (std::all_of(word.begin(), word.end(), [](QChar c) { return c.isLetter(); }))
+            words << word;
+    }
+    return words;
+}
+
 QJsonObject TextTokenizer::toJson() const
 {
     QJsonArray merges(QJsonArray::fromStringList({}));

@@ -45,6 +45,8 @@ public:
     int vocabSize() const { return int(m_pieces.size()); }
     QString kind() const { return m_kind; }
     const QStringList &pieces() const { return m_pieces; }
+    // Pieces that are whole words of two or more letters ("heart</w>" -> "heart"), in piece order.
+    QStringList wholeWords() const;
 
 private:
     std::vector<int> encodeWord(const QString &word) const;

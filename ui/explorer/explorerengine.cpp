@@ -43,6 +43,14 @@ void ExplorerEngine::run(quint64 id, bool isOpen, std::function<Result(Workspace
         m_openJob = job;
 }
 
+void ExplorerEngine::setRerank(Rerank method)
+{
+    m_runner.start<bool>([session = m_session, method](JobControl &) {
+        session->setRerank(method);
+        return true;
+    }, [](JobOutcome<bool>) {});
+}
+
 void ExplorerEngine::open(const Workspace &workspace, const QList<MapPoint> &previous, quint64 generation)
 {
     cancel();   // a new workspace supersedes whatever is running

@@ -7,8 +7,10 @@
 
 #include "core/base/jobrunner.h"
 #include "core/explorer/workspacesession.h"
+#include "ui/widgets/jobdelivery.h"
 
 #include <QObject>
+#include <QPointer>
 #include <QThreadPool>
 
 #include <memory>
@@ -31,6 +33,22 @@ public:
     void matchImage(const QString &path, quint64 queryId, int k);
     void matchPoint(int index, quint64 queryId, int k);
     void cancel();
+
+    // Hubness correction of search and matches from now on (runs after what is queued).
+    void setRerank(Rerank method);
+    // An analysis job (clusters, zero-shot, duplicates, axes) on the session's thread, after what is
+    // queued: `done` runs on the GUI thread while `context` exists and no newer workspace was opened.
+    template <typename Result>
+    std::shared_ptr<JobControl> analyse(QObject *context, std::function<Result(WorkspaceSession &, JobControl &)> work,
+                                        std::function<void(const JobOutcome<Result> &)> done,
+                                        std::function<void(const JobProgress &)> progress = {})
+    {
+        const quint64 generation = m_latestOpen;
+        return startJob<Result>(
+            m_runner, context, [session = m_session, work = std::move(work)](JobControl &job) { return work(*session, job); },
+            std::move(done), std::move(progress),
+            [engine = QPointer<ExplorerEngine>(this), generation] { return engine && generation == engine->m_latestOpen; });
+    }
 
 Q_SIGNALS:
     void progress(const cospace::JobProgress &progress);

@@ -1,7 +1,10 @@
 #include "ui/explorer/mainwindow.h"
 
+#include "core/data/dataset.h"
+#include "ui/explorer/analysispanels.h"
 #include "ui/explorer/appmenus.h"
 #include "ui/explorer/captionsdock.h"
+#include "ui/explorer/clustersdock.h"
 #include "ui/explorer/explorerengine.h"
 #include "ui/explorer/mappanel.h"
 #include "ui/explorer/matchesdock.h"
@@ -18,6 +21,10 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTimer>
+
+#include <memory>
+#include <utility>
 
 namespace cospace {
 
@@ -49,6 +56,8 @@ MainWindow::MainWindow(QWidget *parent, const QString &storePath)
     }
     m_status = new JobStatus(this);
     statusBar()->addWidget(m_status, 1);
+    m_analysis = new AnalysisPanels(this, m_engine, m_mapPanel, [this] { rescan(); },
+                                    [this] { runSearch(searchEdit()->text()); });
     buildMenus();
     connectDocks();
     connectEngine();
@@ -342,7 +351,23 @@ ColourBy MainWindow::colourBy() const { return m_mapPanel->colourBy(); }
 
 void MainWindow::screenshotWhenReady(const QString &pngPath)
 {
-    auto take = [this, pngPath] { saveScreenshotThenQuit(this, pngPath); };
+    auto take = [this, pngPath] {
+        // Give queued thumbnail loads a moment to land before looking at the labels.
+        QTimer::singleShot(1500, this, [this, pngPath] {
+            // Cluster labels still on their way are waited for (once, at most a minute): they belong on the map.
+            if (ClustersDock *clusters = m_analysis->clusters(); clusters->computing() && !std::exchange(m_labelsWaited, true)) {
+                auto shoot = std::make_shared<bool>(true);   // whichever comes first: the labels or the minute
+                const auto once = [this, pngPath, shoot] {
+                    if (std::exchange(*shoot, false))
+                        saveScreenshotThenQuit(this, pngPath, 0);
+                };
+                QTimer::singleShot(60000, this, once);
+                connect(clusters, &ClustersDock::clustersShown, this, once, Qt::SingleShotConnection);
+                return;
+            }
+            saveScreenshotThenQuit(this, pngPath, 0);
+        });
+    };
     if (isBusy())
         connect(this, &MainWindow::ready, this, take, Qt::SingleShotConnection);
     else

@@ -19,6 +19,7 @@ class QTreeWidget;
 
 namespace cospace {
 
+class AnalysisPanels;
 class CaptionsDock;
 class ExplorerEngine;
 class JobStatus;
@@ -75,6 +76,7 @@ public:
     QString lastError() const { return m_lastError; }   // of the last failed job ("" if none)
     const QList<MapPoint> &projectedPoints() const;      // the layout before aligning it to the old map
     bool layoutWasCached() const { return m_layoutCached; }
+    AnalysisPanels *analysisPanels() const { return m_analysis; }   // clusters, zero-shot, duplicates, hubness, axes
 
 Q_SIGNALS:
     void ready();   // the current workspace is loaded, embedded and projected (or failed to)
@@ -118,6 +120,8 @@ private:
     SearchDock *m_searchDock = nullptr;
     MatchesDock *m_matchesDock = nullptr;
     JobStatus *m_status = nullptr;
+    AnalysisPanels *m_analysis = nullptr;
+    bool m_labelsWaited = false;   // a screenshot waits for cluster labels once
 };
 
 }  // namespace cospace
