@@ -82,7 +82,8 @@ test-tsan: setup
 # trying. Fails if any target finds a crash, leak, hang or sanitizer report.
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS ?= captionfile texttokenizer cliptokenizer npy workspace imagedecode sharedspaceconfig runfolder clipbundle
+FUZZ_TARGETS ?= captionfile texttokenizer cliptokenizer npy workspace imagedecode sharedspaceconfig runfolder clipbundle \
+                heifdecode shards
 FUZZ_NICE    ?= nice -n 5
 
 fuzz: setup

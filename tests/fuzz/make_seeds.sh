@@ -70,3 +70,23 @@ for f in "$here"/seeds/imagedecode/*; do
   { printf "\\x0$b\\x00"; cat "$f"; } > "$out/imagedecode/$name"
   case "$name" in *.jpg) { printf "\\x07\\x03"; cat "$f"; } > "$out/imagedecode/reduced-$name";; esac
 done
+
+# heifdecode: the committed HEIC / AVIF seeds (seeds/heifdecode/README.md says how they were made)
+mkdir -p "$out/heifdecode"
+cp "$here"/seeds/heifdecode/*.heic "$here"/seeds/heifdecode/*.avif "$out/heifdecode/"
+
+# shards: byte 0 even = a tar (img2dataset layout, made with tar from the image seeds), odd = a pattern
+mkdir -p "$out/shards"
+tmp=$(mktemp -d)
+cp "$here/seeds/imagedecode/rgb.png" "$tmp/000000000.png"
+printf 'a red square' > "$tmp/000000000.txt"
+cp "$here/seeds/imagedecode/rgb.jpg" "$tmp/000000001.jpg"
+printf '{"caption": "a jpeg", "url": "x"}' > "$tmp/000000001.json"
+(cd "$tmp" && tar --format=ustar -cf ustar.tar 000000000.png 000000000.txt 000000001.jpg 000000001.json \
+  && tar --format=pax -cf pax.tar 000000000.png 000000000.txt 000000001.jpg)
+{ printf '\x00'; cat "$tmp/ustar.tar"; } > "$out/shards/ustar"
+{ printf '\x00'; cat "$tmp/pax.tar"; } > "$out/shards/pax"
+rm -rf "$tmp"
+seed shards pattern '\x01shards/{00000..00012}.tar'
+seed shards list    '\x01{a,b,c}-{1..3}.tar'
+
