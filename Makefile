@@ -83,7 +83,7 @@ test-tsan: setup
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= captionfile texttokenizer cliptokenizer npy workspace imagedecode sharedspaceconfig runfolder clipbundle \
-                heifdecode shards
+                heifdecode shards thumbnail
 FUZZ_NICE    ?= nice -n 5
 
 fuzz: setup

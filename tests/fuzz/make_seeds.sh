@@ -90,3 +90,6 @@ rm -rf "$tmp"
 seed shards pattern '\x01shards/{00000..00012}.tar'
 seed shards list    '\x01{a,b,c}-{1..3}.tar'
 
+# thumbnail: PNGs as a shared-cache thumbnail (no keys: made again; the fuzzer finds tEXt)
+mkdir -p "$out/thumbnail"
+cp "$here/seeds/imagedecode/rgb.png" "$here/seeds/imagedecode/rgba.png" "$out/thumbnail/"
