@@ -171,10 +171,10 @@ void TestMapView::colouringPaintsPoints()
     QCOMPARE(m_map->pointColour(0), QColor(Qt::red));
     QCOMPARE(m_map->pointColour(99), QColor(Qt::blue));
     // 100 points are few enough for pictures at any zoom (issue 20): an image keeps its picture
-    // (here the placeholder) inside a thin frame of its colour; captions are filled diamonds.
+    // (here the placeholder) inside a thin outline of its colour; captions are filled diamonds.
     m_map->setView(10, QPointF(4.5, 4.5));   // 18 px pictures, 10 px apart
     QImage shot = m_map->grab().toImage();
-    QCOMPARE(shot.pixelColor(QPoint(200 - 45 - 10, 200 - 45)), QColor(Qt::red));   // image 0's frame
+    QCOMPARE(shot.pixelColor(QPoint(200 - 45 - 10, 200 - 45)), QColor(Qt::red));   // image 0's outline
     QVERIFY(shot.pixelColor(QPoint(200 - 45, 200 - 45)) != QColor(Qt::red));       // its picture
     QCOMPARE(shot.pixelColor(QPoint(200 + 45, 200 + 45)), QColor(Qt::blue));        // caption 99 at (9, 9)
     // Zoomed out below a few pixels per image: dots in the colouring.

@@ -142,9 +142,10 @@ void MapPanel::showSearchHits(const QList<SearchHit> &hits)
     for (int i = 0; i < points.size(); ++i)
         if (points[i].kind == MapPoint::Image)
             byPath.insert(points[i].path, i);
+    constexpr int kRingedHits = 20;   // more rings only hide each other in a cluster
     QList<int> ranked;
     for (const SearchHit &hit : hits)
-        if (const auto it = byPath.constFind(hit.item.path); it != byPath.constEnd())
+        if (const auto it = byPath.constFind(hit.item.path); it != byPath.constEnd() && ranked.size() < kRingedHits)
             ranked << *it;
     m_map->setHighlights(ranked);
 }

@@ -24,7 +24,7 @@ constexpr int kMaxImagesOnScreen = 40'000;
 constexpr double kSmallPicture = 18.0;   // and at most 4x the spacing
 constexpr double kCaptionLabelMin = 44.0;    // images this large get their caption written under them
 constexpr int kMaxCaptionLabels = 400;
-constexpr double kDimmedOpacity = 0.22;      // points that are not search hits, while there are hits
+constexpr double kDimmedOpacity = 0.3;      // points that are not search hits, while there are hits
 const QColor kCaptionColour(230, 126, 34);
 const QColor kQueryColour(214, 39, 40);
 
@@ -241,8 +241,12 @@ void MapView::paintThumbnails(QPainter &painter, double markerSize)
         const QPointF w = toWidget(p.pos);
         const QRectF target(w.x() - size / 2, w.y() - size / 2, size, size);
         painter.setOpacity(dim && m_highlightRank[std::size_t(i)] < 0 ? kDimmedOpacity : 1.0);
-        if (coloured)   // the colouring as a thin frame: the picture itself stays readable
-            painter.fillRect(target.adjusted(-1.5, -1.5, 1.5, 1.5), QColor::fromRgba(m_colouring.colours[i]));
+        if (coloured) {   // the colouring as a thin outline: the picture (transparent ones too) stays readable
+            painter.setPen(QPen(QColor::fromRgba(m_colouring.colours[i]), size >= 32 ? 3 : 2));
+            painter.setBrush(Qt::NoBrush);
+            painter.drawRect(target.adjusted(-1, -1, 1, 1));
+            painter.setPen(Qt::NoPen);
+        }
         ++m_lastPaint.images;
         if (const QImage *image = p.path.isEmpty() ? nullptr : m_thumbs->image(p.path, pixels)) {
             const QSizeF s = QSizeF(image->size()).scaled(target.size(), Qt::KeepAspectRatio);
