@@ -1,6 +1,7 @@
 // WebDataset / img2dataset shards as a source: grouping by key, item paths, member bytes read in
 // place, hostile tars (each a clear issue, the rest proceeds), brace patterns, the index cache
-// (an unchanged shard is not read again), embedding and paired data (captions, eval, training).
+// (an unchanged shard is not read again), embedding and paired data (captions, eval, training),
+// and the command line end to end (layout, embed, search, export).
 
 #include "fakemodel_p.h"
 #include "tarfixture_p.h"
@@ -400,6 +401,25 @@ void TestShards::trainAndEvalOnShards()
     const QByteArray n = QByteArray::number(k);
     const QByteArray spaced = QByteArray("\"n_images\": ") + n, tight = QByteArray("\"n_images\":") + n;
     QVERIFY2(out.contains(spaced) || out.contains(tight), out.constData());
+
+    // The rest of the command line on the same shards: the GUI's map job headless, embed, search,
+    // export — items named SHARD#KEY throughout.
+    const QString model = t.runDir + u"/last.ckpt"_qs, store = m_dir.filePath(u"shards.db"_qs);
+    QCOMPARE(runCli({u"layout"_qs, u"--dataset"_qs, shards, u"--model"_qs, model, u"--method"_qs, u"pca"_qs, u"--out"_qs,
+                     m_dir.filePath(u"map.csv"_qs)}, &out), 0);
+    QFile map(m_dir.filePath(u"map.csv"_qs));
+    QVERIFY(map.open(QIODevice::ReadOnly));
+    const QByteArray csv = map.readAll();
+    QCOMPARE(csv.count("00000.tar#") + csv.count("00001.tar#"), 2 * k);   // each image and its caption
+    QCOMPARE(runCli({u"embed"_qs, shards + u"/{00000..00001}.tar"_qs, u"--model"_qs, model, u"--store"_qs, store, u"--json"_qs}, &out), 0);
+    QVERIFY2(out.contains("\"embedded\""), out.constData());
+    QCOMPARE(runCli({u"search"_qs, u"--store"_qs, store, u"--model"_qs, model, u"--text"_qs, u"a red circle"_qs, u"--json"_qs}, &out), 0);
+    QVERIFY2(out.contains(".tar#"), out.constData());
+    const QString exported = m_dir.filePath(u"export"_qs);
+    QCOMPARE(runCli({u"export"_qs, u"--store"_qs, store, u"--model"_qs, model, u"--format"_qs, u"tsv"_qs, exported}, &out), 0);
+    QFile metadata(exported + u"/metadata.tsv"_qs);
+    QVERIFY(metadata.open(QIODevice::ReadOnly));
+    QVERIFY(metadata.readAll().contains(".tar#"));
 }
 
 QTEST_GUILESS_MAIN(TestShards)
