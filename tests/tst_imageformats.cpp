@@ -1,6 +1,6 @@
 // The formats of real photo libraries (issue 20): HEIC and AVIF through libheif, made at test time
 // with heif-enc (libheif-examples); orientation of PNG (eXIf), WebP (EXIF, via webpmux) and TIFF;
-// 16-bit and CMYK TIFF; hostile HEIC (cut anywhere, a giant declared size) reported, not decoded.
+// 16-bit and CMYK TIFF; animated WebP's first frame (gif2webp); hostile HEIC (cut anywhere, a giant declared size) reported, not decoded.
 
 #include "core/data/imagedecode.h"
 
@@ -109,6 +109,7 @@ private Q_SLOTS:
     void orientation();
     void deepAndCmykTiff_data();
     void deepAndCmykTiff();
+    void animatedWebpFirstFrame();
 
 private:
     QString heifFile(bool avif);
@@ -280,6 +281,21 @@ void TestImageFormats::deepAndCmykTiff()
     const auto p = pixel(r.image, r.image.width / 2, r.image.height / 2);
     QVERIFY2(std::abs(p[0] - colour.red()) <= 2 && std::abs(p[1] - colour.green()) <= 2 && std::abs(p[2] - colour.blue()) <= 2,
              qPrintable(u"got %1 %2 %3"_qs.arg(p[0]).arg(p[1]).arg(p[2])));
+}
+
+void TestImageFormats::animatedWebpFirstFrame()
+{
+    // gif2webp (Debian's webp) turns the fixture GIF (blue, then red) into an animated WebP.
+    const QString tool = QStandardPaths::findExecutable(u"gif2webp"_qs);
+    if (tool.isEmpty())
+        QSKIP("gif2webp (Debian's webp) is not installed");
+    const QString out = m_dir.filePath(u"anim.webp"_qs);
+    QVERIFY(run(tool, {u"-quiet"_qs, u"-lossy"_qs, u"-q"_qs, u"95"_qs, QStringLiteral(COSPACE_TINY_CLIP "/decode/two_frames.gif"), u"-o"_qs, out}));
+    QVERIFY(readAll(out).contains("ANIM"));
+    const DecodedImage r = decodeImageFile(out);
+    QVERIFY2(r.ok(), qPrintable(r.reason));
+    QCOMPARE(r.image.width, 12);
+    QVERIFY(bluish(pixel(r.image, 6, 5)));
 }
 
 QTEST_GUILESS_MAIN(TestImageFormats)

@@ -213,6 +213,13 @@ DecodedImage decodeImageData(const QByteArray &data, const DecodeOptions &option
     } catch (const cv::Exception &e) {
         return failed(DecodeFailure::Corrupt, u"corrupt %1 data (%2)"_qs.arg(QLatin1String(fmt), QString::fromStdString(e.msg)));
     }
+    if (raw.empty() && h.format == ImageFormat::WebP) {
+        // An animated WebP (ANIM / ANMF chunks): OpenCV 4.6 reads still images only; Qt's WebP
+        // plugin gives the first frame.
+        r.image = decodeWithQt(data);
+        if (!r.image.isNull())
+            return r;
+    }
     if (raw.empty())
         return failed(DecodeFailure::Corrupt, u"corrupt or unsupported %1 data"_qs.arg(QLatin1String(fmt)));
     if (std::int64_t(raw.cols) * raw.rows > options.maxPixels)   // a header that lied about the size

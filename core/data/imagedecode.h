@@ -6,10 +6,10 @@
 // when that still leaves the shorter side >= `minShortSide` (pass 2 x the model's input size).
 // Orientation is applied: EXIF for JPEG, PNG (eXIf), WebP (EXIF chunk) and TIFF; 'irot' / 'imir'
 // for HEIF and AVIF. Alpha is composited on white; grey, 16-bit, HDR (10/12-bit HEIF, AVIF) and
-// CMYK become 8-bit RGB. Animated GIF, WebP and HEIF sequences give their first frame / primary
-// image.
-// Formats, recognised by content, not by file name: JPEG, PNG, WebP, BMP, TIFF (OpenCV); GIF (Qt:
-// OpenCV 4.6 has no GIF decoder); HEIF / HEIC and AVIF (libheif). A cut file is reported as
+// CMYK become 8-bit RGB. Animated GIF and WebP give their first frame (through Qt), HEIF and
+// AVIF their primary image.
+// Formats, recognised by content, not by file name: JPEG, PNG, WebP, BMP, TIFF (OpenCV); GIF and
+// animated WebP (Qt: OpenCV 4.6 reads neither); HEIF / HEIC and AVIF (libheif). A cut file is reported as
 // truncated from the format's own structure (JPEG markers up to EOI, PNG IEND, the BMP / WebP
 // size fields, HEIF / AVIF top-level boxes) rather than decoded into a partly grey picture.
 //

@@ -197,7 +197,8 @@ QStringList expandBracePattern(const QString &pattern, QString *error)
     if (open < 0)
         return {pattern};
     const qsizetype close = pattern.indexOf(u'}', open);
-    if (close < 0 || pattern.indexOf(u'{', open + 1) >= 0 && pattern.indexOf(u'{', open + 1) < close) {
+    const qsizetype nested = pattern.indexOf(u'{', open + 1);
+    if (close < 0 || (nested >= 0 && nested < close)) {
         why = u"%1: unbalanced or nested braces"_qs.arg(pattern);
         return {};
     }
