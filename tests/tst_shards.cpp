@@ -246,6 +246,10 @@ void TestShards::bracePatterns()
     QCOMPARE(expandBracePattern(u"{3..1}"_qs), (QStringList{u"3"_qs, u"2"_qs, u"1"_qs}));
     QVERIFY(expandBracePattern(u"{0..99999999}.tar"_qs, &error).isEmpty());
     QVERIFY(error.contains(u"more than"));
+    // Found by fuzz_shards: many small groups multiply; refused before anything is built.
+    QVERIFY(expandBracePattern(u"{0..999}{0..999}{a,b}{0..99}.tar"_qs, &error).isEmpty());
+    QVERIFY(error.contains(u"more than"));
+    QVERIFY(expandBracePattern(QString(5000, u'x'), &error).isEmpty());
     QVERIFY(expandBracePattern(u"{a.tar"_qs, &error).isEmpty());
     QVERIFY(expandBracePattern(u"{x}.tar"_qs, &error).isEmpty());
 

@@ -61,8 +61,10 @@ bool isShardPattern(const QString &path);
 bool isShardSource(const QString &path);
 
 // Expands "{00000..00099}" (zero padding kept, either direction) and "{a,b,c}"; several braces
-// multiply. At most kMaxPatternNames names; *error says why on a malformed or too large pattern.
-constexpr int kMaxPatternNames = 1'000'000;
+// multiply. At most kMaxPatternNames names from at most kMaxPatternChars characters; *error says
+// why on a malformed or too large pattern.
+constexpr int kMaxPatternNames = 100'000;
+constexpr int kMaxPatternChars = 4096;
 QStringList expandBracePattern(const QString &pattern, QString *error = nullptr);
 
 // The shard files of a source, absolute and sorted: a shard file itself, the existing files of a

@@ -189,10 +189,41 @@ bool isShardSource(const QString &path)
     return info.isDir() && findCaptionFile(path).isEmpty() && !shardFilesOf(path).isEmpty();
 }
 
+namespace {
+
+// How many names a pattern expands to, counted before anything is built (a hostile pattern such
+// as {0..999}{0..999}{0..999} is refused at once); -1 when over kMaxPatternNames.
+qint64 patternSize(const QString &pattern)
+{
+    static const QRegularExpression group(u"\\{([^{}]*)\\}"_qs);
+    static const QRegularExpression range(u"^(-?\\d{1,9})\\.\\.(-?\\d{1,9})$"_qs);
+    qint64 total = 1;
+    for (QRegularExpressionMatchIterator it = group.globalMatch(pattern); it.hasNext();) {
+        const QString inner = it.next().captured(1);
+        const QRegularExpressionMatch m = range.match(inner);
+        const qint64 n = m.hasMatch() ? std::abs(m.captured(2).toLongLong() - m.captured(1).toLongLong()) + 1
+                                      : qint64(inner.count(u',')) + 1;
+        total *= n;
+        if (total > kMaxPatternNames)
+            return -1;
+    }
+    return total;
+}
+
+}  // namespace
+
 QStringList expandBracePattern(const QString &pattern, QString *error)
 {
     QString ignored;
     QString &why = error ? *error : ignored;
+    if (pattern.size() > kMaxPatternChars) {
+        why = u"a pattern of %1 characters: at most %2"_qs.arg(pattern.size()).arg(kMaxPatternChars);
+        return {};
+    }
+    if (patternSize(pattern) < 0) {
+        why = u"%1 names more than %2 shards"_qs.arg(pattern.left(200)).arg(kMaxPatternNames);
+        return {};
+    }
     const qsizetype open = pattern.indexOf(u'{');
     if (open < 0)
         return {pattern};

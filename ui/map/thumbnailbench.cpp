@@ -31,7 +31,7 @@ ThumbnailBenchResult runThumbnailBench(const QString &folder, QTextStream &out, 
     map.fitToView();
     int lastReport = -1;
     for (;;) {
-        map.repaint();   // synchronous: lastPaint() describes this very frame
+        map.grab();      // paints now, exposed or not (offscreen): lastPaint() describes this frame
         const MapView::PaintStats stats = map.lastPaint();
         const double t = clock.nsecsElapsed() * 1e-9;
         if (!stats.thumbnails) {
