@@ -83,7 +83,7 @@ test-tsan: setup
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= captionfile texttokenizer cliptokenizer npy workspace imagedecode sharedspaceconfig runfolder clipbundle \
-                safetensors torchpickle
+                safetensors torchpickle heifdecode shards thumbnail
 FUZZ_NICE    ?= nice -n 5
 
 fuzz: setup
@@ -95,7 +95,7 @@ fuzz: setup
 	@failed=; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t $(FUZZ_BUILD)/logs; \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s, log $(FUZZ_BUILD)/logs/$$t.log"; \
-	  if UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_NICE) $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t \
+	  if UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp $(FUZZ_NICE) $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t \
 	       -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
 	       -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
 	       $$([ -f tests/fuzz/$$t.dict ] && echo -dict=tests/fuzz/$$t.dict) \

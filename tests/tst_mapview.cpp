@@ -1,6 +1,7 @@
 // The map widget on its own, offscreen: rectangle and lasso selection (by API and by mouse), the
 // spatial grid against brute force, colourings and their legend, animated moves ending exactly at
-// the target, view state, the render benchmark's report.
+// the target, view state, the render benchmark's report; pictures at fit-to-window by on-screen
+// density, search hits ringed and jumped to, captions under images.
 
 #include "ui/map/mapview.h"
 #include "ui/map/renderbench.h"
@@ -29,6 +30,10 @@ private Q_SLOTS:
     void animationEndsAtTarget();
     void viewRoundTrips();
     void renderBenchReports();
+    void picturesAtFitByDensity_data();
+    void picturesAtFitByDensity();
+    void searchHitsRingedAndJumpedTo();
+    void captionsUnderImages();
 
 private:
     std::unique_ptr<MapView> m_map;
@@ -165,11 +170,18 @@ void TestMapView::colouringPaintsPoints()
     m_map->setColouring(c);
     QCOMPARE(m_map->pointColour(0), QColor(Qt::red));
     QCOMPARE(m_map->pointColour(99), QColor(Qt::blue));
-    m_map->setView(10, QPointF(4.5, 4.5));   // zoomed out: dots, not thumbnails
-    const QImage shot = m_map->grab().toImage();
-    QCOMPARE(shot.pixelColor(QPoint(200 - 45, 200 - 45)), QColor(Qt::red));   // image 0 at (0, 0)
-    QCOMPARE(shot.pixelColor(QPoint(200 + 45, 200 + 45)), QColor(Qt::blue));   // caption 99 at (9, 9)
-    QCOMPARE(shot.pixelColor(QPoint(200, 200)), m_map->palette().color(QPalette::Base));   // between points
+    // 100 points are few enough for pictures at any zoom (issue 20): an image keeps its picture
+    // (here the placeholder) inside a thin outline of its colour; captions are filled diamonds.
+    m_map->setView(10, QPointF(4.5, 4.5));   // 18 px pictures, 10 px apart
+    QImage shot = m_map->grab().toImage();
+    QCOMPARE(shot.pixelColor(QPoint(200 - 45 - 10, 200 - 45)), QColor(Qt::red));   // image 0's outline
+    QVERIFY(shot.pixelColor(QPoint(200 - 45, 200 - 45)) != QColor(Qt::red));       // its picture
+    QCOMPARE(shot.pixelColor(QPoint(200 + 45, 200 + 45)), QColor(Qt::blue));        // caption 99 at (9, 9)
+    // Zoomed out below a few pixels per image: dots in the colouring.
+    m_map->setView(1, QPointF(4.5, 4.5));
+    shot = m_map->grab().toImage();
+    QCOMPARE(shot.pixelColor(QPoint(200 - 5, 200 - 5)), QColor(Qt::red));     // image 0 at (0, 0)
+    QCOMPARE(shot.pixelColor(QPoint(350, 350)), m_map->palette().color(QPalette::Base));   // away from the points
     // Colours for another number of points are ignored (a stale colouring job).
     c.colours.removeLast();
     m_map->setColouring(c);
@@ -212,6 +224,94 @@ void TestMapView::renderBenchReports()
     QCOMPARE(r.frames, 200);
     QVERIFY(r.p50Ms > 0 && r.p50Ms <= r.p95Ms && r.p95Ms <= r.maxMs);
     QVERIFY2(text.contains(u"p50") && text.contains(u"p95") && text.contains(u"max"), qPrintable(text));
+}
+
+// Issue 20: the level of detail follows the images on screen, not the zoom alone. A map of
+// 20,000 images at fit-to-window shows pictures (and every one arrives); 200,000 show dots.
+void TestMapView::picturesAtFitByDensity_data()
+{
+    QTest::addColumn<int>("images");
+    QTest::addColumn<bool>("pictures");
+    QTest::newRow("3,800 emoji-like") << 3800 << true;
+    QTest::newRow("20,000 photos") << 20000 << true;
+    QTest::newRow("200,000") << 200000 << false;
+}
+
+void TestMapView::picturesAtFitByDensity()
+{
+    QFETCH(int, images);
+    QFETCH(bool, pictures);
+    MapView map;
+    map.resize(1000, 700);
+    map.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&map));
+    map.setThumbnailSource([](const QString &path) {
+        QImage img(24, 24, QImage::Format_RGB32);
+        img.fill(QColor::fromHsv(int(qHash(path) % 360), 200, 220));
+        return img;
+    });
+    // Laid out as the layouts are: about sqrt(N) units across.
+    QList<MapPoint> points;
+    const int side = int(std::ceil(std::sqrt(double(images))));
+    for (int i = 0; i < images; ++i)
+        points.append({MapPoint::Image, QPointF(i % side, i / side), u"img%1"_qs.arg(i), {}});
+    map.setPoints(points);
+    map.fitToView();
+    map.repaint();
+    QCOMPARE(map.lastPaint().thumbnails, pictures);
+    if (!pictures)
+        return;
+    QVERIFY(map.lastPaint().imagePixels >= 8);   // small pictures, not specks
+    QTRY_COMPARE_WITH_TIMEOUT((map.repaint(), map.lastPaint().missing), 0, 60000);
+    QVERIFY(map.lastPaint().images > 500);
+}
+
+void TestMapView::searchHitsRingedAndJumpedTo()
+{
+    const double before = m_map->zoom();
+    m_map->setHighlights({7, 3, 3, 1000, -1});   // duplicates and strangers ignored
+    QCOMPARE(m_map->highlights(), (QList<int>{7, 3}));
+    // Rings are drawn in the query colour around the hits (dots and pictures alike).
+    const QImage shot = m_map->grab().toImage();
+    const QPoint hit = (QPointF(200, 200) + 30 * (QPointF(7 % 10, 7 / 10) - QPointF(4.5, 4.5))).toPoint();
+    bool ring = false;
+    for (int dx = -20; dx <= 20 && !ring; ++dx)
+        for (int dy = -20; dy <= 20 && !ring; ++dy) {
+            const QColor c = shot.pixelColor(hit + QPoint(dx, dy));
+            ring = c.red() > 180 && c.green() < 80 && c.blue() < 80;
+        }
+    QVERIFY(ring);
+    QVERIFY(m_map->fitToHighlights());
+    QVERIFY(m_map->zoom() > before);   // the two neighbours fill the view
+    const QPointF c = m_map->centre();
+    QVERIFY2(std::abs(c.x() - 5) < 1e-3 && std::abs(c.y()) < 1e-3, qPrintable(u"centre %1 %2"_qs.arg(c.x()).arg(c.y())));   // between (7, 0) and (3, 0)
+    m_map->centreOn(42);
+    QCOMPARE(m_map->selectedIndex(), 42);
+    QVERIFY((m_map->centre() - QPointF(2, 4)).manhattanLength() < 1e-6);
+    m_map->setHighlights({});
+    QVERIFY(!m_map->fitToHighlights());
+}
+
+void TestMapView::captionsUnderImages()
+{
+    QList<MapPoint> points = gridPoints();
+    for (int i = 1; i < points.size(); i += 2)
+        points[i].partner = i - 1;   // each caption describes the image before it
+    m_map->setThumbnailSource([](const QString &) {
+        QImage img(32, 32, QImage::Format_RGB32);
+        img.fill(Qt::darkGreen);
+        return img;
+    });
+    for (MapPoint &p : points)
+        p.path = p.kind == MapPoint::Image ? u"img"_qs + p.text : QString();
+    m_map->setPoints(points);
+    m_map->centreOn(44, 90);
+    m_map->repaint();
+    QVERIFY(m_map->lastPaint().thumbnails);
+    QVERIFY(m_map->lastPaint().captionLabels > 0);
+    m_map->setCaptionsUnderImages(false);
+    m_map->repaint();
+    QCOMPARE(m_map->lastPaint().captionLabels, 0);
 }
 
 QTEST_MAIN(TestMapView)

@@ -4,6 +4,7 @@
 #include "storecli.h"
 
 #include "core/model/embeddingmodel.h"
+#include "core/data/shards.h"
 #include "core/store/embedpipeline.h"
 
 #include <QFileInfo>
@@ -68,7 +69,7 @@ int runEmbed(const QStringList &args)
         return kUsage;
     }
     for (const QString &root : roots) {
-        if (!QFileInfo::exists(root)) {
+        if (!QFileInfo::exists(root) && !isShardPattern(root)) {   // a pattern of shards names no one file
             err(u"cospace-cli embed: %1: no such file or folder"_qs.arg(root));
             return kFailed;
         }

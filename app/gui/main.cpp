@@ -9,6 +9,7 @@
 #include "ui/inspector/traininginspector.h"
 #include "ui/map/mapcolouring.h"
 #include "ui/map/renderbench.h"
+#include "ui/map/thumbnailbench.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -33,6 +34,9 @@ struct Options {
     QCommandLineOption search{u"search"_qs, u"Start with this text query in the search panel."_qs, u"TEXT"_qs};
     QCommandLineOption benchRender{u"bench-render"_qs, u"Time the map drawing N synthetic points, print frame times, exit."_qs,
                                    u"N"_qs};
+    QCommandLineOption benchThumbnails{u"bench-thumbnails"_qs,
+                                       u"Time the first full screen of thumbnails of a photo folder at fit-to-window, exit."_qs,
+                                       u"DIR"_qs};
     QCommandLineOption colourBy{u"colour-by"_qs, u"Colour the map by %1."_qs.arg(kColourByNames.choices()), u"MODE"_qs};
     QCommandLineOption run{u"run"_qs, u"Open the training inspector on a run folder (followed while it is written)."_qs,
                            u"RUN"_qs};
@@ -46,7 +50,7 @@ struct Options {
         parser.addHelpOption();
         parser.addVersionOption();
         parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search, run, values, benchRender,
-                           colourBy});
+                           benchThumbnails, colourBy});
         for (const LimitSetting &s : limitSettings())
             limits.append(QCommandLineOption(QLatin1String(s.key), QString::fromLatin1(s.description) + u"."_qs, u"N"_qs));
         parser.addOptions(limits);
@@ -119,6 +123,10 @@ int main(int argc, char **argv)
         QTextStream out(stdout);
         runRenderBench(parser.value(o.benchRender).toInt(), out);
         return 0;
+    }
+    if (parser.isSet(o.benchThumbnails)) {
+        QTextStream out(stdout);
+        return runThumbnailBench(parser.value(o.benchThumbnails), out).seconds >= 0 ? 0 : 1;
     }
 
     if (parser.isSet(o.run)) {

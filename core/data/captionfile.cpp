@@ -1,5 +1,7 @@
 #include "core/data/captionfile.h"
 
+#include "core/data/shards.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -430,6 +432,8 @@ CaptionFile parseCaptionBytes(const QByteArray &bytes, const QString &path, cons
 
 CaptionFile readCaptionFile(const QString &path, const CaptionOptions &options)
 {
+    if (isShardSource(path))
+        return readShardCaptions(path, options);   // WebDataset shards: the captions inside them
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         CaptionFile out;

@@ -68,6 +68,8 @@ struct CaptionFile {
 // Guesses the format from the extension and, for .txt/.tsv/.json, the first bytes.
 CaptionFormat detectCaptionFormat(const QString &path, const QByteArray &head);
 
+// `path` may also be WebDataset shards (a .tar, a brace pattern, a folder of them: shards.h):
+// their captions, each row's image the item "SHARD#KEY".
 CaptionFile readCaptionFile(const QString &path, const CaptionOptions &options = {});
 // Same, for bytes already in memory; `path` names the file in issues and anchors relative images.
 CaptionFile parseCaptionBytes(const QByteArray &bytes, const QString &path,

@@ -1,5 +1,7 @@
 #include "core/data/dataset.h"
 
+#include "core/data/shards.h"
+
 #include <QDir>
 #include <QDirIterator>
 #include <QFileInfo>
@@ -12,7 +14,8 @@ namespace cospace {
 const QStringList &imageExtensions()
 {
     static const QStringList extensions{u"jpg"_qs, u"jpeg"_qs, u"png"_qs, u"webp"_qs, u"bmp"_qs,
-                                        u"tif"_qs, u"tiff"_qs, u"gif"_qs};
+                                        u"tif"_qs, u"tiff"_qs, u"gif"_qs, u"heic"_qs, u"heif"_qs, u"hif"_qs,
+                                        u"avif"_qs};
     return extensions;
 }
 
@@ -22,6 +25,21 @@ bool hasImageExtension(const QString &path)
 }
 
 namespace {
+
+// A shard's items and captions (from its cached index when it did not change).
+void addShard(const QString &shard, ImageScan &out)
+{
+    const std::shared_ptr<const ShardIndex> index = shardIndex(shard);
+    out.shards << index->path;
+    out.issues += index->issues;
+    out.notices += index->notices;
+    for (const ShardItem &item : index->items) {
+        const QString path = shardItemPath(index->path, item.key);
+        out.images << path;
+        if (!item.caption.isEmpty())
+            out.shardCaptions.append({path, item.caption, 0});
+    }
+}
 
 void scanFolder(const QString &dir, QSet<QString> &visited, ImageScan &out)
 {
@@ -51,6 +69,8 @@ void scanFolder(const QString &dir, QSet<QString> &visited, ImageScan &out)
             scanFolder(entry.absoluteFilePath(), visited, out);
         else if (entry.isFile() && hasImageExtension(entry.fileName()))
             out.images.append(entry.absoluteFilePath());
+        else if (entry.isFile() && isShardFile(entry.fileName()))
+            addShard(entry.absoluteFilePath(), out);
     }
 }
 
@@ -61,16 +81,20 @@ ImageScan scanImages(const QString &root, std::int64_t maxFiles)
     ImageScan out;
     QSet<QString> visited;
     const QFileInfo info(root);
-    if (info.isFile()) {
+    if (isShardPattern(root) || (info.isFile() && isShardFile(root))) {
+        for (const QString &shard : shardFilesOf(root, &out.issues))
+            addShard(shard, out);
+    } else if (info.isFile()) {
         out.images.append(info.absoluteFilePath());
         return out;
-    }
-    if (!info.isDir()) {
+    } else if (!info.isDir()) {
         out.issues.append({root, 0, u"no such folder"_qs});
         return out;
+    } else {
+        scanFolder(info.absoluteFilePath(), visited, out);
     }
-    scanFolder(info.absoluteFilePath(), visited, out);
     std::sort(out.images.begin(), out.images.end());
+    std::sort(out.shards.begin(), out.shards.end());
     if (maxFiles >= 0 && out.images.size() > maxFiles) {
         out.issues.append({info.absoluteFilePath(), 0,
                            u"%1 image files, more than the limit of %2 per folder: only the first %2 by name are used "
@@ -97,6 +121,10 @@ Dataset openDataset(const QString &dir)
     Dataset dataset;
     dataset.root = QFileInfo(dir).absoluteFilePath();
     const QString captions = findCaptionFile(dir);
+    if (captions.isEmpty() && (isShardPattern(dir) || !shardFilesOf(dir).isEmpty())) {
+        dataset.captions = readShardCaptions(dir);
+        return dataset;
+    }
     if (captions.isEmpty()) {
         dataset.captions.path = dataset.root;
         dataset.captions.issues.append({dataset.root, 0,

@@ -1,6 +1,9 @@
 #include "core/data/imagedecode.h"
 
+#include "core/data/heifdecode_p.h"
+#include "core/data/imageheader_p.h"
 #include "core/data/imageops_p.h"
+#include "core/data/shards.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -18,166 +21,6 @@
 namespace cospace {
 
 namespace {
-
-enum class Format { Unknown, Jpeg, Png, Gif, Bmp, WebP, Tiff };
-
-struct Header {
-    Format format = Format::Unknown;
-    int width = 0;
-    int height = 0;
-};
-
-std::uint32_t be16(const uchar *p) { return std::uint32_t(p[0]) << 8 | p[1]; }
-std::uint32_t be32(const uchar *p) { return be16(p) << 16 | be16(p + 2); }
-std::uint32_t le16(const uchar *p) { return std::uint32_t(p[1]) << 8 | p[0]; }
-std::uint32_t le32(const uchar *p) { return le16(p + 2) << 16 | le16(p); }
-
-// The JPEG frame size from the first SOFn marker. Segments are walked by their lengths.
-bool jpegSize(const QByteArray &d, Header *h)
-{
-    const auto *p = reinterpret_cast<const uchar *>(d.constData());
-    qsizetype i = 2;
-    while (i + 4 <= d.size()) {
-        if (p[i] != 0xFF)
-            return false;
-        const uchar m = p[i + 1];
-        if (m == 0xFF) { ++i; continue; }            // fill bytes
-        if (m == 0xD8 || (m >= 0xD0 && m <= 0xD7)) { i += 2; continue; }
-        const qsizetype len = be16(p + i + 2);
-        const bool sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
-        if (sof) {
-            if (i + 9 > d.size())
-                return false;
-            h->height = int(be16(p + i + 5));
-            h->width = int(be16(p + i + 7));
-            return true;
-        }
-        if (m == 0xDA || m == 0xD9)
-            return false;                             // scan data before any frame header
-        i += 2 + len;
-    }
-    return false;
-}
-
-// True when the JPEG's marker structure reaches EOI: entropy-coded data is skipped by looking for
-// the next marker (0xFF followed by neither 0x00 stuffing nor a restart marker).
-bool jpegComplete(const QByteArray &d)
-{
-    const auto *p = reinterpret_cast<const uchar *>(d.constData());
-    const qsizetype n = d.size();
-    qsizetype i = 2;
-    while (i + 2 <= n) {
-        if (p[i] != 0xFF)
-            return false;
-        const uchar m = p[i + 1];
-        if (m == 0xFF) { ++i; continue; }
-        if (m == 0xD9)
-            return true;
-        if (m == 0xD8 || (m >= 0xD0 && m <= 0xD7) || m == 0x01) { i += 2; continue; }
-        if (i + 4 > n)
-            return false;
-        i += 2 + be16(p + i + 2);
-        if (m != 0xDA)
-            continue;
-        // Entropy-coded segment.
-        while (i + 1 < n) {
-            const void *ff = std::memchr(p + i, 0xFF, std::size_t(n - i - 1));
-            if (!ff)
-                return false;
-            i = static_cast<const uchar *>(ff) - p;
-            const uchar next = p[i + 1];
-            if (next == 0x00 || (next >= 0xD0 && next <= 0xD7) || next == 0xFF) {
-                i += next == 0xFF ? 1 : 2;
-                continue;
-            }
-            break;   // a real marker: back to the segment loop
-        }
-    }
-    return false;
-}
-
-bool tiffSize(const QByteArray &d, Header *h)
-{
-    const auto *p = reinterpret_cast<const uchar *>(d.constData());
-    const bool le = p[0] == 'I';
-    auto u16 = [&](qsizetype o) { return le ? le16(p + o) : be16(p + o); };
-    auto u32 = [&](qsizetype o) { return le ? le32(p + o) : be32(p + o); };
-    const qsizetype ifd = u32(4);
-    if (ifd + 2 > d.size())
-        return false;
-    const int count = int(u16(ifd));
-    for (int k = 0; k < count; ++k) {
-        const qsizetype e = ifd + 2 + 12 * k;
-        if (e + 12 > d.size())
-            return false;
-        const std::uint32_t tag = u16(e), type = u16(e + 2);
-        const int value = int(type == 3 ? u16(e + 8) : u32(e + 8));   // SHORT or LONG
-        if (tag == 256)
-            h->width = value;
-        else if (tag == 257)
-            h->height = value;
-    }
-    return h->width > 0 && h->height > 0;
-}
-
-Header sniff(const QByteArray &d)
-{
-    Header h;
-    const auto *p = reinterpret_cast<const uchar *>(d.constData());
-    const qsizetype n = d.size();
-    if (n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) {
-        h.format = Format::Jpeg;
-        jpegSize(d, &h);
-    } else if (n >= 8 && std::memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0) {
-        h.format = Format::Png;
-        if (n >= 24) {
-            h.width = int(be32(p + 16));
-            h.height = int(be32(p + 20));
-        }
-    } else if (n >= 10 && (std::memcmp(p, "GIF87a", 6) == 0 || std::memcmp(p, "GIF89a", 6) == 0)) {
-        h.format = Format::Gif;
-        h.width = int(le16(p + 6));
-        h.height = int(le16(p + 8));
-    } else if (n >= 26 && p[0] == 'B' && p[1] == 'M') {
-        h.format = Format::Bmp;
-        h.width = std::abs(int(le32(p + 18)));
-        h.height = std::abs(int(le32(p + 22)));
-    } else if (n >= 30 && std::memcmp(p, "RIFF", 4) == 0 && std::memcmp(p + 8, "WEBP", 4) == 0) {
-        h.format = Format::WebP;
-        if (std::memcmp(p + 12, "VP8X", 4) == 0) {
-            h.width = int((le32(p + 24) & 0xFFFFFF) + 1);
-            h.height = int((le32(p + 27) & 0xFFFFFF) + 1);
-        } else if (std::memcmp(p + 12, "VP8L", 4) == 0) {
-            const std::uint32_t bits = le32(p + 21);
-            h.width = int((bits & 0x3FFF) + 1);
-            h.height = int(((bits >> 14) & 0x3FFF) + 1);
-        } else if (std::memcmp(p + 12, "VP8 ", 4) == 0) {
-            h.width = int(le16(p + 26) & 0x3FFF);
-            h.height = int(le16(p + 28) & 0x3FFF);
-        }
-    } else if (n >= 8 && (std::memcmp(p, "II*\0", 4) == 0 || std::memcmp(p, "MM\0*", 4) == 0)) {
-        h.format = Format::Tiff;
-        tiffSize(d, &h);
-    }
-    return h;
-}
-
-// BMP and WebP headers state the file size (BMP: bfSize; WebP: RIFF chunk size + 8).
-bool sizeComplete(const QByteArray &d, Format f)
-{
-    const auto *p = reinterpret_cast<const uchar *>(d.constData());
-    if (f == Format::Bmp)
-        return d.size() >= qsizetype(le32(p + 2));
-    if (f == Format::WebP)
-        return d.size() >= qsizetype(le32(p + 4)) + 8;
-    return true;
-}
-
-bool pngComplete(const QByteArray &d)
-{
-    // The IEND chunk closes every PNG; allow trailing bytes after it.
-    return d.lastIndexOf(QByteArrayView("IEND\xAE\x42\x60\x82", 8)) >= 0;
-}
 
 // Any depth / channel count to 8-bit RGB; alpha over white.
 cv::Mat toRgb8(cv::Mat raw)
@@ -250,20 +93,6 @@ DecodedImage failed(DecodeFailure f, const QString &detail)
     return r;
 }
 
-const char *formatName(Format f)
-{
-    switch (f) {
-    case Format::Jpeg: return "JPEG";
-    case Format::Png: return "PNG";
-    case Format::Gif: return "GIF";
-    case Format::Bmp: return "BMP";
-    case Format::WebP: return "WebP";
-    case Format::Tiff: return "TIFF";
-    case Format::Unknown: break;
-    }
-    return "image";
-}
-
 }  // namespace
 
 QString decodeFailureName(DecodeFailure failure) { return kDecodeFailureNames.name(failure); }   // None: ""
@@ -292,7 +121,7 @@ DecodedImage readWholeFile(const QString &path, QByteArray *data)
 }
 
 // The largest JPEG DCT scale denominator that keeps the shorter side >= minShortSide.
-std::pair<int, int> jpegScale(const Header &h, int minShortSide)
+std::pair<int, int> jpegScale(const detail::ImageHeader &h, int minShortSide)
 {
     static constexpr std::pair<int, int> kReduced[] = {
         {8, cv::IMREAD_REDUCED_COLOR_8}, {4, cv::IMREAD_REDUCED_COLOR_4}, {2, cv::IMREAD_REDUCED_COLOR_2}};
@@ -305,38 +134,64 @@ std::pair<int, int> jpegScale(const Header &h, int minShortSide)
     return {1, cv::IMREAD_COLOR};
 }
 
+// EXIF orientation (1..8) applied to decoded pixels: what a viewer shows.
+cv::Mat orient(const cv::Mat &m, int orientation)
+{
+    cv::Mat out;
+    switch (orientation) {
+    case 2: cv::flip(m, out, 1); return out;
+    case 3: cv::rotate(m, out, cv::ROTATE_180); return out;
+    case 4: cv::flip(m, out, 0); return out;
+    case 5: cv::transpose(m, out); return out;
+    case 6: cv::rotate(m, out, cv::ROTATE_90_CLOCKWISE); return out;
+    case 7: cv::transpose(m, out); cv::flip(out, out, -1); return out;
+    case 8: cv::rotate(m, out, cv::ROTATE_90_COUNTERCLOCKWISE); return out;
+    default: return m;
+    }
+}
+
+QString tooLargeReason(int width, int height, std::int64_t maxPixels)
+{
+    const std::int64_t pixels = std::int64_t(width) * height;
+    return u"too large: %1 x %2 = %3 MP (limit %4 MP)"_qs.arg(width).arg(height)
+        .arg(double(pixels) / 1e6, 0, 'f', 1).arg(double(maxPixels) / 1e6);
+}
+
 }  // namespace
 
-DecodedImage decodeImageFile(const QString &path, const DecodeOptions &options)
+DecodedImage decodeImageData(const QByteArray &data, const DecodeOptions &options)
 {
-    QByteArray data;
-    if (DecodedImage r = readWholeFile(path, &data); !r.ok())
-        return r;
-    const Header h = sniff(data);
-    if (h.format == Format::Unknown)
+    using detail::ImageFormat;
+    if (data.isEmpty())
+        return failed(DecodeFailure::ZeroBytes, u"zero bytes"_qs);
+    const detail::ImageHeader h = detail::sniffImage(data);
+    if (h.format == ImageFormat::Unknown)
         return failed(DecodeFailure::NotAnImage, u"not an image (unrecognised content)"_qs);
-    const char *fmt = formatName(h.format);
+    const char *fmt = detail::imageFormatName(h.format);
+    const QString truncated = u"truncated %1 data"_qs.arg(QLatin1String(fmt));
+    if (h.format == ImageFormat::Heif || h.format == ImageFormat::Avif) {
+        if (!detail::imageComplete(data, h.format))
+            return failed(DecodeFailure::Truncated, truncated);
+        return detail::decodeHeif(data, options, fmt);   // the size is in the item properties
+    }
     if (h.width <= 0 || h.height <= 0)
         return failed(DecodeFailure::Truncated, u"truncated %1 header"_qs.arg(QLatin1String(fmt)));
-    const std::int64_t pixels = std::int64_t(h.width) * h.height;
-    if (pixels > options.maxPixels)
-        return failed(DecodeFailure::TooLarge, u"too large: %1 x %2 = %3 MP (limit %4 MP)"_qs.arg(h.width)
-                          .arg(h.height).arg(double(pixels) / 1e6, 0, 'f', 1).arg(double(options.maxPixels) / 1e6));
-    if ((h.format == Format::Jpeg && !jpegComplete(data)) || (h.format == Format::Png && !pngComplete(data))
-        || !sizeComplete(data, h.format))
-        return failed(DecodeFailure::Truncated, u"truncated %1 data"_qs.arg(QLatin1String(fmt)));
+    if (std::int64_t(h.width) * h.height > options.maxPixels)
+        return failed(DecodeFailure::TooLarge, tooLargeReason(h.width, h.height, options.maxPixels));
+    if (!detail::imageComplete(data, h.format))
+        return failed(DecodeFailure::Truncated, truncated);
 
     DecodedImage r;
     r.fileWidth = h.width;
     r.fileHeight = h.height;
-    if (h.format == Format::Gif) {
-        r.image = decodeWithQt(data);
+    if (h.format == ImageFormat::Gif) {
+        r.image = decodeWithQt(data);   // OpenCV 4.6 has no GIF decoder; Qt gives the first frame
         if (r.image.isNull())
             return failed(DecodeFailure::Corrupt, u"corrupt GIF data"_qs);
         return r;
     }
-    int flags = cv::IMREAD_UNCHANGED;   // keeps alpha and 16-bit; no EXIF orientation
-    if (h.format == Format::Jpeg)
+    int flags = cv::IMREAD_UNCHANGED;   // keeps alpha and 16-bit; no EXIF orientation (applied below)
+    if (h.format == ImageFormat::Jpeg)
         std::tie(r.reduction, flags) = jpegScale(h, options.minShortSide);
     cv::Mat raw;
     try {
@@ -345,13 +200,43 @@ DecodedImage decodeImageFile(const QString &path, const DecodeOptions &options)
     } catch (const cv::Exception &e) {
         return failed(DecodeFailure::Corrupt, u"corrupt %1 data (%2)"_qs.arg(QLatin1String(fmt), QString::fromStdString(e.msg)));
     }
+    if (raw.empty() && h.format == ImageFormat::WebP) {
+        // An animated WebP (ANIM / ANMF chunks): OpenCV 4.6 reads still images only; Qt's WebP
+        // plugin gives the first frame.
+        r.image = decodeWithQt(data);
+        if (!r.image.isNull())
+            return r;
+    }
     if (raw.empty())
         return failed(DecodeFailure::Corrupt, u"corrupt or unsupported %1 data"_qs.arg(QLatin1String(fmt)));
-    const cv::Mat rgb = toRgb8(raw);
+    if (std::int64_t(raw.cols) * raw.rows > options.maxPixels)   // a header that lied about the size
+        return failed(DecodeFailure::TooLarge, tooLargeReason(raw.cols, raw.rows, options.maxPixels));
+    cv::Mat rgb = toRgb8(raw);
     if (rgb.empty())
         return failed(DecodeFailure::Corrupt, u"unsupported %1 layout (%2 channels)"_qs.arg(QLatin1String(fmt)).arg(raw.channels()));
+    // JPEG: OpenCV applied EXIF already. TIFF: OpenCV's 8-bit path (libtiff's RGBA reader) applies
+    // the Orientation tag itself; its 16-bit and float paths do not.
+    const bool oriented = h.format == ImageFormat::Jpeg || (h.format == ImageFormat::Tiff && raw.depth() == CV_8U);
+    if (!oriented)
+        rgb = orient(rgb, detail::exifOrientation(data, h.format));
     r.image = detail::fromMat(rgb);
     return r;
+}
+
+DecodedImage decodeImageFile(const QString &path, const DecodeOptions &options)
+{
+    QString shard, key;
+    if (splitShardItem(path, &shard, &key)) {   // "SHARD.tar#KEY": the member's bytes, read in place
+        QString error;
+        const QByteArray data = readShardImage(path, &error);
+        if (data.isEmpty())
+            return failed(DecodeFailure::Unreadable, u"unreadable: %1"_qs.arg(error));
+        return decodeImageData(data, options);
+    }
+    QByteArray data;
+    if (DecodedImage r = readWholeFile(path, &data); !r.ok())
+        return r;
+    return decodeImageData(data, options);
 }
 
 }  // namespace cospace

@@ -3,13 +3,15 @@
 //
 // decodeImageFile() reads the header first and refuses images above `maxPixels` before any pixel
 // is decoded (decompression bombs). JPEGs are decoded in the DCT domain at 1/2, 1/4 or 1/8 scale
-// when that still leaves the shorter side >= `minShortSide` (pass 2 x the model's input size);
-// the EXIF orientation of JPEGs is applied. Alpha is composited on white; grey, 16-bit and CMYK
-// become 8-bit RGB. GIF gives its first frame (through Qt: OpenCV 4.6 has no GIF decoder).
-// Formats: JPEG, PNG, WebP, BMP, TIFF, GIF (recognised by content, not by file name). A cut file
-// is reported as truncated from the format's own structure (JPEG markers up to EOI, PNG IEND, the
-// BMP / WebP size fields) rather than decoded into a partly grey picture. EXIF orientation of
-// PNG / WebP / TIFF is not applied (rare; OpenCV 4.6 exposes it for JPEG only).
+// when that still leaves the shorter side >= `minShortSide` (pass 2 x the model's input size).
+// Orientation is applied: EXIF for JPEG, PNG (eXIf), WebP (EXIF chunk) and TIFF; 'irot' / 'imir'
+// for HEIF and AVIF. Alpha is composited on white; grey, 16-bit, HDR (10/12-bit HEIF, AVIF) and
+// CMYK become 8-bit RGB. Animated GIF and WebP give their first frame (through Qt), HEIF and
+// AVIF their primary image.
+// Formats, recognised by content, not by file name: JPEG, PNG, WebP, BMP, TIFF (OpenCV); GIF and
+// animated WebP (Qt: OpenCV 4.6 reads neither); HEIF / HEIC and AVIF (libheif). A cut file is reported as
+// truncated from the format's own structure (JPEG markers up to EOI, PNG IEND, the BMP / WebP
+// size fields, HEIF / AVIF top-level boxes) rather than decoded into a partly grey picture.
 //
 // Thread-safe: decode files on as many worker threads as you like.
 
@@ -17,6 +19,7 @@
 #include "core/base/limits.h"
 #include "core/base/names.h"
 
+#include <QByteArray>
 #include <QString>
 
 #include <cstdint>
@@ -57,6 +60,8 @@ struct DecodedImage {
 };
 
 DecodedImage decodeImageFile(const QString &path, const DecodeOptions &options = {});
+// The same for bytes already in memory (a member of a shard). fileWidth/fileHeight as above.
+DecodedImage decodeImageData(const QByteArray &data, const DecodeOptions &options = {});
 
 // The keyword of a failure as reports and JSON use it: "broken link", "unreadable", "zero bytes",
 // "not an image", "too large", "truncated", "corrupt" ("" for None).

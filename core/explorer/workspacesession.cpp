@@ -1,5 +1,6 @@
 #include "core/explorer/workspacesession.h"
 
+#include "core/data/shards.h"
 #include "core/eval/evaluation.h"
 #include "core/eval/metrics.h"
 #include "core/model/embeddingmodel.h"
@@ -24,11 +25,11 @@ namespace {
 constexpr int kAnimationSlice = 10;   // projector iterations between map updates
 const QString kTypedSource = u"typed"_qs;
 
+// Below a folder, a member of a shard root, or of a shard a brace pattern names (data/shards.h).
 bool underAny(const QString &path, const QStringList &roots)
 {
     for (const QString &root : roots) {
-        const QString r = QDir::cleanPath(root);
-        if (path == r || path.startsWith(r + u'/'))
+        if (sourceContains(root, path))
             return true;
     }
     return false;
@@ -224,7 +225,8 @@ void WorkspaceSession::State::gather(const Workspace &workspace, JobControl &job
         return i.modality == Modality::Image && underAny(i.path, workspace.folders);
     });
     StoredSet captions = filterSet(all, [&](const StoredItem &i) {
-        return i.modality == Modality::Caption && sources.contains(i.source);
+        return i.modality == Modality::Caption
+               && (sources.contains(i.source) || (isShardFile(i.source) && underAny(i.source, workspace.folders)));
     });
     appendSet(captions, typedCaptions(*model, workspace.captions));
     imageCount = int(images.items.size());

@@ -126,7 +126,9 @@ private:
 
 bool insideRoot(const QString &path, const QString &root)
 {
-    return path == root || (path.startsWith(root) && (root.endsWith(u'/') || path.at(root.size()) == u'/'));
+    // A folder holds what is below it; a shard "x.tar" holds its members "x.tar#KEY" (shards.h).
+    return path == root
+           || (path.startsWith(root) && (root.endsWith(u'/') || path.at(root.size()) == u'/' || path.at(root.size()) == u'#'));
 }
 
 }  // namespace
@@ -253,6 +255,15 @@ QSet<QString> EmbeddingStore::embeddedCaptions(qint64 modelId, const QString &so
     QSet<QString> out;
     while (s.step())
         out.insert(captionKey(text(s.get(), 0), text(s.get(), 1)));
+    return out;
+}
+
+QStringList EmbeddingStore::captionSources() const
+{
+    COSPACE_STMT(s, "SELECT DISTINCT source FROM items WHERE modality = 1");
+    QStringList out;
+    while (s.step())
+        out << text(s.get(), 0);
     return out;
 }
 

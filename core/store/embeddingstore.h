@@ -89,6 +89,8 @@ public:
     // Keys (captionKey) of the captions of `source` that have a vector for `modelId`.
     QSet<QString> embeddedCaptions(qint64 modelId, const QString &source) const;
     static QString captionKey(const QString &imagePath, const QString &caption);
+    // Every `source` that captions were stored from (captions files, shards, "typed").
+    QStringList captionSources() const;
 
     // One transaction: upserts each item (matched on modality/source/path/caption) and stores its
     // vector for `modelId`. An image whose size/mtime differ from the stored ones first loses the

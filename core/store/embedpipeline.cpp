@@ -1,6 +1,7 @@
 #include "core/store/embedpipeline.h"
 
 #include "core/data/dataset.h"
+#include "core/data/shards.h"
 #include "core/base/runtime.h"
 
 #include <QDateTime>
@@ -191,16 +192,11 @@ void embedImages(EmbeddingModel &model, EmbeddingStore &store, qint64 modelId, c
     result.decodeSeconds = pool.seconds();
 }
 
-void embedCaptions(EmbeddingModel &model, EmbeddingStore &store, qint64 modelId, const QString &file,
-                   JobControl *job, EmbedResult &result)
+// Embeds the caption items of one source (a captions file or a shard) that the store lacks, and
+// drops the source's stored captions that are gone.
+void embedCaptionItems(EmbeddingModel &model, EmbeddingStore &store, qint64 modelId, const QString &source,
+                       const QList<StoredItem> &all, JobControl *job, EmbedResult &result)
 {
-    QList<ParseIssue> issues, notices;
-    const QList<StoredItem> all = readCaptionItems(file, &issues, &notices);
-    for (const ParseIssue &issue : issues)
-        result.skipped.append({issue.file, u"bad caption row"_qs, issue.toString()});
-    for (const ParseIssue &notice : notices)
-        result.notices.append(notice.toString());
-    const QString source = QFileInfo(file).absoluteFilePath();
     const QSet<QString> done = store.embeddedCaptions(modelId, source);
     QSet<QString> present;
     QList<StoredItem> todo;
@@ -214,7 +210,7 @@ void embedCaptions(EmbeddingModel &model, EmbeddingStore &store, qint64 modelId,
         else
             todo.append(item);
     }
-    if (job) {
+    if (job && !todo.isEmpty()) {
         job->setStage(u"embedding captions"_qs);
         job->setTotal(job->snapshot().total + todo.size());
     }
@@ -237,6 +233,59 @@ void embedCaptions(EmbeddingModel &model, EmbeddingStore &store, qint64 modelId,
             job->advance(batch.size());
     }
     result.removed += store.dropMissingCaptions(source, present);
+}
+
+void embedCaptions(EmbeddingModel &model, EmbeddingStore &store, qint64 modelId, const QString &file,
+                   JobControl *job, EmbedResult &result)
+{
+    QList<ParseIssue> issues, notices;
+    const QList<StoredItem> all = readCaptionItems(file, &issues, &notices);
+    for (const ParseIssue &issue : issues)
+        result.skipped.append({issue.file, u"bad caption row"_qs, issue.toString()});
+    for (const ParseIssue &notice : notices)
+        result.notices.append(notice.toString());
+    embedCaptionItems(model, store, modelId, QFileInfo(file).absoluteFilePath(), all, job, result);
+}
+
+// The captions inside WebDataset shards (scanImages() read them with the images): their source
+// is the shard file, so a shard's captions come and go with it.
+void embedShardCaptions(EmbeddingModel &model, EmbeddingStore &store, qint64 modelId, const QList<ImageScan> &scans,
+                        const QStringList &roots, const QSet<QString> &failed, JobControl *job, EmbedResult &result)
+{
+    QHash<QString, QList<StoredItem>> bySource;
+    QStringList shards;
+    for (const ImageScan &scan : scans) {
+        shards << scan.shards;
+        for (const CaptionRow &row : scan.shardCaptions) {
+            QString shard, key;
+            if (failed.contains(row.image) || !splitShardItem(row.image, &shard, &key))
+                continue;   // an image that could not be decoded takes no caption onto the map
+            bySource[shard].append({0, Modality::Caption, row.image, row.caption, shard, -1, -1});
+        }
+    }
+    shards.removeDuplicates();
+    for (const QString &shard : std::as_const(shards))
+        embedCaptionItems(model, store, modelId, shard, bySource.value(shard), job, result);
+    // Shards under these roots that are gone take their captions with them.
+    for (const QString &source : store.captionSources()) {
+        if (!isShardFile(source) || shards.contains(source))
+            continue;
+        for (const QString &root : roots)
+            if (sourceContains(root, source)) {
+                result.removed += store.dropMissingCaptions(source, {});
+                break;
+            }
+    }
+}
+
+// Size and mtime as the store keeps them: the file's, or a shard member's own.
+FileJob fileJob(const QString &path)
+{
+    FileJob f{path, -1, -1};
+    if (shardItemState(path, &f.size, &f.mtime))
+        return f;
+    const QFileInfo info(path);
+    return {path, info.size(), info.lastModified().toMSecsSinceEpoch()};
 }
 
 }  // namespace
@@ -286,13 +335,17 @@ EmbedResult runEmbedding(EmbeddingModel &model, EmbeddingStore &store, const Emb
 
     QStringList roots;   // folders whose vanished images are dropped from the store
     QStringList scanned;
+    QList<ImageScan> scans;
     for (qsizetype i = 0; i < params.roots.size(); ++i) {
         const QString &root = params.roots[i];
         const QString rootPath = QFileInfo(root).absoluteFilePath();
         const ImageScan scan = i < params.scans.size() ? params.scans[i] : scanImages(root);
+        scans << scan;
         scanned << scan.images;
-        if (!scan.truncated)
-            roots << rootPath;   // a folder cut at the files-per-folder limit keeps its images past the limit
+        for (const ParseIssue &notice : scan.notices)
+            result.notices.append(notice.toString());
+        if (!scan.truncated)   // a folder cut at the files-per-folder limit keeps its images past the limit
+            roots << (isShardPattern(root) ? scan.shards : QStringList{rootPath});   // a pattern: the shards it names
         for (const ParseIssue &issue : scan.issues) {
             if (scan.truncated && issue.line == 0 && issue.file == rootPath)
                 result.notices.append(issue.toString());
@@ -304,8 +357,7 @@ EmbedResult runEmbedding(EmbeddingModel &model, EmbeddingStore &store, const Emb
     const QHash<QString, StoredFileState> known = store.imageStates(modelId);
     QList<FileJob> todo;
     for (const QString &path : std::as_const(scanned)) {
-        const QFileInfo info(path);
-        const FileJob f{path, info.size(), info.lastModified().toMSecsSinceEpoch()};
+        const FileJob f = fileJob(path);
         const auto it = known.constFind(path);
         if (it != known.constEnd() && it->embedded && it->size == f.size && it->mtime == f.mtime)
             ++result.cached;
@@ -324,6 +376,11 @@ EmbedResult runEmbedding(EmbeddingModel &model, EmbeddingStore &store, const Emb
             present.remove(path);
         result.removed += store.dropMissingImages(roots, present);
     }
+    QStringList captionRoots;   // where a vanished shard's captions are dropped: the roots as given
+    for (qsizetype i = 0; params.dropMissing && i < params.roots.size(); ++i)
+        if (i >= scans.size() || !scans[i].truncated)
+            captionRoots << (isShardPattern(params.roots[i]) ? params.roots[i] : QFileInfo(params.roots[i]).absoluteFilePath());
+    embedShardCaptions(model, store, modelId, scans, captionRoots, failed, job, result);
     if (!params.captionsFile.isEmpty())
         embedCaptions(model, store, modelId, params.captionsFile, job, result);
     result.seconds = wall.nsecsElapsed() * 1e-9;

@@ -1,6 +1,7 @@
 #include "core/train/trainingdata_p.h"
 
 #include "core/data/dataset.h"
+#include "core/data/shards.h"
 #include "core/data/imageops_p.h"
 #include "core/eval/composition.h"
 #include "core/eval/metrics.h"
@@ -42,8 +43,8 @@ CaptionFile readPairs(const QString &source)
     const QFileInfo info(source);
     if (info.isDir())
         return openDataset(source).captions;
-    if (info.isFile())
-        return readCaptionFile(source);
+    if (info.isFile() || isShardPattern(source))
+        return readCaptionFile(source);   // a captions file, a shard, or a pattern of shards
     fail(u"%1: no such dataset folder or captions file"_qs.arg(source));
 }
 

@@ -120,6 +120,9 @@ void MainWindow::connectDocks()
         reopen();
     });
     connect(m_mapPanel, &MapPanel::colouringApplied, this, &MainWindow::colouringApplied);
+    // Search results on the map (issue 20): a clicked result is centred there.
+    connect(searchResultsView(), &QListWidget::itemClicked, this,
+            [this](QListWidgetItem *item) { m_mapPanel->centreOnImage(item->data(Qt::UserRole).toString()); });
     connect(mapView(), &MapView::pointSelected, this, [this](int index) {
         if (index >= 0 && m_layoutDone && m_lastError.isEmpty())
             m_engine->matchPoint(index, ++m_queryId, kMatchResults);
@@ -309,6 +312,7 @@ void MainWindow::runSearch(const QString &prompt)
     if (prompt.trimmed().isEmpty()) {
         m_searchDock->clearResults();
         mapView()->setQueryMarker({}, {});
+        m_mapPanel->showSearchHits({});
         m_mapPanel->setSimilarities({}, {});
         return;
     }
@@ -331,6 +335,7 @@ void MainWindow::queryAnswered(quint64 id, const QueryResult &result, bool searc
         m_mapPanel->setSimilarities(result.similarities, result.label);
     if (search) {
         m_searchDock->showResults(result.hits);
+        m_mapPanel->showSearchHits(result.hits);   // rings on the hits, the rest dimmed
         Q_EMIT searchShown(result.label);
     } else {
         m_matchesDock->showMatches(result.label, result.hits);

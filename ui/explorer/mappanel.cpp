@@ -129,6 +129,38 @@ void MapPanel::addViewActions(QMenu *view)
     }
     QAction *clear = view->addAction(tr("Clear &Selection"), m_map, &MapView::clearSelection);
     clear->setShortcut(Qt::Key_Escape);
+    QAction *captions = view->addAction(tr("Captions &Under Images"), this, [this](bool on) { m_map->setCaptionsUnderImages(on); });
+    captions->setCheckable(true);
+    captions->setChecked(m_map->captionsUnderImages());
+    captions->setToolTip(tr("Each image's caption written beneath its picture once the picture is large"));
+    QAction *hits = view->addAction(tr("&Jump to Search Hits"), QKeySequence(Qt::CTRL | Qt::Key_J), this, [this] { m_map->fitToHighlights(); });
+    hits->setToolTip(tr("Zoom to the images the current search ringed on the map"));
+}
+
+void MapPanel::showSearchHits(const QList<SearchHit> &hits)
+{
+    QHash<QString, int> byPath;
+    const QList<MapPoint> &points = m_map->points();
+    for (int i = 0; i < points.size(); ++i)
+        if (points[i].kind == MapPoint::Image)
+            byPath.insert(points[i].path, i);
+    constexpr int kRingedHits = 20;   // more rings only hide each other in a cluster
+    QList<int> ranked;
+    for (const SearchHit &hit : hits)
+        if (const auto it = byPath.constFind(hit.item.path); it != byPath.constEnd() && ranked.size() < kRingedHits)
+            ranked << *it;
+    m_map->setHighlights(ranked);
+}
+
+bool MapPanel::centreOnImage(const QString &path)
+{
+    const QList<MapPoint> &points = m_map->points();
+    for (int i = 0; i < points.size(); ++i)
+        if (points[i].kind == MapPoint::Image && points[i].path == path) {
+            m_map->centreOn(i);
+            return true;
+        }
+    return false;
 }
 
 void MapPanel::selectWorkspace(const Workspace &workspace)

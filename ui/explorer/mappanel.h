@@ -6,6 +6,7 @@
 
 #include "core/base/jobrunner.h"
 #include "core/explorer/collection.h"
+#include "core/search/search.h"
 #include "ui/map/mapcolouring.h"
 #include "ui/map/mapview.h"
 
@@ -49,6 +50,11 @@ public:
     ColourBy colourBy() const { return m_colourBy; }
     void setFolders(const QStringList &folders);
     void setSimilarities(const QList<float> &scores, const QString &label);   // empty: no query
+    // Search hits on the map: rings on these (best first), the rest dimmed; empty clears. Hits are
+    // matched to map points by image path.
+    void showSearchHits(const QList<SearchHit> &hits);
+    // Centres the image at `path` on the map (zooming in to see it) and selects it.
+    bool centreOnImage(const QString &path);
     WorkspaceView currentView() const;
     void restoreView(const WorkspaceView &view);   // zoom, centre, selected item
 

@@ -8,8 +8,6 @@
 #include <QImageReader>
 #include <QKeyEvent>
 #include <QPainter>
-#include <QPointer>
-#include <QThreadPool>
 #include <QToolTip>
 #include <QVariantAnimation>
 #include <QWheelEvent>
@@ -20,19 +18,8 @@ namespace cospace {
 
 namespace {
 constexpr double kLayoutPointSpacing = 1.0;  // grid layouts put neighbours one unit apart
-constexpr int kThumbnailPixels = 64;
 constexpr double kMinDragPixels = 4.0;       // a shorter rubber band is a click
-constexpr int kMaxPendingThumbnails = 256;
 
-QImage readThumbnail(const QString &path)
-{
-    QImageReader reader(path);
-    reader.setAutoTransform(true);
-    const QSize size = reader.size();
-    if (size.isValid())
-        reader.setScaledSize(size.scaled(kThumbnailPixels, kThumbnailPixels, Qt::KeepAspectRatio));
-    return reader.read();
-}
 }  // namespace
 
 MapView::MapView(QWidget *parent) : QWidget(parent)
@@ -42,7 +29,8 @@ MapView::MapView(QWidget *parent) : QWidget(parent)
     setAutoFillBackground(true);
     setBackgroundRole(QPalette::Base);
     setMinimumSize(320, 240);
-    m_thumbnailSource = readThumbnail;
+    m_thumbs = new MapThumbnails(this);
+    connect(m_thumbs, &MapThumbnails::arrived, this, qOverload<>(&QWidget::update));
     m_animation = new QVariantAnimation(this);
     m_animation->setStartValue(0.0);
     m_animation->setEndValue(1.0);
@@ -78,9 +66,17 @@ void MapView::setPoints(QList<MapPoint> points)
     m_colouring = {};   // colourings are per point list: the window applies a new one
     m_queryLabel.clear();
     m_pairCaptions.clear();
-    for (int i = 0; i < m_points.size(); ++i)
-        if (m_points[i].kind == MapPoint::Caption && m_points[i].partner >= 0 && m_points[i].partner < m_points.size())
-            m_pairCaptions << i;
+    m_highlights.clear();
+    m_highlightRank.assign(std::size_t(m_points.size()), -1);
+    m_imageCaption = QStringList(m_points.size(), QString());
+    for (int i = 0; i < m_points.size(); ++i) {
+        const MapPoint &p = m_points[i];
+        if (p.kind != MapPoint::Caption || p.partner < 0 || p.partner >= m_points.size())
+            continue;
+        m_pairCaptions << i;
+        if (m_imageCaption[p.partner].isEmpty())
+            m_imageCaption[p.partner] = p.text;   // the first caption written for the image
+    }
     fitToView();
     if (hadSelection)
         Q_EMIT selectionChanged();   // indices into the old points: listeners must forget them
@@ -181,8 +177,54 @@ QColor MapView::pointColour(int index) const
 
 void MapView::setThumbnailSource(std::function<QImage(const QString &)> source)
 {
-    m_thumbnailSource = source ? std::move(source) : readThumbnail;
-    m_thumbnails.clear();
+    m_thumbs->setSource(std::move(source));
+    update();
+}
+
+void MapView::setHighlights(const QList<int> &ranked)
+{
+    m_highlights.clear();
+    m_highlightRank.assign(std::size_t(m_points.size()), -1);
+    for (int i : ranked)
+        if (i >= 0 && i < m_points.size() && m_highlightRank[std::size_t(i)] < 0) {
+            m_highlightRank[std::size_t(i)] = int(m_highlights.size());
+            m_highlights << i;
+        }
+    viewChanged();
+}
+
+bool MapView::fitToHighlights()
+{
+    if (m_highlights.isEmpty())
+        return false;
+    double minX = 1e300, minY = 1e300, maxX = -1e300, maxY = -1e300;   // (QRectF::united skips empty rects)
+    for (int i : std::as_const(m_highlights)) {
+        minX = std::min(minX, m_points[i].pos.x());
+        maxX = std::max(maxX, m_points[i].pos.x());
+        minY = std::min(minY, m_points[i].pos.y());
+        maxY = std::max(maxY, m_points[i].pos.y());
+    }
+    QRectF box(QPointF(minX, minY), QPointF(maxX, maxY));
+    // At least a few neighbours' spacing around them, so a single hit is not zoomed to a pixel.
+    const double pad = std::max({2.0, box.width() * 0.1, box.height() * 0.1});
+    box.adjust(-pad, -pad, pad, pad);
+    const double zoom = std::min(width() / box.width(), height() / box.height());
+    setView(std::min(zoom, 128.0 / (kLayoutPointSpacing * 0.9)), box.center());
+    return true;
+}
+
+void MapView::centreOn(int index, double markerPixels)
+{
+    if (index < 0 || index >= m_points.size())
+        return;
+    const double zoom = std::max(m_scale, std::min(markerPixels, 128.0) / (kLayoutPointSpacing * 0.9));
+    setView(zoom, m_points[index].pos);
+    selectPoint(index);
+}
+
+void MapView::setCaptionsUnderImages(bool visible)
+{
+    m_captionsUnder = visible;
     update();
 }
 
@@ -315,42 +357,16 @@ QString MapView::tooltipFor(int index)
     const MapPoint &p = m_points[index];
     if (p.kind != MapPoint::Image)
         return p.text;
-    const Thumbnail *thumb = m_thumbnails.object(p.path);
-    if (!thumb) {
-        requestThumbnail(p.path);
-        return p.text;
-    }
+    const QImage *thumb = m_thumbs->largest(p.path);
+    const QString caption = m_imageCaption.value(index);
+    const QString text = caption.isEmpty() ? p.text.toHtmlEscaped() : u"%1<br><i>%2</i>"_qs.arg(caption.toHtmlEscaped(), p.text.toHtmlEscaped());
+    if (!thumb)
+        return text;
     QByteArray png;
     QBuffer buffer(&png);
     buffer.open(QIODevice::WriteOnly);
-    thumb->levels[0].save(&buffer, "PNG");
-    return u"<img src=\"data:image/png;base64,%1\"><br>%2"_qs.arg(QString::fromLatin1(png.toBase64()), p.text.toHtmlEscaped());
-}
-
-void MapView::requestThumbnail(const QString &path)
-{
-    if (m_pending.contains(path) || m_pending.size() > kMaxPendingThumbnails)
-        return;
-    m_pending.insert(path);
-    QPointer<MapView> self(this);
-    QThreadPool::globalInstance()->start([self, path, source = m_thumbnailSource] {
-        // Premultiplied mip levels, made here so drawing many small thumbnails is a plain blit.
-        QImage image = source(path);
-        if (image.isNull())
-            image = QImage(1, 1, QImage::Format_ARGB32_Premultiplied);
-        auto thumbnail = std::make_shared<Thumbnail>();
-        thumbnail->levels[0] = image.convertToFormat(QImage::Format_ARGB32_Premultiplied);
-        for (int level = 1; level < 3; ++level)
-            thumbnail->levels[level] = thumbnail->levels[0].scaled(kThumbnailPixels >> level, kThumbnailPixels >> level,
-                                                                   Qt::KeepAspectRatio, Qt::SmoothTransformation);
-        QMetaObject::invokeMethod(qApp, [self, path, thumbnail] {
-            if (!self)
-                return;
-            self->m_pending.remove(path);
-            self->m_thumbnails.insert(path, new Thumbnail(*thumbnail));
-            self->update();
-        });
-    });
+    thumb->save(&buffer, "PNG");
+    return u"<img src=\"data:image/png;base64,%1\"><br>%2"_qs.arg(QString::fromLatin1(png.toBase64()), text);
 }
 
 void MapView::wheelEvent(QWheelEvent *event)

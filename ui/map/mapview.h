@@ -2,8 +2,11 @@
 // The map: a 2-D scatter of images (thumbnails) and captions (text markers) with pan and zoom.
 // Paints directly (no item per point) so it stays smooth with many points: dots are written into
 // a cached layer image (re-rendered only when the view, the points or their colours change), and
-// when an image gets large enough on screen its thumbnail is drawn instead. Thumbnails load on a
-// thread pool into a bounded cache and the view repaints when they arrive.
+// thumbnails are drawn instead wherever the images on screen are few enough for each to get a few
+// pixels (the level of detail follows the on-screen density, so a fit-to-window map of ~20,000
+// images shows small pictures). Thumbnails load on a thread pool (mapthumbnails.h) and the view
+// repaints when they arrive. Captions sit under the images; an image's own caption can be drawn
+// beneath it once it is large. Search hits are ringed (best first) with the rest dimmed.
 // Selection: click one point; Shift+drag a rectangle or Ctrl/Alt+drag a lasso (or set the drag
 // mode) selects many; Esc clears both. Implemented in mapview.cpp (state, input) and
 // mapview_paint.cpp (rendering). GUI thread only.
@@ -18,6 +21,7 @@
 #include <QWidget>
 
 #include "core/explorer/mappoint.h"
+#include "ui/map/mapthumbnails.h"
 #include "ui/map/spatialgrid.h"
 
 #include <functional>
@@ -92,8 +96,32 @@ public:
     void selectInPolygon(const QPolygonF &widgetPolygon);
     void clearSelection();   // the click selection and the many-point selection
 
-    // Where thumbnails come from (default: the image file at MapPoint::path). Called on pool threads.
+    // Where thumbnails come from (default: core/data/thumbnails.h for MapPoint::path, which also
+    // reads shard members). Called on pool threads.
     void setThumbnailSource(std::function<QImage(const QString &path)> source);
+    MapThumbnails *thumbnails() const { return m_thumbs; }
+
+    // Search hits, best first: ringed (the first ones numbered), every other point dimmed. Empty
+    // clears. Indices outside the points are ignored.
+    void setHighlights(const QList<int> &ranked);
+    const QList<int> &highlights() const { return m_highlights; }
+    // Pans and zooms so the highlighted points fill the view; false when there are none.
+    bool fitToHighlights();
+    // Centres point `index`, zooming in until its marker is at least `markerPixels`, and selects it.
+    void centreOn(int index, double markerPixels = 64);
+    // Each image's first paired caption, drawn under it once its thumbnail is large enough.
+    void setCaptionsUnderImages(bool visible);
+    bool captionsUnderImages() const { return m_captionsUnder; }
+
+    // What the last paint drew (tests and the thumbnail benchmark).
+    struct PaintStats {
+        bool thumbnails = false;   // pictures, not dots
+        int images = 0;            // images drawn
+        int missing = 0;           // ... of which still without their thumbnail
+        double imagePixels = 0;    // their size on screen
+        int captionLabels = 0;     // captions drawn under images
+    };
+    PaintStats lastPaint() const { return m_lastPaint; }
 
 Q_SIGNALS:
     void pointSelected(int index);
@@ -114,7 +142,7 @@ private:
     QPointF toWidget(QPointF layout) const;
     QPointF toLayout(QPointF widget) const;
     double markerSize() const;   // on-screen size of one image, pixels
-    void requestThumbnail(const QString &path);
+    bool thumbnailsShown(double size);   // the level of detail: pictures or dots
     QString tooltipFor(int index);   // caption text, or an image's preview and file name
     void viewChanged();          // the dot layer must be redrawn
     void updateBounds();         // also invalidates the grid: the points moved
@@ -123,6 +151,8 @@ private:
     void renderDotLayer();
     void paintPairLines(QPainter &painter, double size);
     void paintThumbnails(QPainter &painter, double size);
+    void paintImageCaptions(QPainter &painter, const QList<int> &shown, double size);
+    void paintHighlights(QPainter &painter, double size);
     QList<int> visibleTopmost(double imageCell, double captionCell);
     void paintOverlays(QPainter &painter, double size);
     void paintQueryMarker(QPainter &painter);
@@ -142,17 +172,17 @@ private:
     QList<int> m_selection;
     QVector<bool> m_selectedMask;
     MapColouring m_colouring;
-    struct Thumbnail {
-        QImage levels[3];   // 64, 32 and 16 px (premultiplied): the nearest larger one is drawn
-    };
-    QCache<QString, Thumbnail> m_thumbnails{4000};
+    MapThumbnails *m_thumbs = nullptr;
     SpatialGrid m_grid;          // over m_points' positions; invalidated when they move
     QList<int> m_pairCaptions;   // captions with a ground-truth partner (pair lines)
-    std::function<QImage(const QString &)> m_thumbnailSource;
     bool m_pairLines = true;
     QPointF m_queryPos;
     QString m_queryLabel;
-    QSet<QString> m_pending;
+    QList<int> m_highlights;             // search hits, best first
+    std::vector<int> m_highlightRank;    // per point: its rank among the hits, or -1
+    QStringList m_imageCaption;          // per point: an image's first paired caption
+    bool m_captionsUnder = true;
+    PaintStats m_lastPaint;
     QImage m_dotLayer;
     bool m_dotLayerValid = false;
     // The dot layer's input, compact (9 bytes a point instead of a MapPoint's ~64): redrawing a

@@ -1,7 +1,8 @@
-// MapView, part two: rendering. Zoomed out, every point is a few pixels written straight into a
-// cached layer image (a million points take milliseconds; QPainter per point would take seconds),
-// re-rendered only when the view, the points or their colours change. Zoomed in, only the points
-// on screen are drawn, images as thumbnails. See mapview.h.
+// MapView, part two: rendering. Where the images on screen are too many for pictures, every point
+// is a few pixels written straight into a cached layer image (a million points take milliseconds;
+// QPainter per point would take seconds), re-rendered only when the view, the points or their
+// colours change. Otherwise only the points on screen are drawn, images as thumbnails, the topmost
+// per screen cell. See mapview.h.
 
 #include "ui/map/mapview.h"
 
@@ -13,7 +14,17 @@
 namespace cospace {
 
 namespace {
-constexpr double kThumbnailThreshold = 14.0; // draw thumbnails once an image is this many pixels
+constexpr double kThumbnailThreshold = 14.0; // thumbnails at any density from here, and every pair line
+// Level of detail by on-screen density: pictures as long as each image on screen gets at least
+// kMinThumbnailPixels of spacing and there are at most kMaxImagesOnScreen of them (a fit-to-window
+// map of ~20,000 images); below that, dots. Small pictures are drawn at kSmallPicture pixels, the
+// topmost per cell of that size, so a full screen holds a few thousand of them.
+constexpr double kMinThumbnailPixels = 3.0;
+constexpr int kMaxImagesOnScreen = 40'000;
+constexpr double kSmallPicture = 18.0;   // and at most 4x the spacing
+constexpr double kCaptionLabelMin = 44.0;    // images this large get their caption written under them
+constexpr int kMaxCaptionLabels = 400;
+constexpr double kDimmedOpacity = 0.3;      // points that are not search hits, while there are hits
 const QColor kCaptionColour(230, 126, 34);
 const QColor kQueryColour(214, 39, 40);
 
@@ -63,6 +74,7 @@ void MapView::renderDotLayer()
     const quint32 caption = qPremultiply(kCaptionColour.rgba());
     const bool coloured = !m_colouring.colours.isEmpty();
     const bool anySelected = !m_selection.isEmpty();
+    const bool dim = !m_highlights.isEmpty();
     if (m_dotXY.size() != std::size_t(m_points.size()) * 2)
         syncDotData();
     // Level of detail: when 3x3 dots would cover the map more than kMaxOverdraw times over, they only
@@ -78,7 +90,9 @@ void MapView::renderDotLayer()
         if (x < -8 || y < -8 || x > maxX || y > maxY || (anySelected && m_selectedMask[m_dotIndex[k]]))
             continue;
         const bool isCaption = m_dotIsCaption[k];
-        const quint32 c = coloured ? qPremultiply(colours[m_dotIndex[k]]) : (isCaption ? caption : image);
+        quint32 c = coloured ? qPremultiply(colours[m_dotIndex[k]]) : (isCaption ? caption : image);
+        if (dim)   // faded towards transparent: the search hits stand out
+            c = qPremultiply(qRgba(qRed(c), qGreen(c), qBlue(c), int(255 * kDimmedOpacity)));
         if (isCaption)
             out.diamond(int(x), int(y), captionRadius, c);
         else
@@ -100,7 +114,9 @@ void MapView::paintEvent(QPaintEvent *)
     QPainter painter(this);
     painter.setRenderHint(QPainter::Antialiasing, false);
     const double size = markerSize();
-    const bool thumbnails = size >= kThumbnailThreshold;
+    const bool thumbnails = thumbnailsShown(size);
+    m_lastPaint = {};
+    m_lastPaint.thumbnails = thumbnails;
     if (m_pairLines)
         paintPairLines(painter, size);
     if (thumbnails) {
@@ -110,6 +126,7 @@ void MapView::paintEvent(QPaintEvent *)
             renderDotLayer();
         painter.drawImage(QPointF(0, 0), m_dotLayer);
     }
+    paintHighlights(painter, thumbnails ? std::max(size, std::min(kSmallPicture, 4 * size)) : 6.0);
     paintOverlays(painter, size);
     paintQueryMarker(painter);
     if (!m_points.isEmpty())
@@ -164,7 +181,10 @@ QList<int> MapView::visibleTopmost(double imageCell, double captionCell)
             return;
         const int k = m_points[i].kind == MapPoint::Image ? 0 : 1;
         int &slot = top[k][std::size_t(int(w.y() / cell[k])) * cols[k] + int(w.x() / cell[k])];
-        slot = std::max(slot, i);
+        // Search hits win their cell, then the topmost (highest index, drawn last).
+        const auto rank = [this](int j) { return j < 0 ? -2 : m_highlightRank[std::size_t(j)] >= 0 ? 1 : 0; };
+        if (slot < 0 || rank(i) > rank(slot) || (rank(i) == rank(slot) && i > slot))
+            slot = i;
     });
     QList<int> out;
     for (const std::vector<int> &t : top)
@@ -175,40 +195,71 @@ QList<int> MapView::visibleTopmost(double imageCell, double captionCell)
     return out;
 }
 
-void MapView::paintThumbnails(QPainter &painter, double size)
+bool MapView::thumbnailsShown(double size)
 {
-    constexpr double kCaptionRadius = 5;
+    if (size >= kThumbnailThreshold)
+        return true;
+    if (size < kMinThumbnailPixels)
+        return false;
+    ensureGrid();
+    int onScreen = 0;
+    const QRectF screen(toLayout(QPointF(0, 0)), toLayout(QPointF(width(), height())));
+    m_grid.forEachNear(screen.normalized(), [&](int i) { onScreen += m_points[i].kind == MapPoint::Image; });
+    return onScreen <= kMaxImagesOnScreen;
+}
+
+void MapView::paintThumbnails(QPainter &painter, double markerSize)
+{
     constexpr int kSmoothLimit = 600;   // above this many thumbnails, scale without filtering
-    const QList<int> shown = visibleTopmost(std::max(size, 8.0), 2 * kCaptionRadius);
+    // Small markers are drawn larger than their spacing (a mosaic, topmost per cell): pictures
+    // recognisable at first sight instead of specks.
+    const double size = std::max(markerSize, std::min(kSmallPicture, 4 * markerSize));
+    const double captionRadius = size >= 32 ? 5 : 3;
+    const QList<int> shown = visibleTopmost(std::max(size, 8.0), 2 * captionRadius + 2);
     const bool coloured = !m_colouring.colours.isEmpty();
+    const bool dim = !m_highlights.isEmpty();
     const QColor imageColour = palette().color(QPalette::Highlight);
-    const int level = size > 32 ? 0 : size > 16 ? 1 : 2;
+    const double pixels = size * devicePixelRatioF();
     painter.setPen(Qt::NoPen);
-    painter.setRenderHint(QPainter::SmoothPixmapTransform, shown.size() < kSmoothLimit);
+    QList<int> images;
+    // Captions first, under the pictures: at a glance the map shows images, not caption markers.
     for (int i : shown) {
         const MapPoint &p = m_points[i];
-        const QPointF w = toWidget(p.pos);
-        const QColor colour = coloured ? QColor::fromRgba(m_colouring.colours[i])
-                                       : (p.kind == MapPoint::Image ? imageColour : kCaptionColour);
-        if (p.kind == MapPoint::Caption) {
-            painter.setBrush(colour);
-            const double r = kCaptionRadius;
-            painter.drawPolygon(QPolygonF{w + QPointF(0, -r), w + QPointF(r, 0), w + QPointF(0, r), w + QPointF(-r, 0)});
+        if (p.kind != MapPoint::Caption) {
+            images << i;
             continue;
         }
+        const QPointF w = toWidget(p.pos);
+        painter.setOpacity(dim && m_highlightRank[std::size_t(i)] < 0 ? kDimmedOpacity : 1.0);
+        painter.setBrush(coloured ? QColor::fromRgba(m_colouring.colours[i]) : kCaptionColour);
+        const double r = captionRadius;
+        painter.drawPolygon(QPolygonF{w + QPointF(0, -r), w + QPointF(r, 0), w + QPointF(0, r), w + QPointF(-r, 0)});
+    }
+    painter.setRenderHint(QPainter::SmoothPixmapTransform, images.size() < kSmoothLimit);
+    for (int i : std::as_const(images)) {
+        const MapPoint &p = m_points[i];
+        const QPointF w = toWidget(p.pos);
         const QRectF target(w.x() - size / 2, w.y() - size / 2, size, size);
-        if (coloured)
-            painter.fillRect(target.adjusted(-2, -2, 2, 2), colour);   // the colouring as a frame
-        if (const Thumbnail *thumb = m_thumbnails.object(p.path)) {
-            const QImage &image = thumb->levels[level];
-            const QSizeF s = QSizeF(image.size()).scaled(target.size(), Qt::KeepAspectRatio);
-            painter.drawImage(QRectF(target.center() - QPointF(s.width() / 2, s.height() / 2), s), image);
+        painter.setOpacity(dim && m_highlightRank[std::size_t(i)] < 0 ? kDimmedOpacity : 1.0);
+        if (coloured) {   // the colouring as a thin outline: the picture (transparent ones too) stays readable
+            painter.setPen(QPen(QColor::fromRgba(m_colouring.colours[i]), size >= 32 ? 3 : 2));
+            painter.setBrush(Qt::NoBrush);
+            painter.drawRect(target.adjusted(-1, -1, 1, 1));
+            painter.setPen(Qt::NoPen);
+        }
+        ++m_lastPaint.images;
+        if (const QImage *image = p.path.isEmpty() ? nullptr : m_thumbs->image(p.path, pixels)) {
+            const QSizeF s = QSizeF(image->size()).scaled(target.size(), Qt::KeepAspectRatio);
+            painter.drawImage(QRectF(target.center() - QPointF(s.width() / 2, s.height() / 2), s), *image);
         } else {
-            if (!p.path.isEmpty())
-                requestThumbnail(p.path);
+            ++m_lastPaint.missing;
             painter.fillRect(target, imageColour.lighter(160));
         }
     }
+    painter.setOpacity(1.0);
+    m_lastPaint.imagePixels = size;
+    if (m_captionsUnder && size >= kCaptionLabelMin)
+        paintImageCaptions(painter, images, size);
     painter.setBrush(Qt::NoBrush);
     painter.setPen(QPen(palette().color(QPalette::Highlight), 3));
     const QRectF visible = QRectF(rect()).adjusted(-size, -size, size, size);
@@ -219,6 +270,71 @@ void MapView::paintThumbnails(QPainter &painter, double size)
             painter.drawRect(QRectF(w.x() - s / 2, w.y() - s / 2, s, s));
         }
     }
+}
+
+// An image's own caption under its picture, elided to a little more than its width, on a
+// translucent band so it reads over any neighbour.
+void MapView::paintImageCaptions(QPainter &painter, const QList<int> &shown, double size)
+{
+    QFont font = painter.font();
+    font.setPointSizeF(std::max(6.0, font.pointSizeF() * (size >= 80 ? 0.9 : 0.75)));
+    painter.setFont(font);
+    const QFontMetricsF fm(font);
+    QColor band = palette().color(QPalette::Base);
+    band.setAlpha(200);
+    int drawn = 0;
+    for (int i : shown) {
+        const QString caption = m_imageCaption.value(i);
+        if (caption.isEmpty() || ++drawn > kMaxCaptionLabels)
+            continue;
+        const QPointF w = toWidget(m_points[i].pos);
+        const double width = size * 1.3;
+        const QString text = fm.elidedText(caption, Qt::ElideRight, width);
+        const QRectF box(w.x() - width / 2, w.y() + size / 2 + 1, width, fm.height());
+        const QRectF tight = fm.boundingRect(box, Qt::AlignHCenter | Qt::AlignTop, text).adjusted(-2, 0, 2, 0);
+        painter.fillRect(tight, band);
+        painter.setPen(palette().color(QPalette::Text));
+        painter.drawText(box, Qt::AlignHCenter | Qt::AlignTop, text);
+        ++m_lastPaint.captionLabels;
+    }
+    painter.setFont(this->font());
+}
+
+// Search hits: a ring around each (on dots and pictures alike), the first ten numbered.
+void MapView::paintHighlights(QPainter &painter, double size)
+{
+    if (m_highlights.isEmpty())
+        return;
+    constexpr int kNumbered = 10;
+    painter.setRenderHint(QPainter::Antialiasing, true);
+    painter.setBrush(Qt::NoBrush);
+    const QRectF visible = QRectF(rect()).adjusted(-size, -size, size, size);
+    const double r = size / 2 + 4;
+    for (qsizetype k = m_highlights.size() - 1; k >= 0; --k) {   // the best on top
+        const QPointF w = toWidget(m_points[m_highlights[k]].pos);
+        if (!visible.contains(w))
+            continue;
+        painter.setPen(QPen(Qt::white, 4.5));
+        painter.drawEllipse(w, r, r);
+        painter.setPen(QPen(kQueryColour, 2.5));
+        painter.drawEllipse(w, r, r);
+        if (k >= kNumbered)
+            continue;
+        const QString label = QString::number(k + 1);
+        const QRectF badge(w.x() + r * 0.7 - 7, w.y() - r * 0.7 - 7, 14, 14);
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(kQueryColour);
+        painter.drawEllipse(badge);
+        painter.setPen(Qt::white);
+        QFont f = painter.font();
+        f.setPixelSize(10);
+        f.setBold(true);
+        painter.setFont(f);
+        painter.drawText(badge, Qt::AlignCenter, label);
+        painter.setFont(font());
+        painter.setBrush(Qt::NoBrush);
+    }
+    painter.setRenderHint(QPainter::Antialiasing, false);
 }
 
 void MapView::paintOverlays(QPainter &painter, double size)

@@ -1,5 +1,7 @@
 #include "ui/widgets/thumbnailicon.h"
 
+#include "core/data/thumbnails.h"
+
 #include <QGuiApplication>
 #include <QPixmap>
 
@@ -7,10 +9,13 @@ namespace cospace {
 
 QIcon thumbnailIcon(const QString &path, int side)
 {
-    QPixmap pixmap;
-    if (!pixmap.load(path))
-        return {};
+    // Through the thumbnail cache: HEIC, AVIF and shard members too, and the desktop's thumbnails.
     const qreal dpr = qApp->devicePixelRatio();
+    ThumbnailOptions options;
+    options.size = int(side * dpr);
+    const QPixmap pixmap = QPixmap::fromImage(loadThumbnail(path, options).image);
+    if (pixmap.isNull())
+        return {};
     QPixmap scaled = pixmap.scaled(QSize(side, side) * dpr, Qt::KeepAspectRatio, Qt::SmoothTransformation);
     scaled.setDevicePixelRatio(dpr);
     return QIcon(scaled);

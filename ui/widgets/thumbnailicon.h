@@ -1,6 +1,7 @@
 #pragma once
-// An image file as a list icon, scaled for the screen's device pixels (sharp on HiDPI displays).
-// A null icon when the file cannot be read. GUI thread.
+// An image (a file, or a shard member "SHARD#KEY") as a list icon, scaled for the screen's device
+// pixels (sharp on HiDPI displays), through core/data/thumbnails.h (the shared thumbnail cache).
+// A null icon when the image cannot be read. GUI thread.
 
 #include <QIcon>
 #include <QString>
