@@ -31,6 +31,7 @@ private Q_SLOTS:
     void tokenizeMatchesReference();
     void encodeText();
     void encodeImageJson();
+    void infoDescribesBundle();
     void savedInputEqualsPil();
     void errors_data();
     void errors();
@@ -109,6 +110,28 @@ void TestClipCli::encodeImageJson()
         norm += got[j].toDouble() * got[j].toDouble();
     }
     QVERIFY(std::abs(norm - 1) < 1e-4);
+}
+
+// `info --json` on a bundle has the keys issue 17 lists for every MODEL, and says it is code.
+void TestClipCli::infoDescribesBundle()
+{
+    const Run r = cli({u"info"_qs, u"--model"_qs, kBundle, u"--json"_qs});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    for (const char *key : {"format", "architecture", "embed_dim", "image_size", "vision", "text", "parameters", "dtype",
+                            "tokenizer", "preprocessing", "runs_code"})
+        QVERIFY2(o.contains(QLatin1String(key)), key);
+    QVERIFY2(o.value(u"format"_qs).toString().startsWith(u"Cospace bundle (TorchScript"_qs), qPrintable(o.value(u"format"_qs).toString()));
+    QCOMPARE(o.value(u"embed_dim"_qs).toInt(), 24);
+    QCOMPARE(o.value(u"image_size"_qs).toInt(), 64);
+    QCOMPARE(o.value(u"runs_code"_qs).toBool(false), true);
+    QCOMPARE(o.value(u"dtype"_qs).toString(), u"Float"_qs);
+    QVERIFY(o.value(u"parameters"_qs).toDouble() > 49408 * 32);   // at least the token embedding
+    QCOMPARE(o.value(u"text"_qs).toObject().value(u"context_length"_qs).toInt(), 77);
+    // Without --json: one "key: value" line per field.
+    const Run plain = cli({u"info"_qs, u"--model"_qs, kBundle});
+    QVERIFY2(plain.code == 0, plain.err.constData());
+    QVERIFY2(plain.out.contains("runs_code: yes\n") && plain.out.contains("embed_dim: 24\n"), plain.out.constData());
 }
 
 void TestClipCli::savedInputEqualsPil()

@@ -19,6 +19,7 @@
 #include "ui/map/selectionpanel.h"
 
 #include <QClipboard>
+#include <QLabel>
 #include <QSettings>
 #include <QTreeWidget>
 #include <QFile>
@@ -60,6 +61,7 @@ private Q_SLOTS:
     void collectionAddRemoveRescan();
     void dropOntoMapAddsImage();
     void pasteManyCaptions();
+    void modelTooltipTellsWeightsFromCode();
 
 private:
     Workspace workspace(ProjectionMethod method = ProjectionMethod::Pca) const;
@@ -634,6 +636,37 @@ void TestExplorer::pasteManyCaptions()
     QVERIFY(edit->text().isEmpty());
     m_window->deleteCaptions({0, 1, 2});
     QVERIFY(ready.wait(120000));
+}
+
+// The model line's tooltip says what opening the model ran (issue 17): a CLIP weights file runs none of
+// its own code, a Cospace checkpoint or bundle is TorchScript. Runs last: it swaps the window's model.
+void TestExplorer::modelTooltipTellsWeightsFromCode()
+{
+    const auto modelLine = [this]() -> QLabel * {
+        for (QLabel *label : m_window->findChildren<QLabel *>())
+            if (label->text().contains(u"modality gap"_qs))
+                return label;
+        return nullptr;
+    };
+    const QString weights = QStringLiteral(COSPACE_TEST_DATA "/clip/checkpoints/openai/model.pt");
+    for (const QString &model : {weights, m_model}) {
+        Workspace w = workspace();
+        w.model = model;
+        QSignalSpy ready(m_window.get(), &MainWindow::ready);
+        m_window->openWorkspace(w);
+        QVERIFY(ready.wait(120000));
+        QVERIFY2(m_window->lastError().isEmpty(), qPrintable(m_window->lastError()));
+        const QLabel *line = modelLine();
+        QVERIFY(line);
+        const QString tip = line->toolTip();
+        QVERIFY2(tip.contains(model), qPrintable(tip));
+        if (model == weights) {
+            QVERIFY2(line->text().contains(u"model.pt"_qs), qPrintable(line->text()));
+            QVERIFY2(tip.contains(u"Weights only"_qs) && !tip.contains(u"TorchScript"_qs), qPrintable(tip));
+        } else {
+            QVERIFY2(tip.contains(u"code, not just weights"_qs) && !tip.contains(u"Weights only"_qs), qPrintable(tip));
+        }
+    }
 }
 
 QTEST_MAIN(TestExplorer)

@@ -108,6 +108,10 @@ void TestNativeClip::layoutsMatchReference_data()
     QTest::newRow("OpenCLIP training checkpoint") << kFixture + u"/training/epoch_3.pt"_qs << oracle
                                                   << u"checkpoint (\"state_dict\")"_qs;
     QTest::newRow("HF folder, sharded safetensors") << kFixture + u"/hf_sharded"_qs << oracle << u"Hugging Face folder"_qs;
+    QTest::newRow("HF folder, pytorch_model.bin") << kFixture + u"/hf_bin"_qs << oracle
+                                                 << u"torch.save (Hugging Face folder, huggingface names)"_qs;
+    QTest::newRow("safetensors beside a bare model_config.json") << kFixture + u"/model_config/model.safetensors"_qs
+                                                                << oracle << u"safetensors (file, openai names)"_qs;
     QTest::newRow("TorchScript archive parameters") << kFixture + u"/torchscript/model.pt"_qs << oracle
                                                     << u"TorchScript archive (parameters only)"_qs;
     for (const char *own : {"resnet/model.pt", "heads4_gelu", "odd_bf16/model.safetensors", "bf16_pt/model.pt"}) {
@@ -133,6 +137,11 @@ void TestNativeClip::layoutsMatchReference()
         captions << c.toString();
     const Matrix texts = m->encodeTexts(captions);
     const QJsonArray wantTexts = ref.value(u"text_embeddings"_qs).toArray();
+    // Every caption and every image is compared: no row may go missing on either side.
+    QVERIFY(captions.size() >= 4);
+    QCOMPARE(wantTexts.size(), captions.size());
+    QCOMPARE(texts.rows, int(captions.size()));
+    QCOMPARE(texts.cols, m->embedDim());
     double worst = 1;
     for (int i = 0; i < texts.rows; ++i) {
         const double c = cosine(texts.row(i), wantTexts[i].toArray());
@@ -147,6 +156,9 @@ void TestNativeClip::layoutsMatchReference()
     }
     const Matrix pictures = m->encodeImages(images);
     const QJsonArray wantImages = ref.value(u"image_embeddings"_qs).toArray();
+    QVERIFY(images.size() >= 4);
+    QCOMPARE(wantImages.size(), int(images.size()));
+    QCOMPARE(pictures.rows, int(images.size()));
     for (int i = 0; i < pictures.rows; ++i) {
         const double c = cosine(pictures.row(i), wantImages[i].toArray());
         worst = std::min(worst, c);
@@ -176,6 +188,8 @@ void TestNativeClip::tokenizersMatchOpenAi()
     QCOMPARE(tok->startOfText(), ClipTokenizer::kStartOfText);
     QCOMPARE(tok->endOfText(), ClipTokenizer::kEndOfText);
     const QJsonArray captions = ref.value(u"captions"_qs).toArray(), ids = ref.value(u"token_ids"_qs).toArray();
+    QVERIFY(!captions.isEmpty());
+    QCOMPARE(ids.size(), captions.size());
     for (int i = 0; i < captions.size(); ++i) {
         const std::vector<std::int64_t> got = tok->tokenize(captions[i].toString());
         const QJsonArray want = ids[i].toArray();
@@ -202,6 +216,10 @@ void TestNativeClip::describe()
     QCOMPARE(g.value(u"vision"_qs).toObject().value(u"heads"_qs).toInt(), 4);
     QCOMPARE(g.value(u"vision"_qs).toObject().value(u"activation"_qs).toString(), u"gelu"_qs);
     QVERIFY(std::abs(g.value(u"preprocessing"_qs).toObject().value(u"std"_qs).toArray()[2].toDouble() - 0.35) < 1e-6);
+    // A bare OpenCLIP model_config.json beside the weights is the config that was read.
+    const QJsonObject b = loadModel(kFixture + u"/model_config/model.safetensors"_qs)->describe();
+    QVERIFY2(b.value(u"config"_qs).toString().endsWith(u"/model_config/model_config.json"_qs), qPrintable(b.value(u"config"_qs).toString()));
+    QCOMPARE(b.value(u"text"_qs).toObject().value(u"activation"_qs).toString(), u"quick_gelu"_qs);
     const QJsonObject r = loadModel(kFixture + u"/resnet/model.pt"_qs)->describe();
     QCOMPARE(r.value(u"vision"_qs).toObject().value(u"type"_qs).toString(), u"resnet"_qs);
     QCOMPARE(r.value(u"vision"_qs).toObject().value(u"stages"_qs).toArray(), (QJsonArray{1, 2, 1, 1}));
@@ -332,6 +350,20 @@ void TestNativeClip::badFolders_data()
         << QJsonValue(32) << u"visual.conv1.weight (vision_model.embeddings.patch_embedding.weight): %1/config.json implies [64, 3, 32, 32]"_qs;
     QTest::newRow("HF crop differs from the tower") << hf << u"preprocessor_config.json"_qs << u"crop_size/height"_qs
         << QJsonValue(32) << u"and cropping to 32 px"_qs;
+    QTest::newRow("config has more layers than the file") << openclip << u"open_clip_config.json"_qs
+        << u"model_cfg/vision_cfg/layers"_qs << QJsonValue(3)
+        << u"12 tensor(s) of a ViT (width 64, 3 layers, patch 16, 64 px) (as %1/open_clip_config.json describes it) are "
+           "missing: visual.transformer.resblocks.2.attn.in_proj_bias"_qs;
+    QTest::newRow("config says ResNet, the file is a ViT") << openclip << u"open_clip_config.json"_qs
+        << u"model_cfg/vision_cfg/layers"_qs << QJsonValue(QJsonArray{3, 4, 6, 3})
+        << u"%1/open_clip_config.json: model_cfg.vision_cfg.layers describes a ResNet, but the weights hold a ViT image tower"_qs;
+    QTest::newRow("HF config has fewer layers than the file") << hf << u"config.json"_qs
+        << u"text_config/num_hidden_layers"_qs << QJsonValue(1)
+        << u"12 tensor(s) that a ViT (width 64, 2 layers, patch 16, 64 px) (as %1/config.json describes it) does not "
+           "have: transformer.resblocks.1.attn.in_proj_bias"_qs;
+    QTest::newRow("HF config's embed_dim contradicts the projections") << hf << u"config.json"_qs
+        << u"projection_dim"_qs << QJsonValue(48)
+        << u"text_projection (text_projection.weight): %1/config.json implies [64, 48], the file has [64, 32]"_qs;
     QTest::newRow("HF unknown activation") << hf << u"config.json"_qs << u"text_config/hidden_act"_qs
         << QJsonValue(u"swish"_qs) << u"text_config.hidden_act \"swish\" is not one Cospace implements"_qs;
 }

@@ -12,6 +12,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QFile>
+#include <QJsonArray>
 
 #include <cmath>
 #include <cstring>
@@ -94,6 +95,34 @@ public:
     std::vector<float> preprocess(const RgbImage &image) const override
     {
         return clipPreprocess(image, m_info.image);
+    }
+
+    // What `cospace-cli info` shows for a bundle: its sizes are in cospace-model.json, its architecture is
+    // whatever the TorchScript graph computes (opaque), and loading it ran that code.
+    QJsonObject describe() const override
+    {
+        QJsonObject d = EmbeddingModel::describe();
+        std::int64_t parameters = 0;
+        QStringList dtypes;
+        for (const torch::Tensor &t : m_module.parameters()) {
+            parameters += t.numel();
+            const QString dtype = QString::fromLatin1(c10::toString(t.scalar_type()));
+            if (!dtypes.contains(dtype))
+                dtypes << dtype;
+        }
+        const auto triple = [](const std::array<float, 3> &a) { return QJsonArray{double(a[0]), double(a[1]), double(a[2])}; };
+        d[u"format"_qs] = u"Cospace bundle (TorchScript: code, not just weights)"_qs;
+        d[u"architecture"_qs] = u"TorchScript encode_image / encode_text (opaque to Cospace)"_qs;
+        d[u"vision"_qs] = QJsonObject{{u"image_size"_qs, m_info.image.size}};
+        d[u"text"_qs] = QJsonObject{{u"context_length"_qs, m_info.contextLength}, {u"truncate"_qs, m_info.truncate}};
+        d[u"parameters"_qs] = double(parameters);
+        d[u"dtype"_qs] = dtypes.join(u", "_qs);
+        d[u"tokenizer"_qs] = QJsonObject{{u"type"_qs, u"clip-bpe"_qs}, {u"files"_qs, QJsonArray{m_info.vocabPath}}};
+        d[u"preprocessing"_qs] = QJsonObject{
+            {u"size"_qs, m_info.image.size}, {u"resize"_qs, u"shortest"_qs}, {u"crop"_qs, u"center"_qs},
+            {u"interpolation"_qs, u"bicubic"_qs}, {u"mean"_qs, triple(m_info.image.mean)}, {u"std"_qs, triple(m_info.image.std)}};
+        d[u"runs_code"_qs] = true;
+        return d;
     }
 
     Matrix encodePreprocessed(const std::vector<float> &batch, int count) override

@@ -264,14 +264,19 @@ void checkClipTensors(const QString &file, const ClipConfig &config, const ClipT
     const auto few = [](const QStringList &l) -> QString {
         return l.mid(0, 4).join(u"; "_qs) + (l.size() > 4 ? u" (and %1 more)"_qs.arg(l.size() - 4) : QString());
     };
-    const QString arch = clipArchitectureName(config);
+    // With a config, the architecture is what the config says: a layer count or a tower kind that
+    // contradicts the file shows up as missing or extra blocks, and the message must say whose word
+    // that architecture is.
+    const QString arch = clipArchitectureName(config)
+        + (config.configFile.isEmpty() ? QString() : u" (as %1 describes it)"_qs.arg(config.configFile));
     if (!wrong.isEmpty())
         fail(u"%1: the tensors do not fit a %2: %3"_qs.arg(file, arch, few(wrong)));
     if (!missing.isEmpty())
         fail(u"%1: %2 tensor(s) of a %3 are missing: %4"_qs.arg(file).arg(missing.size()).arg(arch, few(missing)));
     if (!extra.isEmpty())
-        fail(u"%1: %2 tensor(s) that a %3 does not have: %4 (a variant Cospace does not implement?)"_qs.arg(file)
-                 .arg(extra.size()).arg(arch, few(extra)));
+        fail(u"%1: %2 tensor(s) that a %3 does not have: %4%5"_qs.arg(file).arg(extra.size()).arg(arch, few(extra),
+                 config.configFile.isEmpty() ? u" (a variant Cospace does not implement?)"_qs
+                                             : u" (the config and the weights disagree, or a variant Cospace does not implement)"_qs));
 }
 
 QString clipArchitectureName(const ClipConfig &c)
