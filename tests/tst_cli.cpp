@@ -100,7 +100,7 @@ void TestCli::exitCodes_data()
         << QByteArray("/nonexistent/w.cospace: cannot open");
     QTest::newRow("project, unknown method") << QStringList{u"project"_qs, u"--vectors"_qs, u"x.npy"_qs, u"--method"_qs,
                                                             u"isomap"_qs, u"--out"_qs, u"y.npy"_qs}
-                                             << 2 << QByteArray("unknown --method 'isomap' (umap, tsne or pca)");
+                                             << 2 << QByteArray("unknown --method 'isomap' (umap, tsne, pca or axes)");
     QTest::newRow("composition without pairs") << QStringList{u"composition"_qs, u"--model"_qs, u"default"_qs} << 2
                                                << QByteArray("usage: cospace-cli composition");
     QTest::newRow("composition, bad --examples")

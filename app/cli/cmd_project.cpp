@@ -113,7 +113,7 @@ int runProject(const QStringList &args)
     if (const std::optional<ProjectionMethod> parsed = kProjectionMethods.parse(m)) {
         options.method = *parsed;
     } else {
-        err(u"unknown --method '%1' (%2, or axes)"_qs.arg(m, kProjectionMethods.choices()));
+        err(u"unknown --method '%1' (%2)"_qs.arg(m, kProjectionMethods.choices({u"axes"_qs})));
         return kUsage;
     }
     bool ok = true;

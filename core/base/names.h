@@ -52,13 +52,15 @@ struct EnumNames {
             QStringLiteral("unknown %1 '%2' (%3)").arg(what, text, choices()).toStdString());
     }
 
-    // The printed names (aliases left out), "a, b or c".
-    QString choices() const
+    // The printed names (aliases left out), "a, b or c"; `more` are listed after them (names a
+    // caller accepts besides the table's).
+    QString choices(const QStringList &more = {}) const
     {
         QStringList names;
         for (const auto &[e, text] : entries)
             if (name(e) == QLatin1String(text))
                 names << QString::fromLatin1(text);
+        names << more;
         if (names.size() < 2)
             return names.join(QString());
         const QString last = names.takeLast();
