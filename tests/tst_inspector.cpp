@@ -28,6 +28,7 @@
 #include <QLabel>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QThreadPool>
 #include <QPushButton>
 #include <QSlider>
 #include <QTableWidget>
@@ -73,6 +74,9 @@ class TestInspector : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // A test's window is gone when it ends, but thumbnail loads and model probes it queued on the
+    // global pool may still run: let them finish so no two tests' work overlaps.
+    void cleanup() { QThreadPool::globalInstance()->waitForDone(); }
     void initTestCase();
     void trainFromGui();
     void reopenReproducesCharts();
