@@ -2,12 +2,14 @@
 // Helpers shared by the cospace-cli subcommands: output, exit codes, the terminal progress bar.
 
 #include "core/base/job.h"
+#include "core/base/names.h"
 
 #include <QCommandLineParser>
 #include <QJsonObject>
 #include <QString>
 
 #include <functional>
+#include <optional>
 
 namespace cospace::cli {
 
@@ -20,6 +22,19 @@ void printJson(const QJsonObject &object);
 // Parses `args` (the subcommand's own argv, args[0] = "cospace-cli COMMAND"). On --help or a
 // usage error prints to the right stream and returns false with *exitCode set.
 bool parseArgs(QCommandLineParser &parser, const QStringList &args, int *exitCode);
+
+// The value of `option` looked up in `names`; an unknown name prints "unknown --FLAG 'x' (a, b or c)"
+// and gives nullopt (the caller returns kUsage).
+template <typename Enum, std::size_t N>
+std::optional<Enum> parseChoice(const QCommandLineParser &parser, const QCommandLineOption &option,
+                                const EnumNames<Enum, N> &names)
+{
+    const QString value = parser.value(option);
+    const std::optional<Enum> e = names.parse(value);
+    if (!e)
+        err(QStringLiteral("unknown --%1 '%2' (%3)").arg(option.names().constLast(), value, names.choices()));
+    return e;
+}
 
 // A progress callback for JobControl: a one-line bar on stderr when it is a terminal
 // (done/total, items/s, ETA), nothing otherwise.

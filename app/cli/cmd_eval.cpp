@@ -31,12 +31,10 @@ int runEval(const QStringList &args)
         return kUsage;
     }
     RerankParams rerankParams;
-    if (const auto method = kRerankNames.parse(parser.value(rerank))) {
+    if (const auto method = parseChoice(parser, rerank, kRerankNames))
         rerankParams.method = *method;
-    } else {
-        err(u"unknown --rerank '%1' (%2)"_qs.arg(parser.value(rerank), kRerankNames.choices()));
+    else
         return kUsage;
-    }
     std::optional<CaptionFile> bankPairs;
     if (parser.isSet(bank))
         bankPairs = readCaptionFile(parser.value(bank));

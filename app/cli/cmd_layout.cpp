@@ -69,11 +69,9 @@ int runLayout(const QStringList &args)
     if (parser.isSet(model))
         params.workspace.model = parser.value(model);
     if (parser.isSet(method)) {
-        const std::optional<ProjectionMethod> m = kProjectionMethods.parse(parser.value(method));
-        if (!m) {
-            err(u"unknown --method '%1' (%2)"_qs.arg(parser.value(method), kProjectionMethods.choices()));
+        const std::optional<ProjectionMethod> m = parseChoice(parser, method, kProjectionMethods);
+        if (!m)
             return kUsage;
-        }
         params.workspace.method = *m;
     }
     WorkspaceSession session(storePath(parser, store));

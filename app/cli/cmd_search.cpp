@@ -158,12 +158,10 @@ int runSearch(const QStringList &args)
         return kUsage;
     }
     RerankParams rerankParams;
-    if (const auto method = kRerankNames.parse(parser.value(rerank))) {
+    if (const auto method = parseChoice(parser, rerank, kRerankNames))
         rerankParams.method = *method;
-    } else {
-        err(u"unknown --rerank '%1' (%2)"_qs.arg(parser.value(rerank), kRerankNames.choices()));
+    else
         return kUsage;
-    }
     const QString dbPath = storePath(parser, store);
     if (!QFileInfo::exists(dbPath))
         throw std::runtime_error(u"%1: no such store"_qs.arg(dbPath).toStdString());
