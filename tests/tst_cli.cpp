@@ -98,6 +98,9 @@ void TestCli::exitCodes_data()
     QTest::newRow("layout, unreadable workspace")
         << QStringList{u"layout"_qs, u"--workspace"_qs, u"/nonexistent/w.cospace"_qs, u"--out"_qs, u"/tmp/x.csv"_qs} << 1
         << QByteArray("/nonexistent/w.cospace: cannot open");
+    QTest::newRow("search, unknown rerank") << QStringList{u"search"_qs, u"--store"_qs, u"/tmp/x.db"_qs, u"--model"_qs,
+                                                           u"default"_qs, u"--text"_qs, u"a"_qs, u"--rerank"_qs, u"zz"_qs}
+                                            << 2 << QByteArray("unknown --rerank 'zz' (none, csls or qbnorm)");
     QTest::newRow("project, unknown method") << QStringList{u"project"_qs, u"--vectors"_qs, u"x.npy"_qs, u"--method"_qs,
                                                             u"isomap"_qs, u"--out"_qs, u"y.npy"_qs}
                                              << 2 << QByteArray("unknown --method 'isomap' (umap, tsne, pca or axes)");
