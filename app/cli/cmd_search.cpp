@@ -60,8 +60,8 @@ QJsonObject hitJson(const SearchHit &h, std::optional<float> rerankScore = std::
 
 // --timing: latency of the built index over random unit queries (fixed seed), and for HNSW its
 // recall@10 against an exact index of the same vectors. Benchmarks read these lines (stderr).
-void reportTiming(const SearchIndex &index, const EmbeddingStore &db, qint64 modelId, Modality modality, int k,
-                  double openSeconds, double buildSeconds)
+void reportTiming(const SearchIndex &index, const EmbeddingStore &db, qint64 modelId, Modality modality,
+                  const std::shared_ptr<const VectorSnapshot> &snapshot, int k, double openSeconds, double buildSeconds)
 {
     // 200 queries; 20 for an exact index above 200k vectors (each one is a full scan).
     const int kQueries = index.exact() && index.size() > 200'000 ? 20 : 200;
@@ -94,7 +94,7 @@ void reportTiming(const SearchIndex &index, const EmbeddingStore &db, qint64 mod
         return;
     SearchIndexParams exact;
     exact.kind = IndexKind::Flat;
-    const SearchIndex reference(db.load(modelId, modality), exact);
+    const SearchIndex reference = snapshot ? SearchIndex(snapshot, exact) : SearchIndex(db.load(modelId, modality), exact);
     qint64 hits = 0, total = 0;
     for (int i = 0; i < kQueries; ++i) {
         QSet<qint64> truth;
@@ -185,7 +185,18 @@ int runSearch(const QStringList &args)
     const std::vector<float> q = queryVector(*m, db, stored.id, parser.isSet(text), parser.value(text),
                                              parser.value(image));
     clock.start();   // the store was opened above; time the load alone (not the text tower)
-    StoredSet set = db.load(stored.id, modality);
+    // A big store's vectors come from its mapped snapshot (written on first use, beside the store);
+    // re-ranking needs plain matrices of both modalities, so it loads them from the store.
+    std::shared_ptr<const VectorSnapshot> snapshot;
+    StoredSet set;
+    if (rerankParams.method == Rerank::None && db.count(stored.id) >= kSnapshotMinRows) {
+        JobControl job(terminalProgress(u"snapshot"_qs));
+        CancelOnSignal cancelOnSignal(&job);
+        snapshot = VectorSnapshot::open(db, stored.id, modality, &job);
+        endProgressLine();
+    } else {
+        set = db.load(stored.id, modality);
+    }
     const double openSeconds = clock.nsecsElapsed() * 1e-9;
     std::vector<float> rerankScores;
     std::optional<HubnessCorrection> correction;
@@ -201,7 +212,7 @@ int runSearch(const QStringList &args)
         correction.emplace(gallery, bank.vectors, rerankParams);
     }
     clock.start();
-    const SearchIndex index(std::move(set), indexParams);
+    const SearchIndex index = snapshot ? SearchIndex(snapshot, indexParams) : SearchIndex(std::move(set), indexParams);
     const double buildSeconds = clock.nsecsElapsed() * 1e-9;
     QList<SearchHit> hits;
     if (correction) {
@@ -211,9 +222,11 @@ int runSearch(const QStringList &args)
         }
     } else {
         hits = index.search(q, topK);
+        if (snapshot)
+            fillHitItems(hits, db);
     }
     if (parser.isSet(timing))
-        reportTiming(index, db, stored.id, modality, topK, openSeconds, buildSeconds);
+        reportTiming(index, db, stored.id, modality, snapshot, topK, openSeconds, buildSeconds);
     if (parser.isSet(json)) {
         QJsonArray results;
         for (qsizetype i = 0; i < hits.size(); ++i)

@@ -42,9 +42,11 @@ const QList<Command> &commands()
     return list;
 }
 
-// encode, info and tokenize are one-shot: a few parallel regions at most, so the thread-runtime
-// settings that keep long jobs' idle pools from spinning are not worth the second process start
-// tuneThreadRuntime() needs (it costs as much as loading LibTorch, most of `encode --text`'s time).
+// encode, info, tokenize and search are one-shot: a few parallel regions at most, then exit, so the
+// thread-runtime settings that keep long jobs' idle pools from spinning are not worth the second
+// process start tuneThreadRuntime() needs (it costs as much as loading LibTorch, most of `encode
+// --text`'s time and half of a mapped million-vector search's). They also write nothing that needs
+// closing (search's snapshot file is committed before it answers), so they exit without teardown.
 bool oneShotCommand(int argc, char **argv)
 {
     for (int i = 1; i < argc; ++i) {
@@ -55,7 +57,7 @@ bool oneShotCommand(int argc, char **argv)
         }
         if (a.substr(0, 2) == "--")
             return false;   // --version and --help report the settings in effect
-        return a == "encode" || a == "info" || a == "tokenize";
+        return a == "encode" || a == "info" || a == "tokenize" || a == "search";
     }
     return false;
 }

@@ -8,12 +8,11 @@
 #include <functional>
 #include <numeric>
 #include <queue>
+#include <stdexcept>
 
 namespace cospace {
 
 namespace {
-
-constexpr int kAlign = 32;   // one AVX2 register of int8 codes
 
 std::int32_t dotScalar(const std::int8_t *a, const std::int8_t *b, int n)
 {
@@ -71,40 +70,38 @@ void offer(TopHeap &heap, std::size_t limit, ScoredRow candidate)
 
 }  // namespace
 
-float quantizeRow(std::span<const float> values, std::int8_t *codes)
+QuantizedScan::QuantizedScan(Matrix vectors) : m_owned(std::move(vectors))
 {
-    float maxAbs = 0;
-    for (const float v : values)
-        maxAbs = std::max(maxAbs, std::fabs(v));
-    if (!(maxAbs > 0) || !std::isfinite(maxAbs)) {
-        std::fill(codes, codes + values.size(), std::int8_t(0));
-        return 0;
-    }
-    const float inv = 127.f / maxAbs;
-    for (std::size_t i = 0; i < values.size(); ++i)
-        codes[i] = std::int8_t(std::lround(std::clamp(values[i] * inv, -127.f, 127.f)));
-    return maxAbs / 127.f;
-}
-
-QuantizedScan::QuantizedScan(Matrix vectors)
-    : m_vectors(std::move(vectors)), m_stride((m_vectors.cols + kAlign - 1) / kAlign * kAlign)
-{
-    const int n = m_vectors.rows;
-    m_codes.assign(std::size_t(n) * std::size_t(m_stride), 0);
+    const int n = m_owned.rows;
+    m_view.rows = n;
+    m_view.dim = m_owned.cols;
+    m_view.stride = codeStride(m_owned.cols);
+    m_codes.assign(std::size_t(n) * std::size_t(m_view.stride), 0);
     m_scales.resize(std::size_t(n));
 #pragma omp parallel for schedule(static)
     for (int i = 0; i < n; ++i)
-        m_scales[std::size_t(i)] = quantizeRow(m_vectors.rowSpan(i), m_codes.data() + std::size_t(i) * m_stride);
+        m_scales[std::size_t(i)] = quantizeRow(m_owned.rowSpan(i), m_codes.data() + std::size_t(i) * std::size_t(m_view.stride));
+    m_view.vectors = m_owned.data.data();
+    m_view.codes = m_codes.data();
+    m_view.scales = m_scales.data();
+}
+
+QuantizedScan::QuantizedScan(QuantizedRows rows) : m_view(std::move(rows))
+{
+    if (m_view.rows < 0 || m_view.dim <= 0 || m_view.stride != codeStride(m_view.dim)
+        || (m_view.rows > 0 && (!m_view.vectors || !m_view.codes || !m_view.scales)))
+        throw std::invalid_argument("QuantizedScan: rows, codes and scales do not describe one matrix");
 }
 
 std::vector<ScoredRow> QuantizedScan::search(std::span<const float> query, int k, int candidates) const
 {
-    const int n = m_vectors.rows;
+    const int n = m_view.rows;
+    const std::size_t stride = std::size_t(m_view.stride);
     k = std::clamp(k, 0, n);
-    if (k == 0 || int(query.size()) != m_vectors.cols)
+    if (k == 0 || int(query.size()) != m_view.dim)
         return {};
     const std::size_t keep = std::size_t(std::min(n, std::max({candidates, 10 * k, 100})));
-    std::vector<std::int8_t> q(std::size_t(m_stride), 0);
+    std::vector<std::int8_t> q(stride, 0);
     const float qScale = quantizeRow(query, q.data());
     const DotFn dot = pickDot();
 
@@ -113,11 +110,11 @@ std::vector<ScoredRow> QuantizedScan::search(std::span<const float> query, int k
 #pragma omp parallel
     {
         TopHeap heap;
-        const std::int8_t *codes = m_codes.data();
+        const std::int8_t *codes = m_view.codes;
 #pragma omp for schedule(static) nowait
         for (int i = 0; i < n; ++i) {
-            const float s = qScale * m_scales[std::size_t(i)] *
-                            float(dot(q.data(), codes + std::size_t(i) * std::size_t(m_stride), m_stride));
+            const float s = qScale * m_view.scales[std::size_t(i)] *
+                            float(dot(q.data(), codes + std::size_t(i) * stride, m_view.stride));
             offer(heap, keep, {i, s});
         }
         std::vector<ScoredRow> &mine = perThread[std::size_t(omp_get_thread_num())];
@@ -128,7 +125,7 @@ std::vector<ScoredRow> QuantizedScan::search(std::span<const float> query, int k
     TopHeap best;
     for (const std::vector<ScoredRow> &rows : perThread)
         for (const ScoredRow &c : rows) {
-            const float *x = m_vectors.row(c.row);
+            const float *x = m_view.vectors + std::size_t(c.row) * std::size_t(m_view.dim);
             const float exact = std::inner_product(query.begin(), query.end(), x, 0.f);
             offer(best, std::size_t(k), {c.row, exact});
         }

@@ -3,6 +3,7 @@
 #include "core/search/quantizedscan.h"
 
 #include <faiss/IndexFlat.h>
+#include <faiss/utils/distances.h>
 #include <faiss/IndexHNSW.h>
 
 #include <QRegularExpression>
@@ -118,34 +119,56 @@ std::vector<float> encodePrompt(EmbeddingModel &model, const QString &prompt)
     return combineTerms(model.encodeTexts(texts), weights);
 }
 
+namespace {
+
+IndexKind resolvedKind(const SearchIndexParams &params, qint64 rows)
+{
+    if (params.kind != IndexKind::Auto)
+        return params.kind;
+    return rows <= params.exactLimit ? IndexKind::Flat : IndexKind::Quantized;
+}
+
+std::unique_ptr<faiss::Index> makeFaissIndex(IndexKind kind, int dim, const SearchIndexParams &params)
+{
+    if (kind == IndexKind::Hnsw) {
+        auto hnsw = std::make_unique<faiss::IndexHNSWFlat>(dim, params.hnswM, faiss::METRIC_INNER_PRODUCT);
+        hnsw->hnsw.efConstruction = params.hnswEfConstruction;
+        hnsw->hnsw.efSearch = params.hnswEfSearch;
+        return hnsw;
+    }
+    if (kind == IndexKind::Flat)
+        return std::make_unique<faiss::IndexFlatIP>(dim);
+    return nullptr;
+}
+
+// The null set: a fixed-seed sample of the searched rows (partial Fisher-Yates).
+Matrix nullSample(const float *rows, int n, int dim, const SearchIndexParams &params)
+{
+    std::vector<int> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    std::mt19937 rng(params.nullSeed);
+    const int size = std::min(params.nullSetSize, n);
+    Matrix null(size, dim);
+    for (int i = 0; i < size; ++i) {
+        std::uniform_int_distribution<int> pick(i, n - 1);
+        std::swap(order[std::size_t(i)], order[std::size_t(pick(rng))]);
+        const float *r = rows + std::size_t(order[std::size_t(i)]) * std::size_t(dim);
+        std::copy(r, r + dim, null.row(i));
+    }
+    return null;
+}
+
+}  // namespace
+
 SearchIndex::SearchIndex(StoredSet set, const SearchIndexParams &params)
-    : m_items(std::move(set.items)), m_dim(set.vectors.cols)
+    : m_items(std::move(set.items)), m_size(m_items.size()), m_dim(set.vectors.cols)
 {
     const Matrix &x = set.vectors;
     if (x.rows != m_items.size())
         throw std::runtime_error("SearchIndex: items and vectors differ in number");
-    m_kind = params.kind;
-    if (m_kind == IndexKind::Auto)
-        m_kind = x.rows <= params.exactLimit ? IndexKind::Flat : IndexKind::Quantized;
-    if (m_kind == IndexKind::Flat) {
-        m_index = std::make_unique<faiss::IndexFlatIP>(m_dim);
-    } else if (m_kind == IndexKind::Hnsw) {
-        auto hnsw = std::make_unique<faiss::IndexHNSWFlat>(m_dim, params.hnswM, faiss::METRIC_INNER_PRODUCT);
-        hnsw->hnsw.efConstruction = params.hnswEfConstruction;
-        hnsw->hnsw.efSearch = params.hnswEfSearch;
-        m_index = std::move(hnsw);
-    }
-    // The null set: a fixed-seed sample of the searched set (partial Fisher-Yates).
-    std::vector<int> order(std::size_t(x.rows));
-    std::iota(order.begin(), order.end(), 0);
-    std::mt19937 rng(params.nullSeed);
-    const int n = std::min(params.nullSetSize, x.rows);
-    m_null = Matrix(n, m_dim);
-    for (int i = 0; i < n; ++i) {
-        std::uniform_int_distribution<int> pick(i, x.rows - 1);
-        std::swap(order[std::size_t(i)], order[std::size_t(pick(rng))]);
-        std::copy(x.row(order[std::size_t(i)]), x.row(order[std::size_t(i)]) + m_dim, m_null.row(i));
-    }
+    m_kind = resolvedKind(params, x.rows);
+    m_index = makeFaissIndex(m_kind, m_dim, params);
+    m_null = nullSample(x.data.data(), x.rows, m_dim, params);
     if (m_kind == IndexKind::Quantized)
         m_quantized = std::make_unique<QuantizedScan>(std::move(set.vectors));
     else if (x.rows > 0)
@@ -153,7 +176,45 @@ SearchIndex::SearchIndex(StoredSet set, const SearchIndexParams &params)
     set.vectors = {};
 }
 
+SearchIndex::SearchIndex(std::shared_ptr<const VectorSnapshot> snapshot, const SearchIndexParams &params)
+    : m_snapshot(std::move(snapshot)), m_size(m_snapshot->rows()), m_dim(m_snapshot->dim())
+{
+    const VectorSnapshot &s = *m_snapshot;
+    m_kind = resolvedKind(params, s.rows());
+    m_null = nullSample(s.vectors(), s.rows(), m_dim, params);
+    if (m_kind == IndexKind::Quantized) {
+        m_quantized = std::make_unique<QuantizedScan>(QuantizedRows{s.rows(), s.dim(), s.codeStride(), s.vectors(),
+                                                                    s.codes(), s.scales(), s.keepAlive()});
+    } else if (m_kind == IndexKind::Hnsw) {
+        m_index = makeFaissIndex(m_kind, m_dim, params);
+        if (s.rows() > 0)
+            m_index->add(s.rows(), s.vectors());
+    }
+    // Flat: search() scans the mapped rows with FAISS's kernel (no copy into an IndexFlatIP).
+}
+
+StoredItem SearchIndex::item(qint64 row) const
+{
+    if (!m_snapshot)
+        return m_items[row];
+    StoredItem only;
+    only.id = m_snapshot->itemIds()[row];
+    only.modality = m_snapshot->modality();
+    return only;
+}
+
 SearchIndex::~SearchIndex() = default;
+
+void fillHitItems(QList<SearchHit> &hits, const EmbeddingStore &store)
+{
+    QList<qint64> ids;
+    for (const SearchHit &h : hits)
+        ids.append(h.item.id);
+    const QHash<qint64, StoredItem> items = store.itemsById(ids);
+    for (SearchHit &h : hits)
+        if (const auto it = items.find(h.item.id); it != items.end())
+            h.item = *it;
+}
 
 QString SearchIndex::kindName() const
 {
@@ -168,7 +229,7 @@ QList<SearchHit> SearchIndex::search(std::span<const float> query, int k) const
 {
     if (int(query.size()) != m_dim)
         throw std::runtime_error(u"query has %1 dimensions, the index %2"_qs.arg(query.size()).arg(m_dim).toStdString());
-    k = std::min<qint64>(k, m_items.size());
+    k = std::min<qint64>(k, m_size);
     QList<SearchHit> hits;
     if (k <= 0)
         return hits;
@@ -180,15 +241,18 @@ QList<SearchHit> SearchIndex::search(std::span<const float> query, int k) const
             labels[i] = rows[i].row;
             scores[i] = rows[i].score;
         }
-    } else {
+    } else if (m_index) {
         m_index->search(1, query.data(), k, scores.data(), labels.data());
+    } else {   // Flat over a snapshot: what IndexFlatIP::search runs, on the mapped rows
+        faiss::knn_inner_product(query.data(), m_snapshot->vectors(), std::size_t(m_dim), 1, std::size_t(m_size),
+                                 std::size_t(k), scores.data(), labels.data());
     }
     const std::vector<float> null = sortedNullScores(m_null, query);
     for (int i = 0; i < k; ++i) {
         if (labels[std::size_t(i)] < 0)
             break;
         const float s = scores[std::size_t(i)];
-        hits.append({int(hits.size()) + 1, m_items[labels[std::size_t(i)]], s, percentileOf(null, s)});
+        hits.append({int(hits.size()) + 1, item(labels[std::size_t(i)]), s, percentileOf(null, s)});
     }
     return hits;
 }

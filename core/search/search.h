@@ -18,6 +18,7 @@
 
 #include "core/model/embeddingmodel.h"
 #include "core/store/embeddingstore.h"
+#include "core/store/vectorsnapshot.h"
 
 #include <QList>
 #include <QString>
@@ -62,11 +63,19 @@ struct SearchHit {
     double percentile = 0; // 0..100 against the null set
 };
 
+// Completes hits of a snapshot index (id only) with their items' paths and captions from the store.
+void fillHitItems(QList<SearchHit> &hits, const EmbeddingStore &store);
+
+
 class SearchIndex
 {
 public:
     // Takes the vectors (they move into FAISS; set.vectors is left empty).
     explicit SearchIndex(StoredSet set, const SearchIndexParams &params = {});
+    // Over a store's mapped snapshot: the int8 scan reads its rows and codes in place (nothing is
+    // loaded or coded); Flat and HNSW copy the rows into FAISS. Hits carry the item's id and
+    // modality only — fillHitItems() completes them from the store — and items() is empty.
+    explicit SearchIndex(std::shared_ptr<const VectorSnapshot> snapshot, const SearchIndexParams &params = {});
     ~SearchIndex();
     SearchIndex(const SearchIndex &) = delete;
     SearchIndex &operator=(const SearchIndex &) = delete;
@@ -74,9 +83,11 @@ public:
     IndexKind kind() const { return m_kind; }
     bool exact() const { return m_kind == IndexKind::Flat; }
     QString kindName() const;   // "exact IndexFlatIP", "int8 scan + exact re-rank", "HNSW"
-    qint64 size() const { return m_items.size(); }
+    qint64 size() const { return m_size; }
     int dim() const { return m_dim; }
     const QList<StoredItem> &items() const { return m_items; }
+    // Row `row`'s item (id and modality only for a snapshot index).
+    StoredItem item(qint64 row) const;
 
     // The k best items for a unit query vector of dim() values, best first.
     QList<SearchHit> search(std::span<const float> query, int k) const;
@@ -85,6 +96,8 @@ public:
 
 private:
     QList<StoredItem> m_items;
+    std::shared_ptr<const VectorSnapshot> m_snapshot;
+    qint64 m_size = 0;
     std::unique_ptr<faiss::Index> m_index;            // Flat, Hnsw
     std::unique_ptr<QuantizedScan> m_quantized;       // Quantized
     Matrix m_null;

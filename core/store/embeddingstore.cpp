@@ -44,6 +44,21 @@ CREATE TABLE IF NOT EXISTS embeddings(
   vector BLOB NOT NULL,
   PRIMARY KEY(model_id, item_id));
 CREATE INDEX IF NOT EXISTS embeddings_item ON embeddings(item_id);
+CREATE TABLE IF NOT EXISTS vector_versions(model_id INTEGER PRIMARY KEY, version INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS embeddings_added AFTER INSERT ON embeddings BEGIN
+  INSERT INTO vector_versions(model_id, version) VALUES(NEW.model_id, 1)
+    ON CONFLICT(model_id) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS embeddings_changed AFTER UPDATE ON embeddings BEGIN
+  INSERT INTO vector_versions(model_id, version) VALUES(NEW.model_id, 1)
+    ON CONFLICT(model_id) DO UPDATE SET version = version + 1;
+  INSERT INTO vector_versions(model_id, version) VALUES(OLD.model_id, 1)
+    ON CONFLICT(model_id) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS embeddings_removed AFTER DELETE ON embeddings BEGIN
+  INSERT INTO vector_versions(model_id, version) VALUES(OLD.model_id, 1)
+    ON CONFLICT(model_id) DO UPDATE SET version = version + 1;
+END;
 )sql";
 
 QString text(sqlite3_stmt *s, int col)
@@ -166,6 +181,8 @@ EmbeddingStore::EmbeddingStore(const QString &path) : m_path(QFileInfo(path).abs
         Transaction t(m_db, [this](const char *sql) { exec(sql); });
         exec(kSchema);
         exec("INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1')");
+        // Names this store file for its snapshots (a copy keeps the name and the same vectors).
+        exec("INSERT OR IGNORE INTO meta(key, value) VALUES('store_id', lower(hex(randomblob(16))))");
         t.commit();
     } catch (...) {
         sqlite3_close(m_db);
@@ -432,6 +449,82 @@ StoredSet EmbeddingStore::load(qint64 modelId, std::optional<Modality> modality)
     }
     out.vectors.rows = kept;
     out.vectors.data.resize(std::size_t(kept) * std::size_t(dim));
+    return out;
+}
+
+QString EmbeddingStore::storeId() const
+{
+    COSPACE_STMT(s, "SELECT value FROM meta WHERE key = 'store_id'");
+    return s.step() ? text(s.get(), 0) : QString();
+}
+
+qint64 EmbeddingStore::vectorVersion(qint64 modelId) const
+{
+    COSPACE_STMT(s, "SELECT version FROM vector_versions WHERE model_id = ?");
+    s.bind(1, modelId);
+    return s.step() ? sqlite3_column_int64(s.get(), 0) : 0;
+}
+
+qint64 EmbeddingStore::scanVectors(qint64 modelId, std::optional<Modality> modality,
+                                   const std::function<void(qint64 rows)> &begin,
+                                   const std::function<void(qint64 itemId, const float *vector)> &visit) const
+{
+    int dim = 0;
+    for (const StoredModel &m : models())
+        if (m.id == modelId)
+            dim = m.dim;
+    if (dim <= 0)
+        fail(u"no model with id %1"_qs.arg(modelId));
+    // One read transaction: the version, the count and the rows are one snapshot of the file.
+    exec("BEGIN");
+    try {
+        const qint64 version = vectorVersion(modelId);
+        std::vector<bool> wanted;   // by item id: the items of the modality asked for
+        if (modality) {
+            COSPACE_STMT(s, "SELECT id FROM items WHERE modality = ? ORDER BY id");
+            s.bind(1, qint64(*modality));
+            while (s.step()) {
+                const qint64 id = sqlite3_column_int64(s.get(), 0);
+                if (id >= 0 && id < (qint64(1) << 40)) {
+                    if (wanted.size() <= std::size_t(id))
+                        wanted.resize(std::size_t(id) + 1, false);
+                    wanted[std::size_t(id)] = true;
+                }
+            }
+        }
+        begin(count(modelId));
+        const std::size_t bytes = std::size_t(dim) * sizeof(float);
+        COSPACE_STMT(s, "SELECT item_id, vector FROM embeddings NOT INDEXED WHERE model_id = ?");
+        s.bind(1, modelId);
+        while (s.step()) {
+            const qint64 id = sqlite3_column_int64(s.get(), 0);
+            if (modality && (id < 0 || std::size_t(id) >= wanted.size() || !wanted[std::size_t(id)]))
+                continue;
+            if (std::size_t(sqlite3_column_bytes(s.get(), 1)) != bytes)
+                fail(u"item %1: vector of %2 bytes, expected %3"_qs.arg(id).arg(sqlite3_column_bytes(s.get(), 1)).arg(bytes));
+            visit(id, static_cast<const float *>(sqlite3_column_blob(s.get(), 1)));
+        }
+        exec("COMMIT");
+        return version;
+    } catch (...) {
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
+QHash<qint64, StoredItem> EmbeddingStore::itemsById(const QList<qint64> &ids) const
+{
+    QHash<qint64, StoredItem> out;
+    COSPACE_STMT(s, "SELECT id, modality, source, path, caption, size, mtime FROM items WHERE id = ?");
+    for (const qint64 id : ids) {
+        s.bind(1, id);
+        if (s.step()) {
+            sqlite3_stmt *st = s.get();
+            out.insert(id, {id, Modality(sqlite3_column_int(st, 1)), text(st, 3), text(st, 4), text(st, 2),
+                            sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6)});
+        }
+        s.reset();
+    }
     return out;
 }
 

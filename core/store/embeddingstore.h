@@ -5,6 +5,9 @@
 //   items       one row per image file or caption; unique on (modality, source, path, caption)
 //   models      one row per model fingerprint (name, dimension)
 //   embeddings  one vector per (model, item); unique on that pair
+//   vector_versions  per model, a counter that triggers bump on every insert, update or delete of
+//               its embeddings (in the writing transaction, whoever writes): what mapped
+//               snapshots (vectorsnapshot.h) compare to know they are current
 //
 // Crash safety: every write is one transaction (putBatch, drop*), and an item row is only ever
 // inserted or marked fresh in the same transaction as its vector, so a process killed at any
@@ -25,6 +28,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -105,6 +109,18 @@ public:
 
     // All vectors of one model (optionally one modality) in one query: the fast path for search.
     StoredSet load(qint64 modelId, std::optional<Modality> modality = std::nullopt) const;
+    // A random id given to the store file when it is created (meta 'store_id').
+    QString storeId() const;
+    // The model's vector version (0 before its first vector); changes with every write of its vectors.
+    qint64 vectorVersion(qint64 modelId) const;
+    // Streams a model's vectors (optionally of one modality) in storage order — load()'s rows, without
+    // the items' text — inside one read transaction: `begin` gets an upper bound of the rows first
+    // (the model's count), then `visit` each row (the pointer lives until the next row). Returns the
+    // vector version these rows belong to.
+    qint64 scanVectors(qint64 modelId, std::optional<Modality> modality, const std::function<void(qint64 rows)> &begin,
+                       const std::function<void(qint64 itemId, const float *vector)> &visit) const;
+    // The items with these ids (those that exist), by id.
+    QHash<qint64, StoredItem> itemsById(const QList<qint64> &ids) const;
     // The stored vector of an image file for `modelId`, if any.
     std::optional<std::vector<float>> imageVector(qint64 modelId, const QString &path) const;
     qint64 count(qint64 modelId, std::optional<Modality> modality = std::nullopt) const;
