@@ -56,6 +56,8 @@ private Q_SLOTS:
     void writesStandardThumbnail();
     void reusesAndInvalidates();
     void readsFileManagersLargeFlavour();
+    void damagedSharedThumbnailIsRemade_data();
+    void damagedSharedThumbnailIsRemade();
     void smallImagesAreTheirOwnThumbnail();
     void shardMembersUseOwnCache();
     void unreadableImage();
@@ -145,6 +147,51 @@ void TestThumbnails::readsFileManagersLargeFlavour()
     QCOMPARE(t.origin, ThumbnailOrigin::SharedCache);
     QCOMPARE(t.image.size(), QSize(128, 64));
     QCOMPARE(QColor(t.image.pixel(10, 10)), QColor(Qt::magenta));
+}
+
+void TestThumbnails::damagedSharedThumbnailIsRemade_data()
+{
+    QTest::addColumn<QString>("damage");
+    QTest::addColumn<bool>("used");
+    QTest::newRow("sound (control)") << u"none"_qs << true;
+    QTest::newRow("a chunk declares 1.2 GB") << u"huge chunk"_qs << false;   // fuzz_thumbnail's 12 s input
+    QTest::newRow("cut before IEND") << u"truncated"_qs << false;
+    QTest::newRow("not a PNG") << u"signature"_qs << false;
+}
+
+void TestThumbnails::damagedSharedThumbnailIsRemade()
+{
+    QFETCH(QString, damage);
+    QFETCH(bool, used);
+    const QString photo = writePhoto(m_dir.filePath(u"photos/damaged-%1.jpg"_qs.arg(QTest::currentDataTag()).replace(u' ', u'-')),
+                                     {300, 300}, Qt::blue);
+    QImage thumb(128, 128, QImage::Format_RGB32);
+    thumb.fill(Qt::magenta);
+    thumb.setText(u"Thumb::URI"_qs, thumbnailUri(photo));
+    thumb.setText(u"Thumb::MTime"_qs, QString::number(QFileInfo(photo).lastModified().toSecsSinceEpoch()));
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    QVERIFY(thumb.save(&buffer, "PNG"));
+    QByteArray png = buffer.data();
+    const qsizetype text = png.indexOf("tEXt");
+    QVERIFY(text > 8);
+    if (damage == u"huge chunk")
+        png.replace(text - 4, 4, "GIF8");   // 0x47494638 bytes
+    else if (damage == u"truncated")
+        png.chop(12);
+    else if (damage == u"signature")
+        png[1] = 'X';
+    const QString file = sharedThumbnailPath(thumbnailUri(photo), 128, options().sharedRoot);
+    QDir().mkpath(QFileInfo(file).absolutePath());
+    QFile out(file);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(png);
+    out.close();
+    ThumbnailOptions o = options();
+    o.write = false;
+    const Thumbnail t = loadThumbnail(photo, o);
+    QCOMPARE(t.origin, used ? ThumbnailOrigin::SharedCache : ThumbnailOrigin::Made);
+    QCOMPARE(QColor(t.image.pixel(10, 10)) == QColor(Qt::magenta), used);
 }
 
 void TestThumbnails::smallImagesAreTheirOwnThumbnail()
