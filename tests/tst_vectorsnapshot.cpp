@@ -133,6 +133,8 @@ void TestVectorSnapshot::buildsThenMaps()
     const Modality m = Modality(modality);
     Fixture f;
     QVERIFY(!QFile::exists(f.snapshotPath(m)));
+    QVERIFY(!VectorSnapshot::openCurrent(*f.store, f.a, m));   // builds nothing
+    QVERIFY(!QFile::exists(f.snapshotPath(m)));
     const auto first = VectorSnapshot::open(*f.store, f.a, m);
     QCOMPARE(first->origin(), VectorSnapshot::Origin::Rebuilt);
     QVERIFY(QFile::exists(f.snapshotPath(m)));
@@ -141,6 +143,7 @@ void TestVectorSnapshot::buildsThenMaps()
     const auto second = VectorSnapshot::open(*f.store, f.a, m);
     QCOMPARE(second->origin(), VectorSnapshot::Origin::Mapped);
     compareWithLoad(*second, *f.store, f.a, m);
+    QVERIFY(VectorSnapshot::openCurrent(*f.store, f.a, m));
 }
 
 void TestVectorSnapshot::everyWriteMakesItStale_data()
@@ -177,6 +180,7 @@ void TestVectorSnapshot::everyWriteMakesItStale()
     const qint64 before = VectorSnapshot::open(*f.store, f.a, Modality::Image)->vectorVersion();
     write(f);
     QVERIFY(f.store->vectorVersion(f.a) != before);
+    QVERIFY(!VectorSnapshot::openCurrent(*f.store, f.a, Modality::Image));
     const auto after = VectorSnapshot::open(*f.store, f.a, Modality::Image);
     QCOMPARE(after->origin(), VectorSnapshot::Origin::Rebuilt);
     QCOMPARE(after->rows(), rowsAfter);

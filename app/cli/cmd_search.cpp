@@ -189,14 +189,17 @@ int runSearch(const QStringList &args)
     // re-ranking needs plain matrices of both modalities, so it loads them from the store.
     std::shared_ptr<const VectorSnapshot> snapshot;
     StoredSet set;
-    if (rerankParams.method == Rerank::None && db.count(stored.id) >= kSnapshotMinRows) {
-        JobControl job(terminalProgress(u"snapshot"_qs));
-        CancelOnSignal cancelOnSignal(&job);
-        snapshot = VectorSnapshot::open(db, stored.id, modality, &job);
-        endProgressLine();
-    } else {
-        set = db.load(stored.id, modality);
+    if (rerankParams.method == Rerank::None) {
+        snapshot = VectorSnapshot::openCurrent(db, stored.id, modality);   // no count when there is one
+        if (!snapshot && db.count(stored.id) >= kSnapshotMinRows) {
+            JobControl job(terminalProgress(u"snapshot"_qs));
+            CancelOnSignal cancelOnSignal(&job);
+            snapshot = VectorSnapshot::open(db, stored.id, modality, &job);
+            endProgressLine();
+        }
     }
+    if (!snapshot)
+        set = db.load(stored.id, modality);
     const double openSeconds = clock.nsecsElapsed() * 1e-9;
     std::vector<float> rerankScores;
     std::optional<HubnessCorrection> correction;

@@ -221,44 +221,53 @@ QString VectorSnapshot::filePath(const QString &storePath, qint64 modelId, Modal
     return u"%1-m%2-%3.vec"_qs.arg(QFileInfo(storePath).absoluteFilePath()).arg(modelId).arg(modalityName(modality));
 }
 
+std::shared_ptr<const VectorSnapshot> VectorSnapshot::mapIfCurrent(const EmbeddingStore &store, qint64 modelId,
+                                                                   Modality modality, int dim, Origin origin)
+{
+    auto storage = std::make_shared<Storage>();
+    storage->file.setFileName(filePath(store.path(), modelId, modality));
+    if (!storage->file.open(QIODevice::ReadOnly))
+        return nullptr;
+    Header h{};
+    const qint64 size = storage->file.size();
+    const Header want = makeHeader(modelId, modality, dim, 0, store.vectorVersion(modelId), store.storeId());
+    if (storage->file.read(reinterpret_cast<char *>(&h), sizeof h) != qint64(sizeof h) || !headerMatches(h, want, size)
+        || (storage->map = storage->file.map(0, size)) == nullptr)
+        return nullptr;
+    std::shared_ptr<VectorSnapshot> snap(new VectorSnapshot);
+    snap->m_storage = storage;
+    snap->m_path = storage->file.fileName();
+    snap->m_origin = origin;
+    snap->m_modality = modality;
+    snap->m_rows = int(h.rows);
+    snap->m_dim = dim;
+    snap->m_stride = h.stride;
+    snap->m_version = h.vectorVersion;
+    snap->m_vectors = reinterpret_cast<const float *>(storage->map + h.vectorsOffset);
+    snap->m_ids = reinterpret_cast<const qint64 *>(storage->map + h.idsOffset);
+    snap->m_scales = reinterpret_cast<const float *>(storage->map + h.scalesOffset);
+    snap->m_codes = reinterpret_cast<const std::int8_t *>(storage->map + h.codesOffset);
+    return snap;
+}
+
+std::shared_ptr<const VectorSnapshot> VectorSnapshot::openCurrent(const EmbeddingStore &store, qint64 modelId, Modality modality)
+{
+    return mapIfCurrent(store, modelId, modality, modelDim(store, modelId), Origin::Mapped);
+}
+
 std::shared_ptr<const VectorSnapshot> VectorSnapshot::open(const EmbeddingStore &store, qint64 modelId,
                                                            Modality modality, JobControl *job)
 {
     const int dim = modelDim(store, modelId);
+    if (auto current = mapIfCurrent(store, modelId, modality, dim, Origin::Mapped))
+        return current;
+    // Write the file and map what was written; a writer that changed the store again in between
+    // just means this open builds in memory.
     const QString path = filePath(store.path(), modelId, modality);
     const SnapshotBuilder builder{store, modelId, modality, dim, job};
-    const QString storeId = store.storeId();
-    // Map the file if it is current; else write it and map what was written (once: a writer that
-    // raced us and changed the store again just means this open builds in memory).
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        auto storage = std::make_shared<Storage>();
-        storage->file.setFileName(path);
-        if (storage->file.open(QIODevice::ReadOnly)) {
-            Header h{};
-            const qint64 size = storage->file.size();
-            const Header want = makeHeader(modelId, modality, dim, 0, store.vectorVersion(modelId), storeId);
-            if (storage->file.read(reinterpret_cast<char *>(&h), sizeof h) == qint64(sizeof h) && headerMatches(h, want, size)
-                && (storage->map = storage->file.map(0, size)) != nullptr) {
-                std::shared_ptr<VectorSnapshot> snap(new VectorSnapshot);
-                snap->m_storage = storage;
-                snap->m_path = path;
-                snap->m_origin = attempt == 0 ? Origin::Mapped : Origin::Rebuilt;
-                snap->m_modality = modality;
-                snap->m_rows = int(h.rows);
-                snap->m_dim = dim;
-                snap->m_stride = h.stride;
-                snap->m_version = h.vectorVersion;
-                snap->m_vectors = reinterpret_cast<const float *>(storage->map + h.vectorsOffset);
-                snap->m_ids = reinterpret_cast<const qint64 *>(storage->map + h.idsOffset);
-                snap->m_scales = reinterpret_cast<const float *>(storage->map + h.scalesOffset);
-                snap->m_codes = reinterpret_cast<const std::int8_t *>(storage->map + h.codesOffset);
-                return snap;
-            }
-            storage->file.close();
-        }
-        if (attempt == 1 || !builder.write(path))
-            break;
-    }
+    if (builder.write(path))
+        if (auto written = mapIfCurrent(store, modelId, modality, dim, Origin::Rebuilt))
+            return written;
     std::shared_ptr<VectorSnapshot> snap = builder.inMemory();
     snap->m_path = path;
     return snap;

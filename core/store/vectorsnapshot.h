@@ -42,6 +42,8 @@ public:
     // the store cannot be read.
     static std::shared_ptr<const VectorSnapshot> open(const EmbeddingStore &store, qint64 modelId, Modality modality,
                                                       JobControl *job = nullptr);
+    // The file beside the store mapped if it is current, else null (nothing is built).
+    static std::shared_ptr<const VectorSnapshot> openCurrent(const EmbeddingStore &store, qint64 modelId, Modality modality);
     static QString filePath(const QString &storePath, qint64 modelId, Modality modality);
 
     ~VectorSnapshot();
@@ -64,6 +66,8 @@ public:
 
 private:
     VectorSnapshot() = default;
+    static std::shared_ptr<const VectorSnapshot> mapIfCurrent(const EmbeddingStore &store, qint64 modelId,
+                                                              Modality modality, int dim, Origin origin);
     struct Storage;
     friend struct SnapshotBuilder;
 
