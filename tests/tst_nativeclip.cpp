@@ -3,6 +3,7 @@
 // tests/fixtures/clip_reference.py's torch modules), and every kind of broken input gets its message.
 
 #include "scopedlimit.h"
+#include "core/base/runtime.h"
 #include "core/data/imagedecode.h"
 #include "core/model/cliptokenizer.h"
 #include "core/model/embeddingmodel.h"
@@ -77,10 +78,13 @@ class TestNativeClip : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase();
     void layoutsMatchReference_data();
     void layoutsMatchReference();
     void tokenizersMatchOpenAi_data();
     void tokenizersMatchOpenAi();
+    void bf16ImageTowerStaysClose_data();
+    void bf16ImageTowerStaysClose();
     void describe();
     void fingerprint();
     void safetensorsHeaderErrors_data();
@@ -91,7 +95,15 @@ private Q_SLOTS:
     void badFolders();
     void cutAnywhere();
     void cli();
+    void precisionFlag_data();
+    void precisionFlag();
 };
+
+void TestNativeClip::initTestCase()
+{
+    // The oracle comparisons are float32's (bf16 would be Auto's choice on a CPU that has it).
+    setComputePrecision(ComputePrecision::Float32);
+}
 
 void TestNativeClip::layoutsMatchReference_data()
 {
@@ -197,6 +209,68 @@ void TestNativeClip::tokenizersMatchOpenAi()
         for (int j = 0; j < want.size(); ++j)
             QVERIFY2(got[std::size_t(j)] == want[j].toInteger(), qPrintable(captions[i].toString().left(40)));
     }
+}
+
+void TestNativeClip::bf16ImageTowerStaysClose_data()
+{
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<QString>("compute");   // describe()["image_compute"] when bf16 is asked for
+    const QString oracle = kOracle + u"/expected.json"_qs;
+    QTest::newRow("OpenAI ViT, fp16 file") << kOracle + u"/openai/model.pt"_qs << oracle << u"bf16"_qs;
+    QTest::newRow("ViT, 4 heads, exact GELU") << kFixture + u"/heads4_gelu"_qs << kFixture + u"/heads4_gelu/expected.json"_qs
+                                              << u"bf16"_qs;
+    QTest::newRow("ViT, odd image size, bf16 file") << kFixture + u"/odd_bf16/model.safetensors"_qs
+                                                    << kFixture + u"/odd_bf16/expected.json"_qs << u"bf16"_qs;
+    QTest::newRow("ResNet stays float32") << kFixture + u"/resnet/model.pt"_qs << kFixture + u"/resnet/expected.json"_qs
+                                          << u"fp32"_qs;
+}
+
+// Issue 21's bar for bf16 as the default: every image's embedding within cosine 0.995 of float32's
+// (here: of the reference code's); captions are float32 either way, and the fingerprint ignores it.
+void TestNativeClip::bf16ImageTowerStaysClose()
+{
+    QFETCH(QString, model);
+    QFETCH(QString, expected);
+    QFETCH(QString, compute);
+    const QJsonObject ref = readJson(expected);
+    std::vector<RgbImage> images;
+    for (const QJsonValue &name : ref.value(u"images"_qs).toArray()) {
+        const DecodedImage img = decodeImageFile(kOracle + u"/images/"_qs + name.toString(), {});
+        QVERIFY2(img.ok(), qPrintable(img.reason));
+        images.push_back(img.image);
+    }
+    QVERIFY(images.size() >= 4);
+    const std::unique_ptr<EmbeddingModel> exact = loadModel(model);
+    const Matrix want = exact->encodeImages(images);
+    setComputePrecision(ComputePrecision::BFloat16);
+    const std::unique_ptr<EmbeddingModel> m = loadModel(model);
+    setComputePrecision(ComputePrecision::Float32);
+    QCOMPARE(m->describe().value(u"image_compute"_qs).toString(), compute);
+    QCOMPARE(exact->describe().value(u"image_compute"_qs).toString(), u"fp32"_qs);
+    QCOMPARE(m->fingerprint(), exact->fingerprint());
+    const Matrix got = m->encodeImages(images);
+    QCOMPARE(got.rows, want.rows);
+    const QJsonArray wantImages = ref.value(u"image_embeddings"_qs).toArray();
+    double worst = 1, largestChange = 0;
+    for (int i = 0; i < got.rows; ++i) {
+        const double c = cosine(got.row(i), wantImages[i].toArray());
+        worst = std::min(worst, c);
+        QVERIFY2(c >= 0.995, qPrintable(u"image %1: cosine %2"_qs.arg(i).arg(c, 0, 'f', 6)));
+        for (int j = 0; j < got.cols; ++j)
+            largestChange = std::max(largestChange, double(std::abs(got.row(i)[j] - want.row(i)[j])));
+    }
+    // bf16 really ran (its rounding shows), and float32 was kept where it was asked for.
+    if (compute == u"bf16"_qs)
+        QVERIFY2(largestChange > 1e-5, qPrintable(QString::number(largestChange)));
+    else
+        QCOMPARE(largestChange, 0.0);
+    qInfo("%s: lowest bf16 cosine over %d images: %.6f", qPrintable(m->name()), got.rows, worst);
+    QStringList captions;
+    for (const QJsonValue &c : ref.value(u"captions"_qs).toArray())
+        captions << c.toString();
+    const Matrix a = exact->encodeTexts(captions), b = m->encodeTexts(captions);
+    QVERIFY(a.data == b.data);
 }
 
 void TestNativeClip::describe()
@@ -455,6 +529,54 @@ void TestNativeClip::cli()
     for (int j = 0; j < got.size(); ++j)
         dot += got[j].toDouble() * want[j].toDouble();
     QVERIFY(dot >= kMinCosine);
+}
+
+void TestNativeClip::precisionFlag_data()
+{
+    QTest::addColumn<QStringList>("flags");     // global flags before the command
+    QTest::addColumn<QString>("infoCompute");   // `info`'s "image_compute"
+    QTest::addColumn<bool>("encodeExact");      // `encode --image` equals float32's bit for bit
+    const QString automatic = cpuHasNativeBf16() ? u"bf16"_qs : u"fp32"_qs;
+    QTest::newRow("default") << QStringList{} << automatic << true;   // encode is float32 unless asked
+    QTest::newRow("fp32") << QStringList{u"--precision"_qs, u"fp32"_qs} << u"fp32"_qs << true;
+    QTest::newRow("bf16") << QStringList{u"--precision"_qs, u"bf16"_qs} << u"bf16"_qs << false;
+    QTest::newRow("auto") << QStringList{u"--precision"_qs, u"AUTO"_qs} << automatic << (automatic == u"fp32"_qs);
+}
+
+void TestNativeClip::precisionFlag()
+{
+    QFETCH(QStringList, flags);
+    QFETCH(QString, infoCompute);
+    QFETCH(bool, encodeExact);
+    const auto run = [](const QStringList &args) {
+        QProcess p;
+        p.start(QStringLiteral(COSPACE_CLI), args);
+        p.waitForFinished(120000);
+        return std::pair{p.exitCode(), QByteArray(p.readAllStandardOutput() + p.readAllStandardError())};
+    };
+    const QString model = kOracle + u"/openai/model.pt"_qs;
+    const auto [code, info] = run(flags + QStringList{u"info"_qs, u"--model"_qs, model, u"--json"_qs});
+    QCOMPARE(code, 0);
+    QCOMPARE(QJsonDocument::fromJson(info).object().value(u"image_compute"_qs).toString(), infoCompute);
+    const QJsonObject ref = readJson(kOracle + u"/expected.json"_qs);
+    const QString image = kOracle + u"/images/"_qs + ref.value(u"images"_qs).toArray()[0].toString();
+    const QStringList encode{u"encode"_qs, u"--model"_qs, model, u"--json"_qs, u"--image"_qs, image};
+    const auto [c1, exact] = run(QStringList{u"--precision"_qs, u"fp32"_qs} + encode);
+    const auto [c2, got] = run(flags + encode);
+    QCOMPARE(c1, 0);
+    QCOMPARE(c2, 0);
+    QCOMPARE(got == exact, encodeExact);
+    const QJsonArray a = QJsonDocument::fromJson(exact).object().value(u"embedding"_qs).toArray();
+    const QJsonArray b = QJsonDocument::fromJson(got).object().value(u"embedding"_qs).toArray();
+    QCOMPARE(a.size(), 32);
+    QCOMPARE(b.size(), a.size());
+    double dot = 0;
+    for (int j = 0; j < a.size(); ++j)
+        dot += a[j].toDouble() * b[j].toDouble();
+    QVERIFY2(dot >= 0.995, qPrintable(QString::number(dot)));
+    const auto [bad, message] = run({u"--precision"_qs, u"fp8"_qs, u"info"_qs, u"--model"_qs, model});
+    QCOMPARE(bad, 2);
+    QVERIFY2(message.contains("unknown --precision 'fp8' (auto, fp32 or bf16)"), message.constData());
 }
 
 QTEST_GUILESS_MAIN(TestNativeClip)

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 #include <string_view>
 
 using namespace cospace;
@@ -51,7 +52,7 @@ bool oneShotCommand(int argc, char **argv)
 {
     for (int i = 1; i < argc; ++i) {
         const std::string_view a(argv[i]);
-        if (a == "--threads" || a.substr(0, 6) == "--max-") {
+        if (a == "--threads" || a == "--precision" || a.substr(0, 6) == "--max-") {
             ++i;
             continue;
         }
@@ -64,12 +65,14 @@ bool oneShotCommand(int argc, char **argv)
 
 void printUsage()
 {
-    out(u"Usage: cospace-cli [--threads N] [--max-... N] COMMAND [options]\n\n"
+    out(u"Usage: cospace-cli [--threads N] [--precision P] [--max-... N] COMMAND [options]\n\n"
         "Explore shared image-text embedding spaces from the command line.\n\nCommands:"_qs);
     for (const Command &c : commands())
         out(u"  %1  %2"_qs.arg(QString::fromLatin1(c.name).leftJustified(11), QString::fromLatin1(c.summary)));
     out(u"\nGlobal options:\n"
         "  --threads N   compute threads (default: all cores)\n"
+        "  --precision P image-tower arithmetic of native CLIP ViTs: auto (bf16 where the CPU has it),\n"
+        "                fp32 or bf16 (default auto; fp32 for encode)\n"
         "  --version     print the version\n"
         "  --help        this text; 'cospace-cli COMMAND --help' describes a command\n\n"
         "Limits on input (global options too; README \"Reliability\"):"_qs);
@@ -93,6 +96,7 @@ int main(int argc, char **argv)
     QStringList args = app.arguments();
     args.removeFirst();
     int threads = 0;
+    std::optional<ComputePrecision> precision;
     Limits limitValues = limits();
     while (!args.isEmpty() && args.first().startsWith(u"--"_qs)) {
         const QString flag = args.takeFirst();
@@ -107,6 +111,15 @@ int main(int argc, char **argv)
             bool ok = false;
             threads = args.takeFirst().toInt(&ok);
             if (!ok || threads < 0) { err(u"--threads takes a whole number"_qs); return kUsage; }
+            continue;
+        }
+        if (flag == u"--precision" && !args.isEmpty()) {
+            const QString value = args.takeFirst();
+            precision = kComputePrecisionNames.parse(value);
+            if (!precision) {
+                err(u"unknown --precision '%1' (%2)"_qs.arg(value, kComputePrecisionNames.choices()));
+                return kUsage;
+            }
             continue;
         }
         if (flag.startsWith(u"--max-"_qs) && !args.isEmpty()) {
@@ -134,6 +147,9 @@ int main(int argc, char **argv)
         if (threads == 0 && name == u"encode" && args.contains(u"--text"_qs))
             threads = 1;
         initComputeThreads(threads);
+        // `encode` is the reference path (one embedding, compared against other tools): exact
+        // float32 unless asked; bulk embedding takes the fast arithmetic the CPU has.
+        setComputePrecision(precision.value_or(name == u"encode" ? ComputePrecision::Float32 : ComputePrecision::Auto));
         setLimits(limitValues);
         args[0] = u"cospace-cli "_qs + name;
         try {

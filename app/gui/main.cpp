@@ -28,6 +28,9 @@ struct Options {
     QCommandLineOption dataset{u"dataset"_qs, u"Open a dataset folder (images/ + captions.tsv)."_qs, u"DIR"_qs};
     QCommandLineOption screenshot{u"screenshot"_qs, u"Save the window to PNG once loaded, then exit."_qs, u"OUT.png"_qs};
     QCommandLineOption threads{u"threads"_qs, u"Compute threads (default: all cores)."_qs, u"N"_qs, u"0"_qs};
+    QCommandLineOption precision{u"precision"_qs,
+                                 u"Image-tower arithmetic of native CLIP ViTs: auto (bf16 where the CPU has it), fp32 or bf16."_qs,
+                                 u"P"_qs, u"auto"_qs};
     QCommandLineOption model{u"model"_qs, u"Model: default, a checkpoint file or a bundle folder."_qs, u"MODEL"_qs};
     QCommandLineOption method{u"method"_qs, u"Projection: %1."_qs.arg(kProjectionMethods.choices()), u"METHOD"_qs};
     QCommandLineOption store{u"store"_qs, u"Embedding store file (default: ~/.local/share/cospace/cospace.db)."_qs, u"DB"_qs};
@@ -49,7 +52,7 @@ struct Options {
         parser.setApplicationDescription(u"Explore shared image-text embedding spaces."_qs);
         parser.addHelpOption();
         parser.addVersionOption();
-        parser.addOptions({workspace, dataset, screenshot, threads, model, method, store, search, run, values, benchRender,
+        parser.addOptions({workspace, dataset, screenshot, threads, precision, model, method, store, search, run, values, benchRender,
                            benchThumbnails, colourBy});
         for (const LimitSetting &s : limitSettings())
             limits.append(QCommandLineOption(QLatin1String(s.key), QString::fromLatin1(s.description) + u"."_qs, u"N"_qs));
@@ -106,6 +109,10 @@ int main(int argc, char **argv)
     parser.process(app);
 
     initComputeThreads(parser.value(o.threads).toInt());
+    const std::optional<ComputePrecision> precision = kComputePrecisionNames.parse(parser.value(o.precision));
+    if (!precision)
+        return failUsage(u"unknown --precision '%1' (%2)"_qs.arg(parser.value(o.precision), kComputePrecisionNames.choices()));
+    setComputePrecision(*precision);
     Limits limitValues = loadLimitSettings();
     for (const QCommandLineOption &option : std::as_const(o.limits)) {
         QString error;

@@ -5,7 +5,7 @@
 # once, then for each bundle runs `cospace-cli embed` into a fresh store and the reference, printing
 # images/s, the decode/model split, wall time and peak RSS (GNU time) of both.
 set -e
-BUILD=${1:?usage: run_bench.sh BUILD_DIR [WORK_DIR] [N]}
+BUILD=$(cd "${1:?usage: run_bench.sh BUILD_DIR [WORK_DIR] [N]}" && pwd)
 WORK=${2:-/tmp/cospace-embedbench}
 N=${3:-64}
 THREADS=${THREADS:-2}

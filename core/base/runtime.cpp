@@ -4,6 +4,8 @@
 #include <torch/version.h>
 #include <opencv2/core/version.hpp>
 
+#include <atomic>
+#include <cpuid.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -50,6 +52,39 @@ int initComputeThreads(int threads)
 void initWorkerThread()
 {
     at::init_num_threads();
+}
+
+bool cpuHasNativeBf16()
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return false;
+    const unsigned maxSub = a;
+    if (d & (1u << 22))   // AMX-BF16
+        return true;
+    return maxSub >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5));   // AVX512_BF16
+#else
+    return false;
+#endif
+}
+
+namespace {
+std::atomic<ComputePrecision> g_precision{ComputePrecision::Auto};
+}
+
+void setComputePrecision(ComputePrecision precision)
+{
+    if (precision == ComputePrecision::Auto)
+        precision = cpuHasNativeBf16() ? ComputePrecision::BFloat16 : ComputePrecision::Float32;
+    g_precision = precision;
+}
+
+ComputePrecision computePrecision()
+{
+    if (g_precision == ComputePrecision::Auto)
+        setComputePrecision(ComputePrecision::Auto);
+    return g_precision;
 }
 
 QString versionString()

@@ -10,8 +10,15 @@ namespace cospace::detail {
 namespace {
 
 struct Linear {
-    torch::Tensor w, b;   // w [out, in]
-    torch::Tensor operator()(const torch::Tensor &x) const { return torch::linear(x, w, b); }
+    torch::Tensor w, b;   // w [out, in], in the compute dtype (float32 or bfloat16)
+    torch::Tensor operator()(const torch::Tensor &x) const
+    {
+        if (x.scalar_type() == w.scalar_type())
+            return torch::linear(x, w, b);
+        // A bf16 product with a float32 result: norms, attention and the residual stream stay float32.
+        return torch::linear(x.to(w.scalar_type()), w, b).to(x.scalar_type());
+    }
+    Linear as(torch::ScalarType t) const { return {w.to(t), b.defined() ? b.to(t) : b}; }
 };
 
 struct LayerNorm {
@@ -83,38 +90,53 @@ Linear linear(const ClipWeights &w, const QString &p)
     return {w.get(p + u"weight"_qs), w.get(p + u"bias"_qs)};
 }
 
-Transformer transformer(const ClipWeights &w, const QString &prefix, int layers, int heads, Activation act, double eps)
+Transformer transformer(const ClipWeights &w, const QString &prefix, int layers, int heads, Activation act, double eps,
+                        torch::ScalarType compute = torch::kFloat)
 {
     Transformer t;
     t.heads = heads;
     t.act = act;
     for (int i = 0; i < layers; ++i) {
         const QString p = prefix + QString::number(i) + u'.';
-        t.blocks.push_back({layerNorm(w, p + u"ln_1."_qs, eps), layerNorm(w, p + u"ln_2."_qs, eps),
-                            {w.get(p + u"attn.in_proj_weight"_qs), w.get(p + u"attn.in_proj_bias"_qs)},
-                            linear(w, p + u"attn.out_proj."_qs), linear(w, p + u"mlp.c_fc."_qs),
-                            linear(w, p + u"mlp.c_proj."_qs)});
+        const Linear in{w.get(p + u"attn.in_proj_weight"_qs), w.get(p + u"attn.in_proj_bias"_qs)};
+        t.blocks.push_back({layerNorm(w, p + u"ln_1."_qs, eps), layerNorm(w, p + u"ln_2."_qs, eps), in.as(compute),
+                            linear(w, p + u"attn.out_proj."_qs).as(compute), linear(w, p + u"mlp.c_fc."_qs).as(compute),
+                            linear(w, p + u"mlp.c_proj."_qs).as(compute)});
     }
     return t;
+}
+
+// [B, C, S, S] -> [B, g*g, C*p*p], g = S / p: the patches a stride-p convolution sees, each
+// flattened as (channel, row, column) like the rows of its [W, C, p, p] kernel.
+torch::Tensor patches(const torch::Tensor &images, std::int64_t p)
+{
+    const std::int64_t b = images.size(0), c = images.size(1), g = images.size(2) / p;
+    return images.narrow(2, 0, g * p).narrow(3, 0, g * p).reshape({b, c, g, p, g, p})
+        .permute({0, 2, 4, 1, 3, 5}).reshape({b, g * g, c * p * p});
 }
 
 class VisionTransformer final : public ClipVisionTower
 {
 public:
-    VisionTransformer(const ClipConfig &c, const ClipWeights &w)
+    VisionTransformer(const ClipConfig &c, const ClipWeights &w, torch::ScalarType compute)
         : m_patch(c.vision.patchSize), m_conv(w.get(u"visual.conv1.weight"_qs)),
           m_class(w.get(u"visual.class_embedding"_qs)), m_position(w.get(u"visual.positional_embedding"_qs)),
           m_lnPre(layerNorm(w, u"visual.ln_pre."_qs, c.vision.layerNormEps)),
           m_blocks(transformer(w, u"visual.transformer.resblocks."_qs, c.vision.layers, c.vision.heads,
-                               c.vision.activation, c.vision.layerNormEps)),
+                               c.vision.activation, c.vision.layerNormEps, compute)),
           m_lnPost(layerNorm(w, u"visual.ln_post."_qs, c.vision.layerNormEps)), m_proj(w.get(u"visual.proj"_qs))
     {
+        if (compute != torch::kFloat)   // the patch convolution as one product over flattened patches
+            m_patchLinear = Linear{m_conv.reshape({m_conv.size(0), -1}), {}}.as(compute);
     }
 
     torch::Tensor forward(const torch::Tensor &images) const override
     {
-        torch::Tensor x = torch::conv2d(images, m_conv, {}, m_patch);   // [B, W, g, g]
-        x = x.flatten(2).transpose(1, 2);                               // [B, g*g, W]
+        torch::Tensor x;                                                    // -> [B, g*g, W]
+        if (m_patchLinear.w.defined())
+            x = m_patchLinear(patches(images, m_patch));
+        else
+            x = torch::conv2d(images, m_conv, {}, m_patch).flatten(2).transpose(1, 2);
         x = torch::cat({m_class.view({1, 1, -1}).expand({x.size(0), 1, x.size(2)}), x}, 1) + m_position;
         x = m_blocks.forward(m_lnPre(x));
         return torch::matmul(m_lnPost(x.select(1, 0)), m_proj);
@@ -123,6 +145,7 @@ public:
 private:
     std::int64_t m_patch;
     torch::Tensor m_conv, m_class, m_position;
+    Linear m_patchLinear;   // bf16 compute only
     LayerNorm m_lnPre;
     Transformer m_blocks;
     LayerNorm m_lnPost;
@@ -286,11 +309,12 @@ torch::Tensor ClipWeights::raw(const QString &name) const
     return m_file.tensors.at(r.parts[0]);
 }
 
-std::unique_ptr<ClipVisionTower> buildVisionTower(const ClipConfig &config, const ClipWeights &weights)
+std::unique_ptr<ClipVisionTower> buildVisionTower(const ClipConfig &config, const ClipWeights &weights,
+                                                  torch::ScalarType compute)
 {
     if (config.vision.kind == ClipVisionConfig::ResNet)
         return std::make_unique<ModifiedResNet>(config, weights);
-    return std::make_unique<VisionTransformer>(config, weights);
+    return std::make_unique<VisionTransformer>(config, weights, compute);
 }
 
 std::unique_ptr<ClipTextTower> buildTextTower(const ClipConfig &config, const ClipWeights &weights)

@@ -1,6 +1,7 @@
 #pragma once
 // Private (includes Torch): CLIP's towers as plain LibTorch functions over the weights of a file,
-// inference only, float32 compute. Written after OpenAI's clip/model.py (MIT, (c) 2021 OpenAI):
+// inference only, float32 compute (a ViT's products in bf16 on request). Written after OpenAI's
+// clip/model.py (MIT, (c) 2021 OpenAI):
 //   - VisionTransformer: patch conv (no bias), class token, positional embedding, ln_pre,
 //     pre-LN residual attention blocks, ln_post on the class token, projection;
 //   - ModifiedResNet: 3-conv stem + avg-pool, Bottleneck stages whose stride is an avg-pool
@@ -54,7 +55,10 @@ public:
     virtual torch::Tensor forward(const torch::Tensor &ids) const = 0;
 };
 
-std::unique_ptr<ClipVisionTower> buildVisionTower(const ClipConfig &config, const ClipWeights &weights);
+// `compute` kBFloat16 runs a ViT's linear layers and patch embedding as bf16 products (float32
+// results); a ResNet tower computes in float32 whatever is asked.
+std::unique_ptr<ClipVisionTower> buildVisionTower(const ClipConfig &config, const ClipWeights &weights,
+                                                  torch::ScalarType compute = torch::kFloat);
 std::unique_ptr<ClipTextTower> buildTextTower(const ClipConfig &config, const ClipWeights &weights);
 
 }  // namespace cospace::detail

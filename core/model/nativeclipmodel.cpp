@@ -5,6 +5,7 @@
 // names and shapes, the fingerprint hashes sizes, times and the first and last bytes (not the
 // whole file), and each tower and the tokenizer are built the first time they are used.
 
+#include "core/base/runtime.h"
 #include "core/model/clipsource.h"
 #include "core/model/cliptokenizer.h"
 #include "core/model/clipnet_p.h"
@@ -95,6 +96,8 @@ public:
                 m_dtypes << dtypeName(recipe.info.dtype);
         }
         m_naming = layout.naming;
+        m_compute = computePrecision() == ComputePrecision::BFloat16 && m_config.vision.kind == ClipVisionConfig::ViT
+            ? ComputePrecision::BFloat16 : ComputePrecision::Float32;
         m_weights = std::make_unique<detail::ClipWeights>(std::move(weights), std::move(layout));
         if (m_source.hfVocab.isEmpty()) {
             m_vocab = clipVocabularyPath();
@@ -128,7 +131,10 @@ public:
             throw std::invalid_argument("encodePreprocessed: batch size does not match count");
         c10::InferenceMode guard;
         if (!m_vision)
-            m_vision = guarded(m_spec, [&] { return detail::buildVisionTower(m_config, *m_weights); });
+            m_vision = guarded(m_spec, [&] {
+                return detail::buildVisionTower(m_config, *m_weights,
+                                                m_compute == ComputePrecision::BFloat16 ? torch::kBFloat16 : torch::kFloat);
+            });
         const torch::Tensor input = torch::from_blob(const_cast<float *>(batch.data()), {count, 3, s, s});
         return toUnitRows(guarded(m_spec, [&] { return m_vision->forward(input); }));
     }
@@ -197,7 +203,8 @@ public:
                 {u"parameters"_qs, double(m_parameters)}, {u"dtype"_qs, m_dtypes.join(u", "_qs)},
                 {u"tokenizer"_qs, tokenizer}, {u"preprocessing"_qs, preprocessing},
                 {u"files"_qs, QJsonArray::fromStringList(m_source.weights + m_source.configFiles)},
-                {u"config"_qs, m_config.configFile}, {u"runs_code"_qs, false}, {u"fingerprint"_qs, m_fingerprint}};
+                {u"config"_qs, m_config.configFile}, {u"runs_code"_qs, false}, {u"fingerprint"_qs, m_fingerprint},
+                {u"image_compute"_qs, kComputePrecisionNames.name(m_compute)}};
     }
 
 private:
@@ -239,9 +246,10 @@ private:
         QCryptographicHash hash(QCryptographicHash::Sha256);
         for (const QString &f : m_source.weights + m_source.configFiles)
             hash.addData(fileStamp(f));
-        // What the files imply (architecture, activation, preprocessing), not where they are.
+        // What the files imply (architecture, activation, preprocessing), not where they are nor
+        // the arithmetic: bf16 and float32 image vectors of one model mix in a store (cosine >= 0.999).
         QJsonObject d = describe();
-        for (const char *key : {"fingerprint", "source", "name", "files", "tokenizer", "config"})
+        for (const char *key : {"fingerprint", "source", "name", "files", "tokenizer", "config", "image_compute"})
             d.remove(QLatin1String(key));
         hash.addData(QJsonDocument(d).toJson(QJsonDocument::Compact));
         return u"clipw:"_qs + QString::fromLatin1(hash.result().toHex().left(16));
@@ -253,6 +261,7 @@ private:
     QString m_format, m_naming, m_vocab, m_fingerprint;
     QStringList m_dtypes;
     qint64 m_parameters = 0;
+    ComputePrecision m_compute = ComputePrecision::Float32;   // of the image tower
     std::unique_ptr<detail::ClipWeights> m_weights;
     std::unique_ptr<ClipTokenizer> m_tokenizer;
     std::unique_ptr<detail::ClipVisionTower> m_vision;
