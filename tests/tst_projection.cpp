@@ -546,6 +546,10 @@ void TestProjection::clusteredKnnRecall()
     }
     const double recall = double(found) / (double(unit.rows) * k);
     QVERIFY2(recall >= minRecall, qPrintable(QStringLiteral("recall@%1 %2").arg(k).arg(recall)));
+    // The recall it reports (`project` prints it) is its sampled check: close to the whole graph's.
+    QCOMPARE(exact.sampledRecall, 1.0);
+    QVERIFY2(std::abs(clustered.sampledRecall - recall) < 0.05,
+             qPrintable(QStringLiteral("sampled %1, whole %2").arg(clustered.sampledRecall).arg(recall)));
     const KnnGraph twoThreads = selfKnn(unit, k, 2, 1, nullptr, 0, ApproximateKnn::Clustered);
     QVERIFY(twoThreads.index == clustered.index);
     QVERIFY(twoThreads.dist == clustered.dist);

@@ -154,13 +154,17 @@ int runProject(const QStringList &args)
     CancelOnSignal cancelOnCtrlC(&job);
     QElapsedTimer compute;
     compute.start();
-    const Matrix y = project(x, options, &job);
+    double knnRecall = -1;
+    const Matrix y = project(x, options, &job, &knnRecall);
     const double computeSeconds = compute.nsecsElapsed() / 1e9;
     endProgressLine();
     writeNpy(parser.value(outOpt), y);
     out(u"%1: %2 x %3 -> %4 in %5 s (read %6 s, projection %7 s)"_qs.arg(m).arg(x.rows).arg(x.cols)
             .arg(parser.value(outOpt)).arg(total.nsecsElapsed() / 1e9, 0, 'f', 2)
             .arg(readSeconds, 0, 'f', 2).arg(computeSeconds, 0, 'f', 2));
+    if (knnRecall >= 0 && x.rows > kUmapExactKnnLimit)
+        out(u"nearest neighbours: recall@%1 %2 against brute force on 256 sampled rows"_qs
+                .arg(std::min(options.nNeighbors - 1, x.rows - 1)).arg(knnRecall, 0, 'f', 4));
     return kOk;
 }
 

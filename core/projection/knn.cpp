@@ -286,7 +286,8 @@ KnnGraph clusteredOrExactKnn(const Matrix &unit, int k, int threads, std::uint64
     const RecallSample sample = recallSample(unit, k, threads, seed);
     for (int probes = std::min(kClusterProbes, clusters); probes <= std::max(1, clusters / 4); probes *= 2) {
         KnnGraph g = clusteredKnn(unit, centroids, k, probes, threads, job);
-        if (recall(g, sample) >= kMinClusteredRecall)
+        g.sampledRecall = recall(g, sample);
+        if (g.sampledRecall >= kMinClusteredRecall)
             return g;
     }
     if (job) job->setStage(QStringLiteral("nearest neighbours (exact)"));
@@ -327,6 +328,7 @@ KnnGraph hnswKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, Job
     KnnGraph g;
     g.n = unit.rows;
     g.k = k;
+    g.sampledRecall = -1;
     g.index.assign(std::size_t(g.n) * k, 0);
     g.dist.assign(g.index.size(), 0.f);
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 256)

@@ -15,6 +15,9 @@ struct KnnGraph {
     int n = 0, k = 0;
     std::vector<int> index;      // n * k neighbour rows, nearest first, self excluded
     std::vector<float> dist;     // n * k cosine distances
+    // recall@k against brute force on a seeded sample of rows (the clustered kNN's own check);
+    // 1 for an exact graph, -1 when not measured (HNSW).
+    double sampledRecall = 1.0;
 };
 
 // Approximate kNN above the exact limit: hnswlib HNSW (the build order depends on `threads`, see

@@ -211,9 +211,11 @@ Matrix Projector::place(const Matrix &vectors) const
     return out;
 }
 
-Matrix project(const Matrix &vectors, const ProjectionOptions &options, JobControl *job)
+Matrix project(const Matrix &vectors, const ProjectionOptions &options, JobControl *job, double *knnRecall)
 {
     auto p = Projector::create(vectors, options, job);
+    if (knnRecall)
+        *knnRecall = p->knnRecall();
     if (job) {
         job->setStage(QStringLiteral("optimising layout"));
         job->setTotal(job->snapshot().done + p->totalIterations());   // after the kNN stage's count

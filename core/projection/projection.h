@@ -103,6 +103,9 @@ public:
     virtual int totalIterations() const = 0;
     bool finished() const { return iteration() >= totalIterations(); }
     virtual const Matrix &layout() const = 0;
+    // recall@k of the kNN graph the layout was built on, against brute force on a seeded sample of
+    // 256 rows (1 when the graph is exact); -1 where not measured (PCA, t-SNE).
+    virtual double knnRecall() const { return -1; }
 
     // Out-of-sample placement: puts each row of `vectors` (M x D, same D) into the current layout
     // without moving the existing points, at the similarity-weighted mean of its k nearest input rows
@@ -116,7 +119,9 @@ protected:
 };
 
 // Runs a projector to the end. Throws JobCancelled if `job` is cancelled, std::runtime_error on bad input.
-Matrix project(const Matrix &vectors, const ProjectionOptions &options, JobControl *job = nullptr);
+// `knnRecall`, when given, receives Projector::knnRecall().
+Matrix project(const Matrix &vectors, const ProjectionOptions &options, JobControl *job = nullptr,
+               double *knnRecall = nullptr);
 
 // Throws std::runtime_error unless `vectors` is a usable N x D input (N >= 3, D >= 2, finite).
 void validateProjectionInput(const Matrix &vectors, const char *what = "vectors");

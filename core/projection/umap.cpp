@@ -92,6 +92,7 @@ public:
         const int k = std::min(options.nNeighbors - 1, n - 1);
         const KnnGraph g = selfKnn(m_unit, k, m_threads, options.seed, job, kUmapExactKnnLimit, ApproximateKnn::Clustered);
         if (job && job->cancelled()) throw JobCancelled{};
+        m_knnRecall = g.sampledRecall;
         m_epochs = options.umapEpochs > 0 ? options.umapEpochs : (n <= 10000 ? 500 : 200);
         std::tie(m_a, m_b) = fitAB(options.spread, options.minDist);
         initLayout(options, buildGraph(g, std::log2(double(k + 1))));
@@ -109,6 +110,7 @@ public:
     int iteration() const override { return m_epoch; }
     int totalIterations() const override { return m_epochs; }
     const Matrix &layout() const override { return m_layout; }
+    double knnRecall() const override { return m_knnRecall; }
 
 private:
     // Returns the kept edges' memberships (the spectral start's weights).
@@ -295,6 +297,7 @@ private:
     std::uint64_t m_seed;
     int m_threads;
     int m_epochs = 0, m_epoch = 0;
+    double m_knnRecall = 1.0;
     double m_a = 1, m_b = 1;
     Matrix m_layout;
     std::vector<int> m_head, m_tail;
