@@ -14,12 +14,16 @@ GUI       = $(BUILD)/app/cospace
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all setup configure build run test demo package clean fuzz test-asan test-tsan crash-test
+.PHONY: all setup bench-setup configure build run test demo package clean fuzz test-asan test-tsan crash-test
 
 all: build
 
 setup:
 	@bash packaging/setup-deps.sh
+
+# The benchmarks' peers (umap-learn, scikit-learn, FAISS and torch from Python): bench/README.md.
+bench-setup: setup
+	@bash packaging/setup-deps.sh packaging/bench-packages.txt
 
 $(BUILD)/CMakeCache.txt:
 	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages listed in debian-packages.txt that are missing.
+# Installs the Debian packages listed in debian-packages.txt (or the list file given as the first
+# argument, e.g. bench-packages.txt) that are missing.
 # Idempotent and fast when nothing is missing: one dpkg query, no apt-get at all.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-mapfile -t wanted < <(grep -v '^\s*#' "$here/debian-packages.txt" | awk 'NF {print $1}')
+list=${1:-$here/debian-packages.txt}
+mapfile -t wanted < <(grep -v '^\s*#' "$list" | tr ' ' '\n' | awk 'NF {print $1}')
 missing=()
 for pkg in "${wanted[@]}"; do
   # npm ships with the machine's Node.js on some hosts; accept any working npm.

@@ -2,7 +2,7 @@
 """Side-by-side projection benchmark: cospace-cli project vs the reference peers (umap-learn, sklearn t-SNE).
 
 Usage: run_bench.py --cli BUILD/app/cospace-cli [--sizes 5000,20000] [--methods pca,umap,tsne] [--threads 2]
-                    [--work /tmp/cospace-projbench] [--skip-peers] [--peer-max 20000]
+                    [--work /tmp/cospace-projbench] [--skip-peers] [--peer-max 20000] [--dim 256] [--sample N]
 For each N it generates (once) a synthetic clustered set with make_vectors.py (real embeddings are not
 available yet), runs `cospace-cli --threads T project` per method and scores the layout with
 projection_reference.py --layout (trustworthiness@15, cosine, the same 5000-row subsample the peers use),
@@ -38,10 +38,13 @@ def main():
     ap.add_argument("--methods", default="pca,umap,tsne"); ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", default="/tmp/cospace-projbench"); ap.add_argument("--dim", type=int, default=256)
     ap.add_argument("--skip-peers", action="store_true"); ap.add_argument("--peer-max", type=int, default=20000)
+    ap.add_argument("--sample", type=int, help="rows in the trustworthiness subsample (the reference's default "
+                                               "when not given; issue 21 asks for 10000)")
     ap.add_argument("--vectors", help="an N x D float32 .npy of real embeddings (make_real_vectors.sh) "
                                       "instead of the synthetic sets; --sizes is then ignored")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
+    sample = ["--sample", str(a.sample)] if a.sample else []
     rows = []
     sets = []
     if a.vectors:
@@ -60,7 +63,7 @@ def main():
             secs, out = run([a.cli, "--threads", str(a.threads), "project", "--vectors", x, "--method", m, "--out", y])
             trust = None
             if n <= 200000:
-                _, s = run([PY, REFERENCE, "--vectors", x, "--layout", y, "--threads", str(a.threads)])
+                _, s = run([PY, REFERENCE, "--vectors", x, "--layout", y, "--threads", str(a.threads)] + sample)
                 trust = float(re.search(r"trustworthiness@15 ([0-9.]+)", s).group(1))
             ours[m] = (secs, trust)
             print(f"N={n} cospace {m}: {secs:.2f} s, trustworthiness@15 {trust}   [{out.strip()}]", flush=True)
@@ -68,7 +71,7 @@ def main():
         if not a.skip_peers and n <= a.peer_max:
             flags = [] if "umap" in a.methods else ["--skip-umap"]
             flags += [] if "tsne" in a.methods else ["--skip-tsne"]
-            _, s = run([PY, REFERENCE, "--vectors", x, "--threads", str(a.threads)] + flags)
+            _, s = run([PY, REFERENCE, "--vectors", x, "--threads", str(a.threads)] + flags + sample)
             for name, key in (("umap-learn", "umap"), ("sklearn TSNE", "tsne")):
                 mm = re.search(name + r": .* in ([0-9.]+) s, trustworthiness@15 ([0-9.]+)", s)
                 if mm:
