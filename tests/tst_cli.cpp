@@ -1,5 +1,7 @@
 // cospace-cli as outside checks drive it: flags, exit codes, JSON output.
 
+#include "core/base/runtime.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -53,6 +55,14 @@ void TestCli::versionAndHelp()
     // cli() unsets OMP_WAIT_POLICY and OPENBLAS_THREAD_TIMEOUT: the program re-executes itself once
     // with quiet thread pools (core/runtime.h); values the user set are kept.
     QVERIFY2(v.out.contains("runtime: OMP_WAIT_POLICY=PASSIVE OPENBLAS_THREAD_TIMEOUT=4"), v.out.constData());
+    // The image-tower arithmetic `auto` chose on this CPU, and what --precision makes of it.
+    const QByteArray automatic = cospace::cpuHasNativeBf16() ? "image compute: bf16 (bf16 in hardware: yes)"
+                                                    : "image compute: fp32 (bf16 in hardware: no)";
+    QVERIFY2(v.out.contains(automatic), v.out.constData());
+    const Run fp32 = cli({u"--precision"_qs, u"fp32"_qs, u"--version"_qs});
+    QVERIFY2(fp32.out.contains("image compute: fp32 ("), fp32.out.constData());
+    const Run bf16 = cli({u"--precision"_qs, u"bf16"_qs, u"--version"_qs});
+    QVERIFY2(bf16.out.contains("image compute: bf16 ("), bf16.out.constData());
     const Run active = cli({u"--version"_qs}, {{u"OMP_WAIT_POLICY"_qs, u"ACTIVE"_qs}});
     QVERIFY2(active.out.contains("runtime: OMP_WAIT_POLICY=ACTIVE OPENBLAS_THREAD_TIMEOUT=4"), active.out.constData());
     const Run h = cli({u"--help"_qs});

@@ -104,6 +104,9 @@ int main(int argc, char **argv)
             out(versionString());
             out(u"runtime: OMP_WAIT_POLICY=%1 OPENBLAS_THREAD_TIMEOUT=%2"_qs.arg(qEnvironmentVariable("OMP_WAIT_POLICY"),
                                                                         qEnvironmentVariable("OPENBLAS_THREAD_TIMEOUT")));
+            setComputePrecision(precision.value_or(ComputePrecision::Auto));
+            out(u"image compute: %1 (bf16 in hardware: %2)"_qs.arg(kComputePrecisionNames.name(computePrecision()),
+                                                                 cpuHasNativeBf16() ? u"yes"_qs : u"no"_qs));
             return kOk;
         }
         if (flag == u"--help") { printUsage(); return kOk; }
