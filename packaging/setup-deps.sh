@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 list=${1:-$here/debian-packages.txt}
-mapfile -t wanted < <(grep -v '^\s*#' "$list" | tr ' ' '\n' | awk 'NF {print $1}')
+mapfile -t wanted < <(grep -v '^\s*#' "$list" | awk 'NF {print $1}')
 missing=()
 for pkg in "${wanted[@]}"; do
   # npm ships with the machine's Node.js on some hosts; accept any working npm.
