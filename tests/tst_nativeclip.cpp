@@ -53,6 +53,27 @@ double cosine(const float *a, const QJsonArray &b)
     return dot;
 }
 
+double dot(const QJsonArray &a, const QJsonArray &b)
+{
+    double sum = 0;
+    for (int j = 0; j < a.size() && j < b.size(); ++j)
+        sum += a[j].toDouble() * b[j].toDouble();
+    return sum;
+}
+
+struct CliRun {
+    int code;
+    QByteArray out, err;
+};
+
+CliRun runCli(const QStringList &args)
+{
+    QProcess p;
+    p.start(QStringLiteral(COSPACE_CLI), args);
+    p.waitForFinished(120000);
+    return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+}
+
 bool copyDir(const QString &from, const QString &to)
 {
     QDir().mkpath(to);
@@ -505,30 +526,21 @@ void TestNativeClip::cutAnywhere()
 void TestNativeClip::cli()
 {
     // `info --json` has the keys the issue lists; `encode --text` gives the oracle's embedding.
-    const auto run = [](const QStringList &args) {
-        QProcess p;
-        p.start(QStringLiteral(COSPACE_CLI), args);
-        p.waitForFinished(120000);
-        return std::pair{p.exitCode(), p.readAllStandardOutput()};
-    };
     const QString model = kOracle + u"/openai/model.pt"_qs;
-    const auto [code, info] = run({u"info"_qs, u"--model"_qs, model, u"--json"_qs});
-    QCOMPARE(code, 0);
-    const QJsonObject o = QJsonDocument::fromJson(info).object();
+    const CliRun info = runCli({u"info"_qs, u"--model"_qs, model, u"--json"_qs});
+    QCOMPARE(info.code, 0);
+    const QJsonObject o = QJsonDocument::fromJson(info.out).object();
     for (const char *key : {"format", "architecture", "embed_dim", "image_size", "vision", "text", "parameters", "dtype"})
         QVERIFY2(o.contains(QLatin1String(key)), key);
     QCOMPARE(o.value(u"embed_dim"_qs).toInt(), 32);
     const QJsonObject ref = readJson(kOracle + u"/expected.json"_qs);
-    const auto [code2, encoded] = run({u"encode"_qs, u"--model"_qs, model, u"--json"_qs, u"--text"_qs,
-                                       ref.value(u"captions"_qs).toArray()[0].toString()});
-    QCOMPARE(code2, 0);
-    const QJsonArray got = QJsonDocument::fromJson(encoded).object().value(u"embedding"_qs).toArray();
+    const CliRun encoded = runCli({u"encode"_qs, u"--model"_qs, model, u"--json"_qs, u"--text"_qs,
+                                   ref.value(u"captions"_qs).toArray()[0].toString()});
+    QCOMPARE(encoded.code, 0);
+    const QJsonArray got = QJsonDocument::fromJson(encoded.out).object().value(u"embedding"_qs).toArray();
     const QJsonArray want = ref.value(u"text_embeddings"_qs).toArray()[0].toArray();
     QCOMPARE(got.size(), want.size());
-    double dot = 0;
-    for (int j = 0; j < got.size(); ++j)
-        dot += got[j].toDouble() * want[j].toDouble();
-    QVERIFY(dot >= kMinCosine);
+    QVERIFY(dot(got, want) >= kMinCosine);
 }
 
 void TestNativeClip::precisionFlag_data()
@@ -548,34 +560,26 @@ void TestNativeClip::precisionFlag()
     QFETCH(QStringList, flags);
     QFETCH(QString, infoCompute);
     QFETCH(bool, encodeExact);
-    const auto run = [](const QStringList &args) {
-        QProcess p;
-        p.start(QStringLiteral(COSPACE_CLI), args);
-        p.waitForFinished(120000);
-        return std::pair{p.exitCode(), QByteArray(p.readAllStandardOutput() + p.readAllStandardError())};
-    };
     const QString model = kOracle + u"/openai/model.pt"_qs;
-    const auto [code, info] = run(flags + QStringList{u"info"_qs, u"--model"_qs, model, u"--json"_qs});
-    QCOMPARE(code, 0);
-    QCOMPARE(QJsonDocument::fromJson(info).object().value(u"image_compute"_qs).toString(), infoCompute);
+    const CliRun info = runCli(flags + QStringList{u"info"_qs, u"--model"_qs, model, u"--json"_qs});
+    QCOMPARE(info.code, 0);
+    QCOMPARE(QJsonDocument::fromJson(info.out).object().value(u"image_compute"_qs).toString(), infoCompute);
     const QJsonObject ref = readJson(kOracle + u"/expected.json"_qs);
     const QString image = kOracle + u"/images/"_qs + ref.value(u"images"_qs).toArray()[0].toString();
     const QStringList encode{u"encode"_qs, u"--model"_qs, model, u"--json"_qs, u"--image"_qs, image};
-    const auto [c1, exact] = run(QStringList{u"--precision"_qs, u"fp32"_qs} + encode);
-    const auto [c2, got] = run(flags + encode);
-    QCOMPARE(c1, 0);
-    QCOMPARE(c2, 0);
-    QCOMPARE(got == exact, encodeExact);
-    const QJsonArray a = QJsonDocument::fromJson(exact).object().value(u"embedding"_qs).toArray();
-    const QJsonArray b = QJsonDocument::fromJson(got).object().value(u"embedding"_qs).toArray();
+    const CliRun exact = runCli(QStringList{u"--precision"_qs, u"fp32"_qs} + encode);
+    const CliRun got = runCli(flags + encode);
+    QCOMPARE(exact.code, 0);
+    QCOMPARE(got.code, 0);
+    QCOMPARE(got.out == exact.out, encodeExact);
+    const QJsonArray a = QJsonDocument::fromJson(exact.out).object().value(u"embedding"_qs).toArray();
+    const QJsonArray b = QJsonDocument::fromJson(got.out).object().value(u"embedding"_qs).toArray();
     QCOMPARE(a.size(), 32);
     QCOMPARE(b.size(), a.size());
-    double dot = 0;
-    for (int j = 0; j < a.size(); ++j)
-        dot += a[j].toDouble() * b[j].toDouble();
-    QVERIFY2(dot >= 0.995, qPrintable(QString::number(dot)));
-    const auto [bad, message] = run({u"--precision"_qs, u"fp8"_qs, u"info"_qs, u"--model"_qs, model});
-    QCOMPARE(bad, 2);
+    QVERIFY2(dot(a, b) >= 0.995, qPrintable(QString::number(dot(a, b))));
+    const CliRun bad = runCli({u"--precision"_qs, u"fp8"_qs, u"info"_qs, u"--model"_qs, model});
+    QCOMPARE(bad.code, 2);
+    const QByteArray message = bad.err + bad.out;
     QVERIFY2(message.contains("unknown --precision 'fp8' (auto, fp32 or bf16)"), message.constData());
 }
 
