@@ -1,7 +1,8 @@
 // The map widget on its own, offscreen: rectangle and lasso selection (by API and by mouse), the
 // spatial grid against brute force, colourings and their legend, animated moves ending exactly at
 // the target, view state, the render benchmark's report; pictures at fit-to-window by on-screen
-// density, search hits ringed and jumped to, captions under images.
+// density, search hits ringed and jumped to, captions under images; the density layer (issue 21:
+// many millions of points) and the banded lasso test against QPolygonF.
 
 #include "ui/map/mapview.h"
 #include "ui/map/renderbench.h"
@@ -10,6 +11,8 @@
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <numeric>
 
 using namespace cospace;
 
@@ -34,6 +37,13 @@ private Q_SLOTS:
     void picturesAtFitByDensity();
     void searchHitsRingedAndJumpedTo();
     void captionsUnderImages();
+    void densityLayerBins_data();
+    void densityLayerBins();
+    void densityLayerWhenZoomedOut();
+    void selectionDrawnOnDots_data();
+    void selectionDrawnOnDots();
+    void lassoMatchesContainsPoint_data();
+    void lassoMatchesContainsPoint();
 
 private:
     std::unique_ptr<MapView> m_map;
@@ -224,6 +234,8 @@ void TestMapView::renderBenchReports()
     QCOMPARE(r.frames, 200);
     QVERIFY(r.p50Ms > 0 && r.p50Ms <= r.p95Ms && r.p95Ms <= r.maxMs);
     QVERIFY2(text.contains(u"p50") && text.contains(u"p95") && text.contains(u"max"), qPrintable(text));
+    QVERIFY2(r.hoverP95Ms > 0 && r.lassoMs > 0, qPrintable(text));
+    QVERIFY2(text.contains(u"hover") && text.contains(u"lasso") && text.contains(u"bytes per point"), qPrintable(text));
 }
 
 // Issue 20: the level of detail follows the images on screen, not the zoom alone. A map of
@@ -312,6 +324,190 @@ void TestMapView::captionsUnderImages()
     m_map->setCaptionsUnderImages(false);
     m_map->repaint();
     QCOMPARE(m_map->lastPaint().captionLabels, 0);
+}
+
+// A bin's colour is the mean of its points' colours, its opacity grows with their count, empty bins
+// stay transparent, and each level halves the previous one (summing 2 x 2 bins).
+void TestMapView::densityLayerBins_data()
+{
+    QTest::addColumn<int>("crowd");       // points stacked in the crowded bin
+    QTest::addColumn<QRgb>("colourA");    // half of them
+    QTest::addColumn<QRgb>("colourB");    // the other half
+    QTest::newRow("one colour") << 50 << qRgb(200, 0, 0) << qRgb(200, 0, 0);
+    QTest::newRow("two colours mix") << 50 << qRgb(200, 0, 0) << qRgb(0, 0, 200);
+    QTest::newRow("a few") << 4 << qRgb(0, 120, 0) << qRgb(0, 240, 0);
+}
+
+void TestMapView::densityLayerBins()
+{
+    QFETCH(int, crowd);
+    QFETCH(QRgb, colourA);
+    QFETCH(QRgb, colourB);
+    // 256 points on a 16 x 16 lattice (one per bin), plus `crowd` more on the bin at (3, 5).
+    std::vector<float> xy;
+    std::vector<QRgb> colour;
+    for (int i = 0; i < 256; ++i) {
+        xy.insert(xy.end(), {float(i % 16) + 0.5f, float(i / 16) + 0.5f});
+        colour.push_back(qRgb(0, 0, 0));
+    }
+    for (int i = 0; i < crowd; ++i) {
+        xy.insert(xy.end(), {3.5f, 5.5f});
+        colour.push_back(i % 2 ? colourB : colourA);
+    }
+    DensityLayer layer;
+    layer.build(QRectF(0, 0, 16, 16), colour.size(), xy.data(), [&](std::size_t k) { return colour[k]; }, 16);
+    QCOMPARE(layer.levels(), 2);   // 16 x 16, then 8 x 8 (small enough to stop)
+    QCOMPARE(layer.level(0).size(), QSize(16, 16));
+    QCOMPARE(layer.level(1).size(), QSize(8, 8));
+    QCOMPARE(layer.binOf(QPointF(3.5, 5.5)), QPoint(3, 5));
+    const QColor lone = layer.level(0).pixelColor(0, 0), crowded = layer.level(0).pixelColor(3, 5);
+    QVERIFY2(lone.alpha() > 0 && lone.alpha() < crowded.alpha(), qPrintable(u"%1 %2"_qs.arg(lone.alpha()).arg(crowded.alpha())));
+    QCOMPARE(lone.rgb(), qRgb(0, 0, 0));
+    // The crowd plus the lattice point under it: (crowd/2 A + crowd/2 B + black) / (crowd + 1).
+    const double n = crowd + 1;
+    const QColor mean(int(std::lround((qRed(colourA) + qRed(colourB)) * crowd / 2 / n)),
+                      int(std::lround((qGreen(colourA) + qGreen(colourB)) * crowd / 2 / n)),
+                      int(std::lround((qBlue(colourA) + qBlue(colourB)) * crowd / 2 / n)));
+    QVERIFY2(std::abs(crowded.red() - mean.red()) <= 2 && std::abs(crowded.green() - mean.green()) <= 2
+                 && std::abs(crowded.blue() - mean.blue()) <= 2,
+             qPrintable(u"%1 vs %2"_qs.arg(crowded.name(), mean.name())));
+    // Level 1's bin (1, 2) sums level 0's (2..3, 4..5): the crowd makes it the densest.
+    const QImage &coarse = layer.level(1);
+    for (int y = 0; y < 8; ++y)
+        for (int x = 0; x < 8; ++x)
+            QVERIFY(coarse.pixelColor(x, y).alpha() <= coarse.pixelColor(1, 2).alpha());
+    // Nothing outside the points: a layer over a larger box leaves those bins empty.
+    layer.build(QRectF(0, 0, 32, 16), colour.size(), xy.data(), [&](std::size_t k) { return colour[k]; }, 32);
+    const QImage &wide = layer.level(0);
+    QCOMPARE(wide.width(), 2 * wide.height());   // square bins
+    QCOMPARE(wide.pixelColor(layer.binOf(QPointF(20.5, 3.5))).alpha(), 0);
+    QVERIFY(wide.pixelColor(layer.binOf(QPointF(7.5, 3.5))).alpha() > 0);
+}
+
+// With more points on screen than the threshold the map draws the density layer (coloured where
+// the points are, empty elsewhere, recoloured with the colouring, dimmed under search hits); closer
+// in, dots again.
+void TestMapView::densityLayerWhenZoomedOut()
+{
+    MapView map;
+    map.resize(400, 300);
+    map.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&map));
+    map.setDensityThreshold(1000);
+    // Two dense squares of 35,000 points each, far apart: (0..20, 0..20) and (80..100, 0..20).
+    QList<MapPoint> points;
+    QRandomGenerator rng(5);
+    for (int i = 0; i < 70000; ++i)
+        points.append({MapPoint::Image, QPointF(rng.generateDouble() * 20 + (i % 2 ? 80 : 0), rng.generateDouble() * 20), {}, {}});
+    map.setPoints(points);
+    map.fitToView();
+    map.repaint();
+    QVERIFY(map.lastPaint().density);
+    QVERIFY(map.densityLayer().isValid());
+    auto pixelAt = [&map](QPointF layout) {
+        const QPointF w = (layout - map.centre()) * map.zoom() + QPointF(map.width() / 2.0, map.height() / 2.0);
+        return map.grab().toImage().pixelColor(w.toPoint());
+    };
+    const QColor base = map.palette().color(QPalette::Base);
+    QVERIFY(pixelAt(QPointF(10, 10)) != base);
+    QCOMPARE(pixelAt(QPointF(50, 10)), base);   // between the squares
+    MapColouring red;
+    red.colours = QList<QRgb>(points.size(), qRgb(255, 0, 0));
+    map.setColouring(red);
+    const QColor coloured = pixelAt(QPointF(90, 10));
+    QVERIFY2(coloured.red() > 200 && coloured.green() < 60 && coloured.blue() < 60, qPrintable(coloured.name()));
+    map.setHighlights({0});
+    const QColor dimmed = pixelAt(QPointF(90, 10));
+    QVERIFY2(dimmed.green() > coloured.green() + 60, qPrintable(dimmed.name()));   // faded towards the base colour
+    map.setHighlights({});
+    // Zoomed in until few points are on screen: dots, no density layer.
+    map.setView(40, QPointF(10, 10));
+    map.repaint();
+    QVERIFY(!map.lastPaint().density);
+    map.setDensityThreshold(1'000'000);
+    map.fitToView();
+    map.repaint();
+    QVERIFY(!map.lastPaint().density);
+}
+
+// Selected points are drawn ringed over the dots, where they are now (after a move), also when
+// thousands are selected (then drawn from the dot data, a one-pixel ring each).
+void TestMapView::selectionDrawnOnDots_data()
+{
+    QTest::addColumn<int>("count");
+    QTest::newRow("one of 100") << 100;
+    QTest::newRow("all of 9,000") << 9000;
+}
+
+void TestMapView::selectionDrawnOnDots()
+{
+    QFETCH(int, count);
+    const int side = int(std::sqrt(double(count)));
+    QList<MapPoint> points;
+    for (int i = 0; i < count; ++i)
+        points.append({MapPoint::Image, QPointF(i % side, i / side), {}, {}});
+    m_map->setPoints(points);
+    const double zoom = 2;   // points 2 px apart: dots, not pictures
+    m_map->setView(zoom, QPointF((side - 1) / 2.0, (side - 1) / 2.0));
+    m_map->setSelection(count > 100 ? [&] { QList<int> all(count); std::iota(all.begin(), all.end(), 0); return all; }() : QList<int>{0});
+    auto widget = [&](QPointF layout) { return ((layout - m_map->centre()) * zoom + QPointF(200, 200)).toPoint(); };
+    const QColor ring = m_map->palette().color(QPalette::Text), base = m_map->palette().color(QPalette::Base);
+    auto ringed = [&](QPoint at) {
+        const QImage shot = m_map->grab().toImage();
+        for (int dx = -3; dx <= 3; ++dx)
+            for (int dy = -3; dy <= 3; ++dy)
+                if (shot.pixelColor(at + QPoint(dx, dy)) == ring)
+                    return true;
+        return false;
+    };
+    QVERIFY(ringed(widget(QPointF(0, 0))));
+    QVERIFY(!m_map->lastPaint().thumbnails);
+    // Point 0 moves to the middle of an empty row below the lattice: its ring follows it.
+    QList<QPointF> moved;
+    for (const MapPoint &p : points)
+        moved << p.pos;
+    moved[0] = QPointF((side - 1) / 2.0, side + 10);
+    m_map->setPositions(moved);
+    QVERIFY(ringed(widget(moved[0])));
+    QCOMPARE(m_map->grab().toImage().pixelColor(widget(moved[0] + QPointF(6, 0))), base);
+}
+
+// The lasso's banded even-odd test selects exactly what QPolygonF::containsPoint contains, for
+// convex, star-shaped and self-crossing lassos over scattered points.
+void TestMapView::lassoMatchesContainsPoint_data()
+{
+    QTest::addColumn<int>("vertices");
+    QTest::addColumn<double>("wobble");   // 0: a circle; more: a star; above 1: it crosses itself
+    QTest::newRow("circle 64") << 64 << 0.0;
+    QTest::newRow("star 9") << 9 << 0.7;
+    QTest::newRow("self-crossing 300") << 300 << 1.6;
+    QTest::newRow("triangle") << 3 << 0.0;
+}
+
+void TestMapView::lassoMatchesContainsPoint()
+{
+    QFETCH(int, vertices);
+    QFETCH(double, wobble);
+    QRandomGenerator rng{quint32(vertices)};
+    QList<MapPoint> points;
+    for (int i = 0; i < 4000; ++i)
+        points.append({MapPoint::Caption, QPointF(rng.generateDouble() * 13 - 1.5, rng.generateDouble() * 13 - 1.5), {}, {}});
+    m_map->setPoints(points);
+    m_map->setView(30, QPointF(4.5, 4.5));
+    QPolygonF lasso;
+    for (int k = 0; k < vertices; ++k) {
+        const double a = 2 * M_PI * k / vertices, r = 150 * (1 - wobble * 0.5 * (1 + std::sin(a * 7 + k)));
+        lasso << QPointF(200 + r * std::cos(a), 200 + r * std::sin(a * (wobble > 1 ? 3 : 1)));
+    }
+    m_map->selectInPolygon(lasso);
+    QList<int> expected;
+    for (int i = 0; i < points.size(); ++i) {
+        const QPointF w = (points[i].pos - m_map->centre()) * m_map->zoom() + QPointF(200, 200);
+        if (lasso.containsPoint(w, Qt::OddEvenFill))
+            expected << i;
+    }
+    QVERIFY(expected.size() > 20);
+    QCOMPARE(m_map->selection(), expected);
 }
 
 QTEST_MAIN(TestMapView)

@@ -21,6 +21,7 @@
 #include <QWidget>
 
 #include "core/explorer/mappoint.h"
+#include "ui/map/densitylayer.h"
 #include "ui/map/mapthumbnails.h"
 #include "ui/map/spatialgrid.h"
 
@@ -113,6 +114,11 @@ public:
     void setCaptionsUnderImages(bool visible);
     bool captionsUnderImages() const { return m_captionsUnder; }
 
+    // Above this many points on screen (default 2,000,000) the density layer (densitylayer.h) is
+    // drawn instead of dots while its finest bins are at most 1.5 pixels; tests lower it.
+    void setDensityThreshold(qsizetype points);
+    const DensityLayer &densityLayer() const { return m_density; }
+
     // What the last paint drew (tests and the thumbnail benchmark).
     struct PaintStats {
         bool thumbnails = false;   // pictures, not dots
@@ -120,6 +126,7 @@ public:
         int missing = 0;           // ... of which still without their thumbnail
         double imagePixels = 0;    // their size on screen
         int captionLabels = 0;     // captions drawn under images
+        bool density = false;      // the density layer, not dots (many points zoomed out)
     };
     PaintStats lastPaint() const { return m_lastPaint; }
 
@@ -145,6 +152,11 @@ private:
     bool thumbnailsShown(double size);   // the level of detail: pictures or dots
     QString tooltipFor(int index);   // caption text, or an image's preview and file name
     void viewChanged();          // the dot layer must be redrawn
+    // `indices` ascending, unique, in range; `dotMask` the same in dot order when the caller has it.
+    void setSortedSelection(QList<int> indices, std::vector<quint8> *dotMask = nullptr);
+    void syncDotSelection();     // m_dotSelected from m_selection
+    template<typename Inside>
+    void selectWhere(const QRectF &widgetBox, Inside inside);   // the points in the box for which inside(widget pos)
     void updateBounds();         // also invalidates the grid: the points moved
     void ensureGrid();
     // mapview_paint.cpp
@@ -170,7 +182,6 @@ private:
     bool m_fitted = false;
     int m_selected = -1;
     QList<int> m_selection;
-    QVector<bool> m_selectedMask;
     MapColouring m_colouring;
     MapThumbnails *m_thumbs = nullptr;
     SpatialGrid m_grid;          // over m_points' positions; invalidated when they move
@@ -190,7 +201,18 @@ private:
     std::vector<float> m_dotXY;          // x0, y0, x1, y1, ... in the grid's spatial order
     std::vector<quint8> m_dotIsCaption;
     std::vector<int> m_dotIndex;         // the point each entry is
+    std::vector<int> m_dotOf;            // ... and each point's entry
+    std::vector<quint8> m_dotSelected;   // per entry: selected (drawing and lassos stream it in order)
     void syncDotData();
+    void pointsMoved();                  // the grid, the dot data and the density layer are stale
+    // Drawn instead of dots while more than kDensityMinPoints are on screen and its bins are still
+    // about a pixel (densitylayer.h); built from the dot data on first use, again when the points
+    // or their colours change.
+    DensityLayer m_density;
+    qsizetype m_densityThreshold = 2'000'000;   // a dot costs a few ns: ~10 ms of writes per frame here
+    bool m_densityValid = false;
+    bool m_dotLayerIsDensity = false;    // what the cached layer holds
+    bool renderDensity(QPainter &painter);
     QVariantAnimation *m_animation = nullptr;
     QList<QPointF> m_animFrom, m_animTo;
 };

@@ -25,6 +25,7 @@ constexpr double kSmallPicture = 18.0;   // and at most 4x the spacing
 constexpr double kCaptionLabelMin = 44.0;    // images this large get their caption written under them
 constexpr int kMaxCaptionLabels = 400;
 constexpr double kDimmedOpacity = 0.3;      // points that are not search hits, while there are hits
+constexpr double kMaxDensityBinPixels = 1.5;   // the density layer's finest bins, at most (mapview.h)
 const QColor kCaptionColour(230, 126, 34);
 const QColor kQueryColour(214, 39, 40);
 
@@ -77,36 +78,83 @@ void MapView::renderDotLayer()
     const bool dim = !m_highlights.isEmpty();
     if (m_dotXY.size() != std::size_t(m_points.size()) * 2)
         syncDotData();
-    // Level of detail: when 3x3 dots would cover the map more than kMaxOverdraw times over, they only
-    // hide each other; single pixels (captions 3 px) show the same density for a ninth of the writes.
-    constexpr double kMaxOverdraw = 2.0;
-    const bool dense = 9.0 * double(m_points.size()) > kMaxOverdraw * pixels.width() * pixels.height();
-    const int imageRadius = dense ? 0 : unit, captionRadius = dense ? unit : 2 * unit;
-    const float *xy = m_dotXY.data();
-    const QRgb *colours = m_colouring.colours.constData();
-    const double maxX = out.width + 8, maxY = out.height + 8;
-    for (std::size_t k = 0; k < m_dotIsCaption.size(); ++k) {
-        const double x = xy[2 * k] * s + ox, y = xy[2 * k + 1] * s + oy;
-        if (x < -8 || y < -8 || x > maxX || y > maxY || (anySelected && m_selectedMask[m_dotIndex[k]]))
-            continue;
-        const bool isCaption = m_dotIsCaption[k];
-        quint32 c = coloured ? qPremultiply(colours[m_dotIndex[k]]) : (isCaption ? caption : image);
-        if (dim)   // faded towards transparent: the search hits stand out
-            c = qPremultiply(qRgba(qRed(c), qGreen(c), qBlue(c), int(255 * kDimmedOpacity)));
-        if (isCaption)
-            out.diamond(int(x), int(y), captionRadius, c);
-        else
-            out.square(int(x), int(y), imageRadius, c);
+    // The screen (and a dot's reach beyond it) in layout units: only the grid rows it crosses are read.
+    const QRectF screenLayout = QRectF(toLayout(QPointF(-8, -8)), toLayout(QPointF(width() + 8, height() + 8))).normalized();
+    m_dotLayerIsDensity = false;
+    if (m_grid.countNear(screenLayout) > m_densityThreshold) {
+        QPainter painter(&m_dotLayer);
+        m_dotLayerIsDensity = renderDensity(painter);
     }
-    // Selected points on top, larger, ringed in the text colour so they stand out in any colouring.
+    if (!m_dotLayerIsDensity) {
+        // Level of detail: when 3x3 dots would cover the map more than kMaxOverdraw times over, they
+        // only hide each other; single pixels (captions 3 px) show the same density for a ninth of the writes.
+        constexpr double kMaxOverdraw = 2.0;
+        const bool dense = 9.0 * double(m_points.size()) > kMaxOverdraw * pixels.width() * pixels.height();
+        const int imageRadius = dense ? 0 : unit, captionRadius = dense ? unit : 2 * unit;
+        const float *xy = m_dotXY.data();
+        const QRgb *colours = m_colouring.colours.constData();
+        const double maxX = out.width + 8, maxY = out.height + 8;
+        m_grid.forEachRange(screenLayout, [&](int begin, int end) {
+            for (int k = begin; k < end; ++k) {
+                const double x = xy[2 * k] * s + ox, y = xy[2 * k + 1] * s + oy;
+                if (x < -8 || y < -8 || x > maxX || y > maxY || (anySelected && m_dotSelected[std::size_t(k)]))
+                    continue;
+                const bool isCaption = m_dotIsCaption[std::size_t(k)];
+                quint32 c = coloured ? qPremultiply(colours[m_dotIndex[std::size_t(k)]]) : (isCaption ? caption : image);
+                if (dim)   // faded towards transparent: the search hits stand out
+                    c = qPremultiply(qRgba(qRed(c), qGreen(c), qBlue(c), int(255 * kDimmedOpacity)));
+                if (isCaption)
+                    out.diamond(int(x), int(y), captionRadius, c);
+                else
+                    out.square(int(x), int(y), imageRadius, c);
+            }
+        });
+    }
+    // Selected points on top, larger, ringed in the text colour so they stand out in any colouring
+    // (a selection of millions: a pixel in a one-pixel ring, or they would only hide each other).
     const quint32 ring = qPremultiply(palette().color(QPalette::Text).rgba());
-    for (int i : m_selection) {
-        const MapPoint &p = m_points[i];
-        const int x = int(p.pos.x() * s + ox), y = int(p.pos.y() * s + oy);
-        const quint32 c = coloured ? qPremultiply(m_colouring.colours[i]) : (p.kind == MapPoint::Image ? image : caption);
-        out.square(x, y, 3 * unit, ring);
-        out.square(x, y, 2 * unit, c);
+    const bool many = 49.0 * double(m_selection.size()) > 2.0 * pixels.width() * pixels.height();
+    const int ringRadius = many ? unit : 3 * unit, fillRadius = many ? 0 : 2 * unit;
+    auto drawSelected = [&](int i, double x, double y, bool isCaption) {
+        const quint32 c = coloured ? qPremultiply(m_colouring.colours[i]) : (isCaption ? caption : image);
+        out.square(int(x), int(y), ringRadius, ring);
+        out.square(int(x), int(y), fillRadius, c);
+    };
+    if (many) {   // the dots on screen, in their compact spatial order, rather than millions of point records
+        const float *xy = m_dotXY.data();
+        m_grid.forEachRange(screenLayout, [&](int begin, int end) {
+            for (int k = begin; k < end; ++k)
+                if (m_dotSelected[std::size_t(k)])
+                    drawSelected(m_dotIndex[std::size_t(k)], xy[2 * k] * s + ox, xy[2 * k + 1] * s + oy, m_dotIsCaption[std::size_t(k)]);
+        });
+    } else {
+        for (int i : std::as_const(m_selection)) {
+            const MapPoint &p = m_points[i];
+            const double x = p.pos.x() * s + ox, y = p.pos.y() * s + oy;
+            if (x >= -8 && y >= -8 && x <= out.width + 8 && y <= out.height + 8)
+                drawSelected(i, x, y, p.kind == MapPoint::Caption);
+        }
     }
+}
+
+// The density layer instead of dots, when its finest bins are still about a pixel here. False (and
+// nothing drawn) when they are not: then there are few enough points on screen for dots.
+bool MapView::renderDensity(QPainter &painter)
+{
+    const double s = m_scale * devicePixelRatioF();
+    if (!m_densityValid) {
+        const QRgb image = palette().color(QPalette::Highlight).rgb(), caption = kCaptionColour.rgb();
+        const QRgb *colours = m_colouring.colours.isEmpty() ? nullptr : m_colouring.colours.constData();
+        m_density.build(m_bounds, m_dotIndex.size(), m_dotXY.data(), [&](std::size_t k) {
+            return colours ? colours[m_dotIndex[k]] : m_dotIsCaption[k] ? caption : image;
+        });
+        m_densityValid = true;
+    }
+    if (m_density.binPixels(s) > kMaxDensityBinPixels)
+        return false;
+    painter.setOpacity(m_highlights.isEmpty() ? 1.0 : kDimmedOpacity);
+    m_density.draw(painter, s, m_offset * devicePixelRatioF(), m_dotLayer.rect());
+    return true;
 }
 
 void MapView::paintEvent(QPaintEvent *)
@@ -125,6 +173,7 @@ void MapView::paintEvent(QPaintEvent *)
         if (!m_dotLayerValid || m_dotLayer.size() != (QSizeF(this->size()) * devicePixelRatioF()).toSize())
             renderDotLayer();
         painter.drawImage(QPointF(0, 0), m_dotLayer);
+        m_lastPaint.density = m_dotLayerIsDensity;
     }
     paintHighlights(painter, thumbnails ? std::max(size, std::min(kSmallPicture, 4 * size)) : 6.0);
     paintOverlays(painter, size);

@@ -4,8 +4,11 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QHelpEvent>
 #include <QPainter>
 #include <QRandomGenerator>
+#include <QToolTip>
 
 #include <algorithm>
 #include <cmath>
@@ -65,6 +68,54 @@ double percentile(std::vector<double> sorted, double q)
     return sorted[i];
 }
 
+// This process's resident memory in bytes (Linux /proc; 0 where it cannot be read).
+qint64 residentBytes()
+{
+    QFile status(u"/proc/self/status"_qs);
+    if (!status.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray &line : status.readAll().split('\n'))
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong() * 1024;
+    return 0;
+}
+
+// Hover as the user gets it: a tooltip event at `count` random positions (the point under the
+// mouse found, its tooltip made and shown), timed one by one.
+std::vector<double> hoverTimes(MapView &map, int count, QRandomGenerator &rng)
+{
+    std::vector<double> ms;
+    QElapsedTimer timer;
+    for (int i = 0; i < count; ++i) {
+        const QPoint at(int(rng.bounded(map.width())), int(rng.bounded(map.height())));
+        QHelpEvent event(QEvent::ToolTip, at, map.mapToGlobal(at));
+        timer.start();
+        QCoreApplication::sendEvent(&map, &event);
+        ms.push_back(timer.nsecsElapsed() / 1e6);
+    }
+    QToolTip::hideText();
+    return ms;
+}
+
+// A round lasso of 64 vertices over the middle of the view: selecting what it encloses, and the
+// repaint that shows the selection.
+double lassoTime(MapView &map, int *selected)
+{
+    QPolygonF lasso;
+    const QPointF centre(map.width() / 2.0, map.height() / 2.0);
+    const double r = std::min(map.width(), map.height()) / 4.0;
+    for (int k = 0; k < 64; ++k)
+        lasso << centre + QPointF(r * std::cos(k * 2 * M_PI / 64), r * std::sin(k * 2 * M_PI / 64));
+    QElapsedTimer timer;
+    timer.start();
+    map.selectInPolygon(lasso);
+    map.repaint();
+    const double ms = timer.nsecsElapsed() / 1e6;
+    *selected = int(map.selection().size());
+    map.clearSelection();
+    return ms;
+}
+
 }  // namespace
 
 RenderBenchResult runRenderBench(int n, QTextStream &out, QSize size)
@@ -74,8 +125,15 @@ RenderBenchResult runRenderBench(int n, QTextStream &out, QSize size)
     map.resize(size);
     map.show();
     QCoreApplication::processEvents();
-    map.setPoints(syntheticPoints(n));
+    const qint64 before = residentBytes();
+    QList<MapPoint> points = syntheticPoints(n);
+    QElapsedTimer setup;
+    setup.start();
+    map.setPoints(std::move(points));
     map.fitToView();
+    map.repaint();   // builds the grid, the dot data and (for many points) the density layer
+    const double firstPaintMs = setup.nsecsElapsed() / 1e6;
+    const qint64 after = residentBytes();
     QCoreApplication::processEvents();
     const double fitZoom = map.zoom();
     const double deepZoom = std::max(fitZoom, kThumbnailZoomMarker / 0.9);   // markerSize = zoom * 0.9
@@ -105,8 +163,24 @@ RenderBenchResult runRenderBench(int n, QTextStream &out, QSize size)
     for (int i = 0; i < kFramesPerPhase; ++i) {   // 4. zoom back out
         frame([&] { map.zoomBy(1 / zoomStep, centre); });
     }
+    // Hover and lasso at fit-to-window (every point on screen) and zoomed in among thumbnails.
+    QRandomGenerator rng(11);
+    int lassoed[2] = {0, 0};
+    map.fitToView();
+    QCoreApplication::processEvents();
+    std::vector<double> hover = hoverTimes(map, 100, rng);
+    const double lassoOut = lassoTime(map, &lassoed[0]);
+    map.setView(deepZoom, map.centre());
+    QCoreApplication::processEvents();
+    const std::vector<double> hoverIn = hoverTimes(map, 100, rng);
+    hover.insert(hover.end(), hoverIn.begin(), hoverIn.end());
+    const double lassoDeep = lassoTime(map, &lassoed[1]);
+
     RenderBenchResult r;
     r.frames = int(ms.size());
+    r.hoverP95Ms = percentile(hover, 0.95);
+    r.lassoMs = std::max(lassoOut, lassoDeep);
+    r.bytesPerPoint = n > 0 && after > before ? double(after - before) / n : 0;
     r.p50Ms = percentile(ms, 0.5);
     r.p95Ms = percentile(ms, 0.95);
     r.maxMs = *std::max_element(ms.begin(), ms.end());
@@ -119,6 +193,12 @@ RenderBenchResult runRenderBench(int n, QTextStream &out, QSize size)
         out << u"  %1: p50 %2  p95 %3  max %4\n"_qs.arg(QLatin1String(phases[phase]), -15).arg(percentile(part, 0.5), 0, 'f', 2)
                    .arg(percentile(part, 0.95), 0, 'f', 2).arg(*std::max_element(part.begin(), part.end()), 0, 'f', 2);
     }
+    out << u"hover (tooltip event, 200 positions, zoomed out and in): p50 %1  p95 %2  max %3\n"_qs
+               .arg(percentile(hover, 0.5), 0, 'f', 2).arg(r.hoverP95Ms, 0, 'f', 2).arg(*std::max_element(hover.begin(), hover.end()), 0, 'f', 2);
+    out << u"lasso (64 vertices, select + repaint): zoomed out %1 ms (%2 points), zoomed in %3 ms (%4 points)\n"_qs
+               .arg(lassoOut, 0, 'f', 1).arg(lassoed[0]).arg(lassoDeep, 0, 'f', 1).arg(lassoed[1]);
+    out << u"memory: %1 MB resident for the points and the map's structures, %2 bytes per point; setPoints + first paint %3 ms\n"_qs
+               .arg(double(after - before) / 1e6, 0, 'f', 0).arg(r.bytesPerPoint, 0, 'f', 0).arg(firstPaintMs, 0, 'f', 0);
     out.flush();
     return r;
 }

@@ -59,20 +59,37 @@ public:
     template<typename F>
     void forEachNear(const QRectF &rect, F f) const
     {
+        forEachRange(rect, [&](int begin, int end) {
+            for (int k = begin; k < end; ++k)
+                f(m_order[std::size_t(k)]);
+        });
+    }
+    // The same points as runs of order(): f(begin, end) once per grid row the rectangle crosses, for
+    // order()[begin .. end) — the cells of one row are consecutive there, so data kept in order()'s
+    // sequence (the map's dot coordinates) is streamed without an index lookup per point.
+    template<typename F>
+    void forEachRange(const QRectF &rect, F f) const
+    {
         if (!m_valid || m_count == 0)
+            return;
+        if (rect.right() < m_x0 || rect.bottom() < m_y0 || rect.left() > m_x0 + m_cw * m_nx || rect.top() > m_y0 + m_ch * m_ny)
             return;
         const int x0 = std::clamp(int(std::floor((rect.left() - m_x0) / m_cw)), 0, m_nx - 1);
         const int x1 = std::clamp(int(std::floor((rect.right() - m_x0) / m_cw)), 0, m_nx - 1);
         const int y0 = std::clamp(int(std::floor((rect.top() - m_y0) / m_ch)), 0, m_ny - 1);
         const int y1 = std::clamp(int(std::floor((rect.bottom() - m_y0) / m_ch)), 0, m_ny - 1);
-        if (rect.right() < m_x0 || rect.bottom() < m_y0 || rect.left() > m_x0 + m_cw * m_nx || rect.top() > m_y0 + m_ch * m_ny)
-            return;
-        for (int y = y0; y <= y1; ++y)
-            for (int x = x0; x <= x1; ++x) {
-                const std::size_t c = std::size_t(y) * m_nx + x;
-                for (int k = m_start[c]; k < m_start[c + 1]; ++k)
-                    f(m_order[std::size_t(k)]);
-            }
+        for (int y = y0; y <= y1; ++y) {
+            const std::size_t row = std::size_t(y) * m_nx;
+            if (m_start[row + x0] < m_start[row + x1 + 1])
+                f(m_start[row + x0], m_start[row + x1 + 1]);
+        }
+    }
+    // How many points forEachNear(rect) would visit, in O(rows).
+    qsizetype countNear(const QRectF &rect) const
+    {
+        qsizetype n = 0;
+        forEachRange(rect, [&n](int begin, int end) { n += end - begin; });
+        return n;
     }
 
 private:
