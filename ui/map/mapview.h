@@ -191,7 +191,8 @@ private:
     QString m_queryLabel;
     QList<int> m_highlights;             // search hits, best first
     std::vector<int> m_highlightRank;    // per point: its rank among the hits, or -1
-    QStringList m_imageCaption;          // per point: an image's first paired caption
+    std::vector<int> m_imageCaption;     // per point: an image's first paired caption (its index), or -1
+    QString imageCaption(int index) const;
     bool m_captionsUnder = true;
     PaintStats m_lastPaint;
     QImage m_dotLayer;

@@ -333,7 +333,7 @@ void MapView::paintImageCaptions(QPainter &painter, const QList<int> &shown, dou
     band.setAlpha(200);
     int drawn = 0;
     for (int i : shown) {
-        const QString caption = m_imageCaption.value(i);
+        const QString caption = imageCaption(i);
         if (caption.isEmpty() || ++drawn > kMaxCaptionLabels)
             continue;
         const QPointF w = toWidget(m_points[i].pos);

@@ -127,6 +127,7 @@ RenderBenchResult runRenderBench(int n, QTextStream &out, QSize size)
     QCoreApplication::processEvents();
     const qint64 before = residentBytes();
     QList<MapPoint> points = syntheticPoints(n);
+    const qint64 withPoints = residentBytes();
     QElapsedTimer setup;
     setup.start();
     map.setPoints(std::move(points));
@@ -197,8 +198,11 @@ RenderBenchResult runRenderBench(int n, QTextStream &out, QSize size)
                .arg(percentile(hover, 0.5), 0, 'f', 2).arg(r.hoverP95Ms, 0, 'f', 2).arg(*std::max_element(hover.begin(), hover.end()), 0, 'f', 2);
     out << u"lasso (64 vertices, select + repaint): zoomed out %1 ms (%2 points), zoomed in %3 ms (%4 points)\n"_qs
                .arg(lassoOut, 0, 'f', 1).arg(lassoed[0]).arg(lassoDeep, 0, 'f', 1).arg(lassoed[1]);
-    out << u"memory: %1 MB resident for the points and the map's structures, %2 bytes per point; setPoints + first paint %3 ms\n"_qs
-               .arg(double(after - before) / 1e6, 0, 'f', 0).arg(r.bytesPerPoint, 0, 'f', 0).arg(firstPaintMs, 0, 'f', 0);
+    out << u"memory: %1 MB resident, %2 bytes per point: the point records and their strings %3, the map's structures %4 "
+           "(grid, dot data, density layer); setPoints + first paint %5 ms\n"_qs
+               .arg(double(after - before) / 1e6, 0, 'f', 0).arg(r.bytesPerPoint, 0, 'f', 0)
+               .arg(n > 0 ? double(withPoints - before) / n : 0, 0, 'f', 0).arg(n > 0 ? double(after - withPoints) / n : 0, 0, 'f', 0)
+               .arg(firstPaintMs, 0, 'f', 0);
     out.flush();
     return r;
 }
