@@ -193,48 +193,55 @@ KnnGraph clusteredKnn(const Matrix &unit, const Matrix &centroids, int k, int pr
     g.index.assign(std::size_t(n) * k, -1);
     g.dist.assign(g.index.size(), INFINITY);
     const int kk = k + 1;   // the row itself is among its own cluster's members
+    // Cluster by cluster, every row that probes it (at any rank) in one product with its members:
+    // each cluster's members are gathered once instead of once per rank, and the products are
+    // larger. A row's best k are the k smallest (distance, index) pairs over all its candidates,
+    // whatever order the clusters come in.
+    std::vector<std::vector<int>> queries(static_cast<std::size_t>(clusters));
+    for (int i = 0; i < n; ++i)
+        for (int r = 0; r < probes; ++r)
+            queries[std::size_t(probeOf(i, r))].push_back(i);
     std::vector<float> sims;
     std::vector<int64_t> ids;
     std::vector<std::pair<float, int>> merged;
-    for (int r = 0; r < probes; ++r) {
-        std::vector<std::vector<int>> queries(static_cast<std::size_t>(clusters));
-        for (int i = 0; i < n; ++i)
-            queries[std::size_t(probeOf(i, r))].push_back(i);
-        for (int c = 0; c < clusters; ++c) {
-            if (job && job->cancelled())
-                throw JobCancelled{};
-            const std::vector<int> &q = queries[std::size_t(c)], &m = members[std::size_t(c)];
-            if (q.empty() || m.empty())
-                continue;
-            const Matrix qm = gatherRows(unit, q), mm = gatherRows(unit, m);
-            const int found = std::min<int>(kk, int(m.size()));
-            sims.resize(q.size() * std::size_t(found));
-            ids.resize(sims.size());
-            {
-                OmpThreads scope(threads);
-                faiss::knn_inner_product(qm.data.data(), mm.data.data(), std::size_t(d), q.size(), m.size(),
-                                         std::size_t(found), sims.data(), ids.data());
-            }
-            for (std::size_t i = 0; i < q.size(); ++i) {
-                const int row = q[i];
-                int *bestIndex = g.index.data() + std::size_t(row) * k;
-                float *bestDist = g.dist.data() + std::size_t(row) * k;
-                merged.clear();
-                for (int j = 0; j < k; ++j)
-                    if (bestIndex[j] >= 0) merged.emplace_back(bestDist[j], bestIndex[j]);
-                for (int j = 0; j < found; ++j) {
-                    const int64_t id = ids[i * std::size_t(found) + std::size_t(j)];
-                    if (id < 0 || m[std::size_t(id)] == row) continue;
-                    merged.emplace_back(std::max(0.f, 1.f - sims[i * std::size_t(found) + std::size_t(j)]), m[std::size_t(id)]);
-                }
-                std::sort(merged.begin(), merged.end());
-                for (int j = 0; j < k && j < int(merged.size()); ++j) {
-                    bestDist[j] = merged[std::size_t(j)].first;
-                    bestIndex[j] = merged[std::size_t(j)].second;
-                }
-            }
+    for (int c = 0; c < clusters; ++c) {
+        if (job && job->cancelled())
+            throw JobCancelled{};
+        std::vector<int> &q = queries[std::size_t(c)];
+        const std::vector<int> &m = members[std::size_t(c)];
+        if (q.empty() || m.empty()) {
             if (job) job->advance(qint64(q.size()));
+            continue;
         }
+        const Matrix qm = gatherRows(unit, q), mm = gatherRows(unit, m);
+        const int found = std::min<int>(kk, int(m.size()));
+        sims.resize(q.size() * std::size_t(found));
+        ids.resize(sims.size());
+        {
+            OmpThreads scope(threads);
+            faiss::knn_inner_product(qm.data.data(), mm.data.data(), std::size_t(d), q.size(), m.size(),
+                                     std::size_t(found), sims.data(), ids.data());
+        }
+        for (std::size_t i = 0; i < q.size(); ++i) {
+            const int row = q[i];
+            int *bestIndex = g.index.data() + std::size_t(row) * k;
+            float *bestDist = g.dist.data() + std::size_t(row) * k;
+            merged.clear();
+            for (int j = 0; j < k; ++j)
+                if (bestIndex[j] >= 0) merged.emplace_back(bestDist[j], bestIndex[j]);
+            for (int j = 0; j < found; ++j) {
+                const int64_t id = ids[i * std::size_t(found) + std::size_t(j)];
+                if (id < 0 || m[std::size_t(id)] == row) continue;
+                merged.emplace_back(std::max(0.f, 1.f - sims[i * std::size_t(found) + std::size_t(j)]), m[std::size_t(id)]);
+            }
+            std::sort(merged.begin(), merged.end());
+            for (int j = 0; j < k && j < int(merged.size()); ++j) {
+                bestDist[j] = merged[std::size_t(j)].first;
+                bestIndex[j] = merged[std::size_t(j)].second;
+            }
+        }
+        if (job) job->advance(qint64(q.size()));
+        std::vector<int>().swap(q);   // done with: the lists hold probes x N ints in all
     }
     // Rows whose probed clusters held fewer than k others (tiny inputs): repeat the last neighbour.
     for (int i = 0; i < n; ++i)
