@@ -40,6 +40,7 @@ private Q_SLOTS:
     void densityLayerBins_data();
     void densityLayerBins();
     void densityLayerWhenZoomedOut();
+    void dotSizeFollowsPointsOnScreen();
     void selectionDrawnOnDots_data();
     void selectionDrawnOnDots();
     void lassoMatchesContainsPoint_data();
@@ -428,6 +429,26 @@ void TestMapView::densityLayerWhenZoomedOut()
     map.fitToView();
     map.repaint();
     QVERIFY(!map.lastPaint().density);
+}
+
+// Dots are single pixels only while those on screen would hide each other: zoomed into a sparse corner
+// of a big map they are 3x3 again, however many points lie elsewhere.
+void TestMapView::dotSizeFollowsPointsOnScreen()
+{
+    QList<MapPoint> points;
+    for (int i = 0; i < 200000; ++i)   // far away, off screen
+        points.append({MapPoint::Image, QPointF(10000 + i % 400, 10000 + i / 400), {}, {}});
+    for (int i = 0; i < 25; ++i)       // on screen: a 5 x 5 lattice 10 units apart
+        points.append({MapPoint::Image, QPointF(10 * (i % 5), 10 * (i / 5)), {}, {}});
+    m_map->setPoints(points);
+    m_map->setView(2, QPointF(20, 20));   // 20 px apart, 1.8 px markers: dots
+    const QImage shot = m_map->grab().toImage();
+    QVERIFY(!m_map->lastPaint().thumbnails);
+    const QPoint at = ((QPointF(20, 20) - m_map->centre()) * 2 + QPointF(200, 200)).toPoint();
+    const QColor base = m_map->palette().color(QPalette::Base);
+    QVERIFY(shot.pixelColor(at) != base);
+    QVERIFY(shot.pixelColor(at + QPoint(1, 0)) != base);   // 3x3, not a single pixel
+    QVERIFY(shot.pixelColor(at + QPoint(0, 1)) != base);
 }
 
 // Selected points are drawn ringed over the dots, where they are now (after a move), also when

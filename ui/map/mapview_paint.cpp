@@ -81,15 +81,17 @@ void MapView::renderDotLayer()
     // The screen (and a dot's reach beyond it) in layout units: only the grid rows it crosses are read.
     const QRectF screenLayout = QRectF(toLayout(QPointF(-8, -8)), toLayout(QPointF(width() + 8, height() + 8))).normalized();
     m_dotLayerIsDensity = false;
-    if (m_grid.countNear(screenLayout) > m_densityThreshold) {
+    const qsizetype onScreen = m_grid.countNear(screenLayout);   // about: whole grid cells
+    if (onScreen > m_densityThreshold) {
         QPainter painter(&m_dotLayer);
         m_dotLayerIsDensity = renderDensity(painter);
     }
     if (!m_dotLayerIsDensity) {
-        // Level of detail: when 3x3 dots would cover the map more than kMaxOverdraw times over, they
-        // only hide each other; single pixels (captions 3 px) show the same density for a ninth of the writes.
+        // Level of detail: when the 3x3 dots on screen would cover it more than kMaxOverdraw times over,
+        // they only hide each other; single pixels (captions 3 px) show the same density for a ninth of
+        // the writes. Counted on screen, so zooming in brings the larger dots back.
         constexpr double kMaxOverdraw = 2.0;
-        const bool dense = 9.0 * double(m_points.size()) > kMaxOverdraw * pixels.width() * pixels.height();
+        const bool dense = 9.0 * double(onScreen) > kMaxOverdraw * pixels.width() * pixels.height();
         const int imageRadius = dense ? 0 : unit, captionRadius = dense ? unit : 2 * unit;
         const float *xy = m_dotXY.data();
         const QRgb *colours = m_colouring.colours.constData();
