@@ -93,10 +93,10 @@ void DensityLayer::finish()
     }
 }
 
-int DensityLayer::draw(QPainter &painter, double scale, QPointF offset, const QRect &target) const
+void DensityLayer::draw(QPainter &painter, double scale, QPointF offset, const QRect &target) const
 {
     if (m_levels.isEmpty())
-        return -1;
+        return;
     int level = 0;
     while (level + 1 < m_levels.size() && m_bin * double(1 << level) * scale < 1.0)
         ++level;
@@ -106,19 +106,10 @@ int DensityLayer::draw(QPainter &painter, double scale, QPointF offset, const QR
     // Only the bins on screen: the source rectangle the target covers, in bins.
     const QRectF onScreen = QRectF(target).intersected(QRectF(origin, QSizeF(image.width() * bin, image.height() * bin)));
     if (onScreen.isEmpty())
-        return level;
+        return;
     const QRectF source((onScreen.left() - origin.x()) / bin, (onScreen.top() - origin.y()) / bin, onScreen.width() / bin,
                         onScreen.height() / bin);
     painter.drawImage(onScreen, image, source);
-    return level;
-}
-
-std::size_t DensityLayer::bytes() const
-{
-    std::size_t total = 0;
-    for (const QImage &image : m_levels)
-        total += std::size_t(image.sizeInBytes());
-    return total;
 }
 
 QPoint DensityLayer::binOf(QPointF layout) const

@@ -41,10 +41,9 @@ public:
     // Screen pixels (device pixels: scale already times the device pixel ratio) per level-0 bin.
     double binPixels(double scale) const { return m_bin * scale; }
     // Draws into `painter` (in its device pixels; layout -> device is p * scale + offset) the finest
-    // level whose bins are at least one pixel, clipped to `target` (device pixels). Returns the level.
-    int draw(QPainter &painter, double scale, QPointF offset, const QRect &target) const;
+    // level whose bins are at least one pixel, clipped to `target` (device pixels).
+    void draw(QPainter &painter, double scale, QPointF offset, const QRect &target) const;
 
-    std::size_t bytes() const;   // the images held
     int levels() const { return int(m_levels.size()); }
     const QImage &level(int i) const { return m_levels[i]; }
     // Level 0's bin (column, row) of a layout position.

@@ -83,7 +83,7 @@ private:
 class RasterPolygon
 {
 public:
-    RasterPolygon(const QPolygonF &polygon, const EvenOddPolygon &exact) : m_exact(exact)
+    explicit RasterPolygon(const QPolygonF &polygon) : m_exact(polygon)
     {
         const QRectF box = polygon.boundingRect();
         m_origin = QPoint(int(std::floor(box.left())), int(std::floor(box.top())));
@@ -121,7 +121,7 @@ public:
 private:
     static constexpr int kMaxSide = 8192;
     static constexpr uchar kOutside = 0, kInside = 255, kEdge = 128;
-    const EvenOddPolygon &m_exact;
+    EvenOddPolygon m_exact;
     QImage m_mask;
     QPoint m_origin;
     const uchar *m_bits = nullptr;
@@ -520,8 +520,7 @@ void MapView::selectInRect(const QRectF &widgetRect)
 
 void MapView::selectInPolygon(const QPolygonF &widgetPolygon)
 {
-    const EvenOddPolygon polygon(widgetPolygon);
-    const RasterPolygon raster(widgetPolygon, polygon);
+    const RasterPolygon raster(widgetPolygon);
     selectWhere(widgetPolygon.boundingRect(), [&raster](QPointF w) { return raster.contains(w); });
 }
 
