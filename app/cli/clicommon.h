@@ -66,6 +66,7 @@ int runInfo(const QStringList &args);
 int runProject(const QStringList &args);
 int runEmbed(const QStringList &args);
 int runSearch(const QStringList &args);
+int runIndex(const QStringList &args);
 int runExport(const QStringList &args);
 int runImport(const QStringList &args);
 int runLayout(const QStringList &args);

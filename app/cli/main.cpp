@@ -34,6 +34,7 @@ const QList<Command> &commands()
         {"layout", "Write the map the GUI shows for a workspace or dataset folder (CSV or npy)", runLayout},
         {"embed", "Embed image folders and captions into the store (only new or changed files)", runEmbed},
         {"search", "Search the store: text or image query, images or captions, weighted prompts", runSearch},
+        {"index", "Build or update the IVF search index of a big store (search uses it above 2M vectors)", runIndex},
         {"export", "Write a model's stored vectors as npy or TensorBoard tsv with metadata", runExport},
         {"import", "Add vectors computed elsewhere (npy or TensorBoard tsv) to the store", runImport},
         {"clusters", "Clusters of images in the embedding space, labelled with words (no language model)", runClusters},

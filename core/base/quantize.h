@@ -17,4 +17,9 @@ constexpr int codeStride(int dim) { return (dim + kCodeAlign - 1) / kCodeAlign *
 // and scale 0. The padding bytes up to codeStride() are the caller's (left as they are).
 float quantizeRow(std::span<const float> values, std::int8_t *codes);
 
+// sum(a[i] * b[i]) over n codes, n a multiple of kCodeAlign (codes padded to codeStride()), exact in
+// int32 for codes in [-127, 127]: the AVX2 kernel when the CPU has it (checked at run time).
+using Int8DotFn = std::int32_t (*)(const std::int8_t *a, const std::int8_t *b, int n);
+Int8DotFn int8Dot();
+
 }  // namespace cospace

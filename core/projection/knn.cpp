@@ -1,6 +1,8 @@
 #include "core/projection/knn_p.h"
 
 #include "core/base/job.h"
+#include "core/base/kmeans.h"
+#include "core/base/ompthreads.h"
 #include "core/projection/projection.h"
 #include "core/projection/projection_p.h"
 
@@ -45,16 +47,6 @@ namespace {
 // fraction of the hnswlib default (200) build cost; the query beam is widened for larger k.
 constexpr int kHnswM = 16;
 constexpr int kHnswEfConstruction = 100;
-
-// FAISS sizes its OpenMP pool from omp_get_max_threads(); restore the caller's setting afterwards.
-class OmpThreads
-{
-public:
-    explicit OmpThreads(int n) : m_saved(omp_get_max_threads()) { omp_set_num_threads(n); }
-    ~OmpThreads() { omp_set_num_threads(m_saved); }
-private:
-    int m_saved;
-};
 
 // Queries go to FAISS in blocks of this many rows (its own BLAS block size), so a long exact search
 // reports progress and stops soon after a cancel.
@@ -108,14 +100,13 @@ Matrix gatherRows(const Matrix &m, const std::vector<int> &rows)
 }
 
 // Spherical k-means of the unit rows into `clusters` centroids: a seeded sample of at most
-// kKmeansSamplePerCluster rows per centroid, kKmeansIterations Lloyd steps. Centroids are summed
-// serially in double, so the result does not depend on the thread count.
+// kKmeansSamplePerCluster rows per centroid, kKmeansIterations Lloyd steps (base/kmeans.h).
 constexpr int kKmeansSamplePerCluster = 48;
 constexpr int kKmeansIterations = 8;
 
 Matrix sphericalKmeans(const Matrix &unit, int clusters, int threads, std::uint64_t seed)
 {
-    const int n = unit.rows, d = unit.cols;
+    const int n = unit.rows;
     Rng rng(seed ^ 0x5851F42D4C957F2Dull);
     std::vector<int> order(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) order[std::size_t(i)] = i;
@@ -123,38 +114,7 @@ Matrix sphericalKmeans(const Matrix &unit, int clusters, int threads, std::uint6
     for (int i = 0; i < samples; ++i)   // partial Fisher-Yates: the first `samples` are a uniform sample
         std::swap(order[std::size_t(i)], order[std::size_t(i + rng.below(n - i))]);
     order.resize(std::size_t(samples));
-    const Matrix sample = gatherRows(unit, order);
-    Matrix centroids(clusters, d);
-    for (int c = 0; c < clusters; ++c)
-        std::copy_n(sample.row(c * samples / clusters), d, centroids.row(c));   // the sample is random
-    std::vector<float> sim(static_cast<std::size_t>(samples));
-    std::vector<int64_t> nearest(sim.size());
-    std::vector<double> sum(std::size_t(clusters) * d);
-    std::vector<int> count(static_cast<std::size_t>(clusters));
-    for (int it = 0; it < kKmeansIterations; ++it) {
-        {
-            OmpThreads scope(threads);
-            faiss::knn_inner_product(sample.data.data(), centroids.data.data(), std::size_t(d), std::size_t(samples),
-                                     std::size_t(clusters), 1, sim.data(), nearest.data());
-        }
-        std::fill(sum.begin(), sum.end(), 0.0);
-        std::fill(count.begin(), count.end(), 0);
-        for (int i = 0; i < samples; ++i) {
-            const int c = int(std::max<int64_t>(0, nearest[std::size_t(i)]));
-            ++count[std::size_t(c)];
-            const float *x = sample.row(i);
-            double *s = sum.data() + std::size_t(c) * d;
-            for (int j = 0; j < d; ++j) s[j] += x[j];
-        }
-        for (int c = 0; c < clusters; ++c) {
-            float *centroid = centroids.row(c);
-            const double *s = sum.data() + std::size_t(c) * d;
-            for (int j = 0; j < d; ++j) centroid[j] = float(s[j]);
-            if (count[std::size_t(c)] == 0 || !normalizeRow({centroid, std::size_t(d)}))   // empty: restart
-                std::copy_n(sample.row(rng.below(samples)), d, centroid);            // at a random sample row
-        }
-    }
-    return centroids;
+    return cospace::sphericalKmeans(gatherRows(unit, order), clusters, kKmeansIterations, rng, threads);
 }
 
 // Approximate kNN by clusters: every row belongs to its nearest k-means centroid and looks for

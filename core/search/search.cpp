@@ -1,5 +1,6 @@
 #include "core/search/search.h"
 
+#include "core/search/ivfindex.h"
 #include "core/search/quantizedscan.h"
 
 #include <faiss/IndexFlat.h>
@@ -193,6 +194,15 @@ SearchIndex::SearchIndex(std::shared_ptr<const VectorSnapshot> snapshot, const S
     // Flat: search() scans the mapped rows with FAISS's kernel (no copy into an IndexFlatIP).
 }
 
+SearchIndex::SearchIndex(std::shared_ptr<const IvfIndex> ivf, const SearchIndexParams &params)
+    : m_snapshot(ivf->sharedSnapshot()), m_size(ivf->rows()), m_dim(m_snapshot->dim()),
+      m_kind(IndexKind::Ivf)
+{
+    m_ivf = std::move(ivf);
+    m_probes = params.probes > 0 ? std::min(params.probes, m_ivf->lists()) : m_ivf->defaultProbes();
+    m_null = nullSample(m_snapshot->vectors(), int(m_size), m_dim, params);
+}
+
 StoredItem SearchIndex::item(qint64 row) const
 {
     if (!m_snapshot)
@@ -221,6 +231,8 @@ QString SearchIndex::kindName() const
     switch (m_kind) {
     case IndexKind::Quantized: return u"int8 scan + exact re-rank"_qs;
     case IndexKind::Hnsw: return u"HNSW"_qs;
+    case IndexKind::Ivf:
+        return u"IVF %1 lists, %2 probes, int8 + exact re-rank"_qs.arg(m_ivf->lists()).arg(m_probes);
     default: return u"exact IndexFlatIP"_qs;
     }
 }
@@ -229,14 +241,13 @@ QList<SearchHit> SearchIndex::search(std::span<const float> query, int k) const
 {
     if (int(query.size()) != m_dim)
         throw std::runtime_error(u"query has %1 dimensions, the index %2"_qs.arg(query.size()).arg(m_dim).toStdString());
-    k = std::min<qint64>(k, m_size);
-    QList<SearchHit> hits;
+    k = int(std::min<qint64>(k, m_size));
     if (k <= 0)
-        return hits;
+        return {};
     std::vector<float> scores(static_cast<std::size_t>(k));
     std::vector<faiss::Index::idx_t> labels(static_cast<std::size_t>(k), -1);
-    if (m_quantized) {
-        const std::vector<ScoredRow> rows = m_quantized->search(query, k);
+    if (m_quantized || m_ivf) {
+        const std::vector<ScoredRow> rows = m_ivf ? m_ivf->search(query, k, m_probes) : m_quantized->search(query, k);
         for (std::size_t i = 0; i < rows.size(); ++i) {
             labels[i] = rows[i].row;
             scores[i] = rows[i].score;
@@ -247,14 +258,37 @@ QList<SearchHit> SearchIndex::search(std::span<const float> query, int k) const
         faiss::knn_inner_product(query.data(), m_snapshot->vectors(), std::size_t(m_dim), 1, std::size_t(m_size),
                                  std::size_t(k), scores.data(), labels.data());
     }
+    return hitsOf(query, scores.data(), labels.data(), k);
+}
+
+QList<SearchHit> SearchIndex::hitsOf(std::span<const float> query, const float *scores, const std::int64_t *labels, int k) const
+{
+    QList<SearchHit> hits;
     const std::vector<float> null = sortedNullScores(m_null, query);
     for (int i = 0; i < k; ++i) {
-        if (labels[std::size_t(i)] < 0)
+        if (labels[i] < 0)
             break;
-        const float s = scores[std::size_t(i)];
-        hits.append({int(hits.size()) + 1, item(labels[std::size_t(i)]), s, percentileOf(null, s)});
+        hits.append({int(hits.size()) + 1, item(labels[i]), scores[i], percentileOf(null, scores[i])});
     }
     return hits;
+}
+
+QList<QList<SearchHit>> SearchIndex::searchBatch(const Matrix &queries, int k) const
+{
+    QList<QList<SearchHit>> out;
+    k = int(std::min<qint64>(k, m_size));
+    if (m_kind != IndexKind::Flat || !m_snapshot || k <= 0 || queries.cols != m_dim) {
+        for (int i = 0; i < queries.rows; ++i)
+            out.append(search(queries.rowSpan(i), k));
+        return out;
+    }
+    std::vector<float> scores(std::size_t(queries.rows) * std::size_t(k));
+    std::vector<faiss::Index::idx_t> labels(scores.size(), -1);
+    faiss::knn_inner_product(queries.data.data(), m_snapshot->vectors(), std::size_t(m_dim), std::size_t(queries.rows),
+                             std::size_t(m_size), std::size_t(k), scores.data(), labels.data());
+    for (int i = 0; i < queries.rows; ++i)
+        out.append(hitsOf(queries.rowSpan(i), scores.data() + std::size_t(i) * k, labels.data() + std::size_t(i) * k, k));
+    return out;
 }
 
 double SearchIndex::percentile(std::span<const float> query, float score) const

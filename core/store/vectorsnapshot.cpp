@@ -1,5 +1,6 @@
 #include "core/store/vectorsnapshot.h"
 
+#include "core/base/checksum.h"
 #include "core/base/quantize.h"
 
 #include <QFile>
@@ -41,16 +42,6 @@ struct Header {
     std::uint64_t checksum;   // FNV-1a of every byte above
 };
 static_assert(std::is_standard_layout_v<Header> && sizeof(Header) == 152);
-
-std::uint64_t fnv1a(const void *data, std::size_t n)
-{
-    std::uint64_t h = 1469598103934665603ull;
-    for (std::size_t i = 0; i < n; ++i) {
-        h ^= static_cast<const unsigned char *>(data)[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
 
 std::uint64_t aligned(std::uint64_t offset) { return (offset + kSectionAlign - 1) / kSectionAlign * kSectionAlign; }
 
@@ -175,6 +166,7 @@ struct SnapshotBuilder {
         snap->m_dim = dim;
         snap->m_stride = codeStride(dim);
         snap->m_version = version;
+        snap->m_storeId = store.storeId();
         snap->m_vectors = storage->vectors.data();
         snap->m_ids = storage->ids.data();
         snap->m_scales = storage->scales.data();
@@ -243,6 +235,7 @@ std::shared_ptr<const VectorSnapshot> VectorSnapshot::mapIfCurrent(const Embeddi
     snap->m_dim = dim;
     snap->m_stride = h.stride;
     snap->m_version = h.vectorVersion;
+    snap->m_storeId = QString::fromLatin1(h.storeId, qsizetype(qstrnlen(h.storeId, sizeof h.storeId)));
     snap->m_vectors = reinterpret_cast<const float *>(storage->map + h.vectorsOffset);
     snap->m_ids = reinterpret_cast<const qint64 *>(storage->map + h.idsOffset);
     snap->m_scales = reinterpret_cast<const float *>(storage->map + h.scalesOffset);

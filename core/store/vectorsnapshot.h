@@ -55,6 +55,7 @@ public:
     int dim() const { return m_dim; }
     int codeStride() const { return m_stride; }
     qint64 vectorVersion() const { return m_version; }
+    QString storeId() const { return m_storeId; }   // the store file it was built from (meta 'store_id')
     Origin origin() const { return m_origin; }
     QString path() const { return m_path; }   // the file; for InMemory where it would have been
 
@@ -73,6 +74,7 @@ private:
 
     std::shared_ptr<Storage> m_storage;
     QString m_path;
+    QString m_storeId;
     Origin m_origin = Origin::InMemory;
     Modality m_modality = Modality::Image;
     int m_rows = 0;

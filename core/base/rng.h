@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstdint>
+
+namespace cospace {
+
+// A small, fast, portable generator (splitmix64-seeded xorshift64*): the same stream on every
+// platform, unlike std:: distributions, so seeded layouts are reproducible.
+class Rng
+{
+public:
+    explicit Rng(std::uint64_t seed)
+    {
+        std::uint64_t z = seed + 0x9E3779B97F4A7C15ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        m_state = (z ^ (z >> 31)) | 1ull;
+    }
+    std::uint64_t next()
+    {
+        m_state ^= m_state >> 12; m_state ^= m_state << 25; m_state ^= m_state >> 27;
+        return m_state * 0x2545F4914F6CDD1Dull;
+    }
+    int below(int n) { return int((next() >> 33) % std::uint64_t(n)); }
+    double uniform() { return double(next() >> 11) * (1.0 / 9007199254740992.0); }
+private:
+    std::uint64_t m_state;
+};
+
+}  // namespace cospace
