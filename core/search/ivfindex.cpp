@@ -14,6 +14,9 @@
 #include <QFileInfo>
 #include <QSaveFile>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -27,8 +30,8 @@ namespace cospace {
 
 namespace {
 
-constexpr char kMagic[8] = {'C', 'S', 'I', 'V', 'F', '0', '0', '1'};
-constexpr std::uint32_t kFormat = 1;
+constexpr char kMagic[8] = {'C', 'S', 'I', 'V', 'F', '0', '0', '2'};
+constexpr std::uint32_t kFormat = 2;
 constexpr std::uint64_t kHeaderBytes = 4096;
 constexpr std::uint64_t kSectionAlign = 64;
 // Training: this many sample rows per list, Lloyd steps per level.
@@ -61,6 +64,8 @@ struct Header {
     std::uint64_t leafCentroidsOffset;
     std::uint64_t listOffsetsOffset;
     std::uint64_t listRowsOffset;
+    std::uint64_t listScalesOffset;
+    std::uint64_t listCodesOffset;
     std::uint64_t fileBytes;
     std::uint64_t checksum;   // FNV-1a of every byte above
 };
@@ -76,7 +81,9 @@ void setLayout(Header &h)
     h.leafCentroidsOffset = aligned(h.groupFirstOffset + std::uint64_t(h.groups + 1) * sizeof(std::int32_t));
     h.listOffsetsOffset = aligned(h.leafCentroidsOffset + std::uint64_t(h.lists) * d * sizeof(float));
     h.listRowsOffset = aligned(h.listOffsetsOffset + std::uint64_t(h.lists + 1) * sizeof(std::int64_t));
-    h.fileBytes = h.listRowsOffset + std::uint64_t(h.rows) * sizeof(std::int32_t);
+    h.listScalesOffset = aligned(h.listRowsOffset + std::uint64_t(h.rows) * sizeof(std::int32_t));
+    h.listCodesOffset = aligned(h.listScalesOffset + std::uint64_t(h.rows) * sizeof(float));
+    h.fileBytes = h.listCodesOffset + std::uint64_t(h.rows) * std::uint64_t(codeStride(h.dim));
 }
 
 void storeIdBytes(const QString &storeId, char (&out)[48])
@@ -134,6 +141,8 @@ struct Centroids {
 struct Lists {
     std::vector<qint64> offsets;   // lists + 1
     std::vector<int> rows;
+    std::vector<float> scales;          // in list order: only for an index kept in memory
+    std::vector<std::int8_t> codes;
 };
 
 // Each row of [first, end) to its list, in `out[row - first]`; with `calibration`, also the exact
@@ -399,7 +408,7 @@ struct IvfBuilder {
         return h;
     }
 
-    static bool write(const QString &path, const Header &h, const Centroids &c, const Lists &l)
+    static bool write(const QString &path, const Header &h, const Centroids &c, const Lists &l, const VectorSnapshot &s)
     {
         QSaveFile out(path);
         if (!out.open(QIODevice::WriteOnly))
@@ -413,6 +422,23 @@ struct IvfBuilder {
         section(h.leafCentroidsOffset, c.leaves.data.data(), c.leaves.data.size() * sizeof(float));
         section(h.listOffsetsOffset, l.offsets.data(), l.offsets.size() * sizeof(qint64));
         section(h.listRowsOffset, l.rows.data(), l.rows.size() * sizeof(int));
+        // The rows' scales and codes in list order, so that a query reads each probed list in one run.
+        const std::size_t stride = std::size_t(s.codeStride());
+        constexpr std::size_t kChunk = 8192;
+        std::vector<float> scales;
+        std::vector<std::int8_t> codes;
+        for (std::size_t first = 0; ok && first < l.rows.size(); first += kChunk) {
+            const std::size_t n = std::min(kChunk, l.rows.size() - first);
+            scales.resize(n);
+            codes.resize(n * stride);
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::size_t row = std::size_t(l.rows[first + i]);
+                scales[i] = s.scales()[row];
+                std::copy_n(s.codes() + row * stride, stride, codes.data() + i * stride);
+            }
+            section(h.listScalesOffset + first * sizeof(float), scales.data(), n * sizeof(float));
+            section(h.listCodesOffset + first * stride, codes.data(), n * stride);
+        }
         section(0, &h, sizeof h);
         if (!ok) {
             out.cancelWriting();
@@ -427,6 +453,14 @@ struct IvfBuilder {
         auto storage = std::make_shared<IvfIndex::Storage>();
         storage->centroids = std::move(c);
         storage->lists = std::move(l);
+        Lists &kept = storage->lists;
+        const std::size_t stride = std::size_t(s->codeStride());
+        kept.scales.resize(kept.rows.size());
+        kept.codes.resize(kept.rows.size() * stride);
+        for (std::size_t i = 0; i < kept.rows.size(); ++i) {
+            kept.scales[i] = s->scales()[kept.rows[i]];
+            std::copy_n(s->codes() + std::size_t(kept.rows[i]) * stride, stride, kept.codes.data() + i * stride);
+        }
         index->m_storage = storage;
         index->m_path = IvfIndex::filePath(*s);
         index->m_snapshot = std::move(s);
@@ -435,6 +469,8 @@ struct IvfBuilder {
         index->m_leafCentroids = storage->centroids.leaves.data.data();
         index->m_listOffsets = storage->lists.offsets.data();
         index->m_listRows = storage->lists.rows.data();
+        index->m_listScales = storage->lists.scales.data();
+        index->m_listCodes = storage->lists.codes.data();
         return index;
     }
 
@@ -477,6 +513,8 @@ struct IvfBuilder {
         index->m_leafCentroids = reinterpret_cast<const float *>(storage->map + h->leafCentroidsOffset);
         index->m_listOffsets = offsets;
         index->m_listRows = reinterpret_cast<const int *>(storage->map + h->listRowsOffset);
+        index->m_listScales = reinterpret_cast<const float *>(storage->map + h->listScalesOffset);
+        index->m_listCodes = reinterpret_cast<const std::int8_t *>(storage->map + h->listCodesOffset);
         if (header)
             *header = *h;
         return index;
@@ -486,7 +524,7 @@ struct IvfBuilder {
     static std::shared_ptr<const IvfIndex> keep(std::shared_ptr<const VectorSnapshot> s, const Header &h, Centroids c,
                                                 Lists l, IvfIndex::Origin origin)
     {
-        if (write(IvfIndex::filePath(*s), h, c, l))
+        if (write(IvfIndex::filePath(*s), h, c, l, *s))
             if (auto mapped = map(s, origin, nullptr); mapped && mapped->m_rows == s->rows())
                 return mapped;
         return inMemory(std::move(s), h, std::move(c), std::move(l));
@@ -599,39 +637,43 @@ std::vector<ScoredRow> IvfIndex::search(std::span<const float> query, int k, int
     const float qScale = quantizeRow(query, q.data());
     const Int8DotFn dot = int8Dot();
     const std::size_t keep = std::size_t(std::max(10 * k, 100));
-    const std::int8_t *codes = s.codes();
-    const float *scales = s.scales();
-    const int snapshotRows = s.rows();
-    constexpr int kAhead = 4;   // rows prefetched ahead: list rows are scattered over the codes
+    // Approximate pass over the probed lists' codes (contiguous per list); ScoredRow::row is the
+    // position in list order until the exact pass.
     std::vector<std::vector<ScoredRow>> perThread{std::size_t(omp_get_max_threads())};
 #pragma omp parallel
     {
         TopHeap heap;
 #pragma omp for schedule(dynamic, 1) nowait
         for (int p = 0; p < probes; ++p) {
-            const std::span<const int> rows = list(order[std::size_t(p)]);
-            const int n = int(rows.size());
-            for (int i = 0; i < n; ++i) {
-                if (i + kAhead < n && unsigned(rows[std::size_t(i + kAhead)]) < unsigned(snapshotRows)) {
-                    const std::int8_t *next = codes + std::size_t(rows[std::size_t(i + kAhead)]) * std::size_t(stride);
-                    for (int line = 0; line < stride; line += 64)
-                        __builtin_prefetch(next + line);
-                }
-                const int r = rows[std::size_t(i)];
-                if (unsigned(r) >= unsigned(snapshotRows))   // a damaged file indexes nothing out of range
-                    continue;
-                const float score = qScale * scales[r] * float(dot(q.data(), codes + std::size_t(r) * std::size_t(stride), stride));
-                offer(heap, keep, {r, score});
+            const int l = order[std::size_t(p)];
+            for (qint64 i = m_listOffsets[l]; i < m_listOffsets[l + 1]; ++i) {
+                const float score = qScale * m_listScales[i] * float(dot(q.data(), m_listCodes + std::size_t(i) * std::size_t(stride), stride));
+                offer(heap, keep, {int(i), score});
             }
         }
         std::vector<ScoredRow> &mine = perThread[std::size_t(omp_get_thread_num())];
         for (; !heap.empty(); heap.pop())
             mine.push_back(heap.top());
     }
-    TopHeap best;
+    // Exact pass on the snapshot's float rows. Ten million rows do not stay in the page cache, so
+    // the candidates' pages are requested all at once first (the disk serves them in parallel
+    // instead of one fault after another).
+    std::vector<int> candidates;
     for (const std::vector<ScoredRow> &rows : perThread)
         for (const ScoredRow &c : rows)
-            offer(best, std::size_t(k), {c.row, faiss::fvec_inner_product(query.data(), s.row(c.row).data(), std::size_t(m_dim))});
+            if (const int r = m_listRows[c.row]; unsigned(r) < unsigned(s.rows()))   // a damaged file indexes nothing out of range
+                candidates.push_back(r);
+    if (s.origin() != VectorSnapshot::Origin::InMemory) {
+        static const std::uintptr_t page = std::uintptr_t(sysconf(_SC_PAGESIZE));
+        for (int r : candidates) {
+            const auto begin = reinterpret_cast<std::uintptr_t>(s.row(r).data());
+            const std::uintptr_t first = begin & ~(page - 1);
+            madvise(reinterpret_cast<void *>(first), begin + std::size_t(m_dim) * sizeof(float) - first, MADV_WILLNEED);
+        }
+    }
+    TopHeap best;
+    for (int r : candidates)
+        offer(best, std::size_t(k), {r, faiss::fvec_inner_product(query.data(), s.row(r).data(), std::size_t(m_dim))});
     return drainBestFirst(best);
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // An inverted-file (IVF) index over a store's mapped snapshot (store/vectorsnapshot.h), for searches
 // of millions of vectors in milliseconds: the rows are split into `lists` clusters by spherical
-// k-means, and a query scans only the int8 codes of the rows in its `probes` nearest clusters (the
-// snapshot's own codes, read in place), then re-ranks the best candidates exactly on the float rows.
+// k-means, and a query scans only the int8 codes of the rows in its `probes` nearest clusters (a
+// copy of the snapshot's codes in list order, so each list is one sequential read), then re-ranks
+// the best candidates exactly on the snapshot's float rows.
 //
 // Training is two-level so that assigning ten million rows stays cheap: ~sqrt(lists) groups are
 // clustered from a sample, each group's sample members into leaves in proportion to its share, and
@@ -25,11 +26,13 @@
 //   stale      — anything else (rows deleted or re-embedded, another store, damaged file): rebuilt.
 // Where the folder cannot be written the index is built in memory and not kept.
 //
-// Layout (little-endian): a 4096-byte header (magic "CSIVF001", counts, identity, calibration,
+// Layout (little-endian): a 4096-byte header (magic "CSIVF002", counts, identity, calibration,
 // section offsets, FNV-1a checksum of the header), then 64-byte aligned sections: group centroids
 // float32 [groups x dim], groupFirst int32 [groups + 1] (each group's first leaf; leaves are stored
 // group by group), leaf centroids float32 [lists x dim], listOffsets int64 [lists + 1], listRows
-// int32 [rows] (snapshot row numbers, ascending within a list).
+// int32 [rows] (snapshot row numbers, ascending within a list), then in that same list order the
+// rows' int8 scales float32 [rows] and codes int8 [rows x codeStride(dim)] (base/quantize.h):
+// ~dim + 8 bytes a row.
 //
 // Thread safety: a built index is read-only; search() may run from several threads at once.
 
@@ -46,7 +49,7 @@
 namespace cospace {
 
 inline constexpr int kAssignGroups = 4;
-inline constexpr double kCalibrationRecall = 0.97;
+inline constexpr double kCalibrationRecall = 0.98;
 inline constexpr int kRetrainGrowth = 4;
 
 struct IvfOptions {
@@ -107,6 +110,8 @@ private:
     const float *m_leafCentroids = nullptr;   // lists x dim
     const qint64 *m_listOffsets = nullptr;    // lists + 1
     const int *m_listRows = nullptr;          // rows
+    const float *m_listScales = nullptr;      // rows, in list order
+    const std::int8_t *m_listCodes = nullptr; // rows x codeStride, in list order
 };
 
 }  // namespace cospace
