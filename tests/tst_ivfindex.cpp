@@ -155,6 +155,7 @@ private Q_SLOTS:
     void recallAgainstExact();
     void mapsWhenCurrent();
     void appendedRowsAreAddedIncrementally();
+    void unindexedRowsAreScannedUntilUpdated();
     void otherChangesRebuild_data();
     void otherChangesRebuild();
     void damagedFileIsRebuilt_data();
@@ -236,6 +237,34 @@ void TestIvfIndex::appendedRowsAreAddedIncrementally()
     QVERIFY(std::equal(oldLists.begin(), oldLists.end(), newLists.begin()));   // old rows stay put
     QVERIFY(recallAt(*after, 10, 0) >= 0.9);
     QCOMPARE(IvfIndex::state(*snap), IvfIndex::State::Current);
+}
+
+// openUsable() maps an index that lacks appended rows; search() scans those in full, so a query
+// equal to a new row finds it, and with every list probed the answer is the exact one.
+void TestIvfIndex::unindexedRowsAreScannedUntilUpdated()
+{
+    Fixture f;
+    IvfIndex::open(f.snapshot());
+    const Matrix added = clustered(300, 4, 6000);
+    f.store->putBatch(f.a, images(300, 6000), added);
+    const auto snap = f.snapshot();
+    QVERIFY(!IvfIndex::openCurrent(snap));
+    const auto usable = IvfIndex::openUsable(snap);
+    QVERIFY(usable);
+    QCOMPARE(usable->rows(), 6000);
+    QCOMPARE(usable->unindexedRows(), 300);
+    for (int i : {0, 150, 299}) {
+        const std::vector<ScoredRow> hits = usable->search(added.rowSpan(i), 3, 1);
+        QCOMPARE(hits.size(), std::size_t(3));
+        QCOMPARE(hits[0].row, 6000 + i);
+    }
+    QVERIFY(recallAt(*usable, 10, usable->lists()) >= 0.99);
+    SearchIndexParams params;
+    params.nullSetSize = 20;
+    QCOMPARE(SearchIndex(usable, params).size(), 6300);
+    // A stale file is not usable.
+    f.store->putBatch(f.a, images(2), clustered(2, 12));
+    QVERIFY(!IvfIndex::openUsable(f.snapshot()));
 }
 
 void TestIvfIndex::otherChangesRebuild_data()
@@ -467,6 +496,28 @@ void TestIvfIndex::cliAutoBuildsInBackground()
     QCOMPARE(cli(searchArgs(db, {u"--ivf-limit"_qs, u"1000"_qs}), &out, &errors), 0);
     QVERIFY(QJsonDocument::fromJson(out).object().value(u"index"_qs).toString().startsWith(u"IVF"));
     QVERIFY(!errors.contains("background"));
+    // Rows added later: the index answers at once with the new rows scanned in full, and the
+    // background update folds them in.
+    QDir().mkpath(dir.filePath(u"more"_qs));
+    writeNpy(dir.filePath(u"more/vectors.npy"_qs), wide(200, 43));
+    QFile meta(dir.filePath(u"more/metadata.tsv"_qs));
+    QVERIFY(meta.open(QIODevice::WriteOnly));
+    for (int i = 0; i < 200; ++i)
+        meta.write("/more/" + QByteArray::number(i) + ".jpg\n");
+    meta.close();
+    QCOMPARE(cli({u"import"_qs, u"--store"_qs, db, u"--model"_qs, u"default"_qs, u"--format"_qs, u"npy"_qs,
+                  dir.filePath(u"more"_qs)}), 0);
+    QCOMPARE(cli(searchArgs(db, {u"--ivf-limit"_qs, u"1000"_qs}), &out, &errors), 0);
+    QVERIFY2(errors.contains("200 vectors added since"), errors.constData());
+    QVERIFY(QJsonDocument::fromJson(out).object().value(u"index"_qs).toString().startsWith(u"IVF"));
+    QTRY_VERIFY_WITH_TIMEOUT(readFile(ivfPath + u".log"_qs).contains("2700 vectors"), 60000);
+    QVERIFY(readFile(ivfPath + u".log"_qs).contains("updated"));
+    QByteArray state;
+    QCOMPARE(cli({u"index"_qs, u"--store"_qs, db, u"--model"_qs, u"default"_qs, u"--json"_qs}, &state), 0);
+    QCOMPARE(QJsonDocument::fromJson(state).object().value(u"state"_qs).toString(), u"current"_qs);
+    QCOMPARE(QJsonDocument::fromJson(state).object().value(u"vectors"_qs).toInt(), 2700);
+    QCOMPARE(cli(searchArgs(db, {u"--ivf-limit"_qs, u"1000"_qs}), &out, &errors), 0);
+    QVERIFY2(!errors.contains("note:"), errors.constData());
     // Below the limit nothing changes: the int8 scan answers.
     QCOMPARE(cli(searchArgs(db, {u"--ivf-limit"_qs, u"100000"_qs}), &out), 0);
     QCOMPARE(QJsonDocument::fromJson(out).object().value(u"index"_qs).toString(), u"exact IndexFlatIP"_qs);

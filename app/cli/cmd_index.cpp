@@ -4,7 +4,8 @@
 // of one modality: the mapped snapshot first (store/vectorsnapshot.h), then the .ivf beside it. A
 // current index is left as it is; rows appended since it was built are assigned to its lists;
 // anything else rebuilds it. `search` starts this command in the background for a store past
-// --ivf-limit vectors without a usable index; a lock file keeps two builds of one index apart.
+// --ivf-limit vectors whose index is missing, stale or missing appended rows; a lock file keeps
+// two builds of one index apart.
 
 #include "clicommon.h"
 #include "storecli.h"

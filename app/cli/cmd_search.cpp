@@ -276,8 +276,16 @@ int runSearch(const QStringList &args)
                              || (indexParams.kind == IndexKind::Auto && snapshot && snapshot->rows() > indexParams.ivfLimit);
         if (wantIvf && snapshot->rows() >= 2) {
             const IvfIndex::State state = IvfIndex::state(*snapshot);
+            const QString path = IvfIndex::filePath(*snapshot);
             if (state == IvfIndex::State::Current) {
                 ivf = IvfIndex::openCurrent(snapshot);
+            } else if (state == IvfIndex::State::Appendable && indexParams.kind == IndexKind::Auto) {
+                // Rows were added since the build: search the index plus a full scan of the new rows now,
+                // and fold them into the lists in the background.
+                ivf = IvfIndex::openUsable(snapshot);
+                if (ivf && startBackgroundIndex(dbPath, stored, modality, path))
+                    err(u"note: %1 vectors added since the IVF index was built are scanned in full until the "
+                        "background update folds them in (progress in %2.log)"_qs.arg(ivf->unindexedRows()).arg(path));
             }
             if (!ivf && (state != IvfIndex::State::Stale || indexParams.kind == IndexKind::Ivf)) {
                 JobControl job(terminalProgress(u"index"_qs));
@@ -286,7 +294,6 @@ int runSearch(const QStringList &args)
                 endProgressLine();
             }
             if (!ivf) {
-                const QString path = IvfIndex::filePath(*snapshot);
                 err(startBackgroundIndex(dbPath, stored, modality, path)
                         ? u"note: %1 vectors: building the IVF index %2 in the background (progress in %2.log); "
                           "this search scans every vector's int8 code meanwhile"_qs.arg(snapshot->rows()).arg(path)

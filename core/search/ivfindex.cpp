@@ -561,6 +561,13 @@ std::shared_ptr<const IvfIndex> IvfIndex::openCurrent(std::shared_ptr<const Vect
     return IvfBuilder::map(std::move(snapshot), Origin::Mapped, nullptr);
 }
 
+std::shared_ptr<const IvfIndex> IvfIndex::openUsable(std::shared_ptr<const VectorSnapshot> snapshot)
+{
+    if (state(*snapshot) == State::Stale)
+        return nullptr;
+    return IvfBuilder::map(std::move(snapshot), Origin::Mapped, nullptr);
+}
+
 std::shared_ptr<const IvfIndex> IvfIndex::open(std::shared_ptr<const VectorSnapshot> snapshot, JobControl *job,
                                                const IvfOptions &options)
 {
@@ -620,7 +627,7 @@ std::span<const int> IvfIndex::list(int l) const
 std::vector<ScoredRow> IvfIndex::search(std::span<const float> query, int k, int probes) const
 {
     const VectorSnapshot &s = *m_snapshot;
-    k = std::clamp(k, 0, m_rows);
+    k = std::clamp(k, 0, s.rows());
     if (k == 0 || int(query.size()) != m_dim)
         return {};
     probes = std::clamp(probes > 0 ? probes : m_probes, 1, m_lists);
@@ -637,8 +644,9 @@ std::vector<ScoredRow> IvfIndex::search(std::span<const float> query, int k, int
     const float qScale = quantizeRow(query, q.data());
     const Int8DotFn dot = int8Dot();
     const std::size_t keep = std::size_t(std::max(10 * k, 100));
-    // Approximate pass over the probed lists' codes (contiguous per list); ScoredRow::row is the
-    // position in list order until the exact pass.
+    // Approximate pass over the probed lists' codes (contiguous per list) and the unindexed rows'
+    // codes in the snapshot. Until the exact pass ScoredRow::row is a position: below m_rows one in
+    // list order, from m_rows on the snapshot row itself (an unindexed row).
     std::vector<std::vector<ScoredRow>> perThread{std::size_t(omp_get_max_threads())};
 #pragma omp parallel
     {
@@ -651,6 +659,10 @@ std::vector<ScoredRow> IvfIndex::search(std::span<const float> query, int k, int
                 offer(heap, keep, {int(i), score});
             }
         }
+        const std::int8_t *tail = s.codes();
+#pragma omp for schedule(static) nowait
+        for (int r = m_rows; r < s.rows(); ++r)
+            offer(heap, keep, {r, qScale * s.scales()[r] * float(dot(q.data(), tail + std::size_t(r) * std::size_t(stride), stride))});
         std::vector<ScoredRow> &mine = perThread[std::size_t(omp_get_thread_num())];
         for (; !heap.empty(); heap.pop())
             mine.push_back(heap.top());
@@ -661,7 +673,7 @@ std::vector<ScoredRow> IvfIndex::search(std::span<const float> query, int k, int
     std::vector<int> candidates;
     for (const std::vector<ScoredRow> &rows : perThread)
         for (const ScoredRow &c : rows)
-            if (const int r = m_listRows[c.row]; unsigned(r) < unsigned(s.rows()))   // a damaged file indexes nothing out of range
+            if (const int r = c.row < m_rows ? m_listRows[c.row] : c.row; unsigned(r) < unsigned(s.rows()))   // a damaged file indexes nothing out of range
                 candidates.push_back(r);
     if (s.origin() != VectorSnapshot::Origin::InMemory) {
         static const std::uintptr_t page = std::uintptr_t(sysconf(_SC_PAGESIZE));

@@ -68,6 +68,9 @@ public:
     static State state(const VectorSnapshot &snapshot);
     // The file mapped if it is current, else null.
     static std::shared_ptr<const IvfIndex> openCurrent(std::shared_ptr<const VectorSnapshot> snapshot);
+    // The file mapped if it is current or appendable, else null. Rows appended since it was built
+    // (unindexedRows()) are scanned in full by search() until open() folds them into the lists.
+    static std::shared_ptr<const IvfIndex> openUsable(std::shared_ptr<const VectorSnapshot> snapshot);
     // The current index: mapped, updated with appended rows, or built (written when the folder
     // allows), with progress and cancellation (JobCancelled; the previous file stays) through `job`.
     // Throws std::invalid_argument for a snapshot too small to cluster (fewer than 2 rows).
@@ -82,7 +85,8 @@ public:
     std::shared_ptr<const VectorSnapshot> sharedSnapshot() const { return m_snapshot; }
     Origin origin() const { return m_origin; }
     QString path() const { return m_path; }
-    int rows() const { return m_rows; }
+    int rows() const { return m_rows; }   // indexed: the snapshot's first rows() rows
+    int unindexedRows() const { return m_snapshot->rows() - m_rows; }
     int lists() const { return m_lists; }
     int groups() const { return m_groups; }
     int trainedRows() const { return m_trainedRows; }
@@ -93,7 +97,7 @@ public:
     std::span<const int> list(int l) const;
 
     // The k best snapshot rows by exact inner product among the rows of the `probes` lists nearest
-    // the query (0: defaultProbes()), best first.
+    // the query (0: defaultProbes()) and the unindexed rows, best first.
     std::vector<ScoredRow> search(std::span<const float> query, int k, int probes = 0) const;
 
 private:

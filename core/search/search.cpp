@@ -195,7 +195,7 @@ SearchIndex::SearchIndex(std::shared_ptr<const VectorSnapshot> snapshot, const S
 }
 
 SearchIndex::SearchIndex(std::shared_ptr<const IvfIndex> ivf, const SearchIndexParams &params)
-    : m_snapshot(ivf->sharedSnapshot()), m_size(ivf->rows()), m_dim(m_snapshot->dim()),
+    : m_snapshot(ivf->sharedSnapshot()), m_size(m_snapshot->rows()), m_dim(m_snapshot->dim()),
       m_kind(IndexKind::Ivf)
 {
     m_ivf = std::move(ivf);
