@@ -3,6 +3,7 @@
 #include "core/base/checksum.h"
 #include "core/base/kmeans.h"
 #include "core/base/ompthreads.h"
+#include "core/base/pagecache.h"
 #include "core/base/quantize.h"
 #include "core/base/rng.h"
 #include "core/search/topk_p.h"
@@ -14,8 +15,6 @@
 #include <QFileInfo>
 #include <QSaveFile>
 
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <climits>
@@ -675,14 +674,8 @@ std::vector<ScoredRow> IvfIndex::search(std::span<const float> query, int k, int
         for (const ScoredRow &c : rows)
             if (const int r = c.row < m_rows ? m_listRows[c.row] : c.row; unsigned(r) < unsigned(s.rows()))   // a damaged file indexes nothing out of range
                 candidates.push_back(r);
-    if (s.origin() != VectorSnapshot::Origin::InMemory) {
-        static const std::uintptr_t page = std::uintptr_t(sysconf(_SC_PAGESIZE));
-        for (int r : candidates) {
-            const auto begin = reinterpret_cast<std::uintptr_t>(s.row(r).data());
-            const std::uintptr_t first = begin & ~(page - 1);
-            madvise(reinterpret_cast<void *>(first), begin + std::size_t(m_dim) * sizeof(float) - first, MADV_WILLNEED);
-        }
-    }
+    if (s.origin() != VectorSnapshot::Origin::InMemory)
+        willNeedRows(s.vectors(), std::size_t(m_dim) * sizeof(float), candidates.data(), candidates.size());
     TopHeap best;
     for (int r : candidates)
         offer(best, std::size_t(k), {r, faiss::fvec_inner_product(query.data(), s.row(r).data(), std::size_t(m_dim))});

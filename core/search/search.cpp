@@ -1,5 +1,6 @@
 #include "core/search/search.h"
 
+#include "core/base/pagecache.h"
 #include "core/search/ivfindex.h"
 #include "core/search/quantizedscan.h"
 
@@ -149,10 +150,13 @@ Matrix nullSample(const float *rows, int n, int dim, const SearchIndexParams &pa
     std::iota(order.begin(), order.end(), 0);
     std::mt19937 rng(params.nullSeed);
     const int size = std::min(params.nullSetSize, n);
-    Matrix null(size, dim);
     for (int i = 0; i < size; ++i) {
         std::uniform_int_distribution<int> pick(i, n - 1);
         std::swap(order[std::size_t(i)], order[std::size_t(pick(rng))]);
+    }
+    willNeedRows(rows, std::size_t(dim) * sizeof(float), order.data(), std::size_t(size));   // mapped rows: read in parallel
+    Matrix null(size, dim);
+    for (int i = 0; i < size; ++i) {
         const float *r = rows + std::size_t(order[std::size_t(i)]) * std::size_t(dim);
         std::copy(r, r + dim, null.row(i));
     }
