@@ -5,7 +5,8 @@
 #  0. prepare_clustered_store.sh: N rows of make_clustered.py imported shard by shard (skipped when done);
 #  1. `search --index int8 --timing` on 100 of the sample queries: the first run writes the mapped
 #     snapshot (timed), then the int8 scan of every code, with recall@10 against exact;
-#  2. `cospace-cli index`: the IVF build (wall, peak RSS, lists, calibrated probes);
+#  2. `cospace-cli index`: a whole IVF build (any previous .ivf is deleted first; wall, peak RSS, lists,
+#     calibrated probes);
 #  3. `search --index ivf --timing --timing-queries queries.npy`: 1,000 sample queries (stored rows plus
 #     noise), p50/p95 and recall@10 against one batched exact scan, at the calibrated probes and at
 #     each --probes in $PROBES;
@@ -30,6 +31,7 @@ q = np.load('c$N/queries.npy'); np.save('c$N/queries100.npy', q[:100])"
   "$CLI" --threads "$THREADS" search --store "$DB" --model "$MODEL" --text "a red car" --index int8 \
   --timing --timing-queries "c$N/queries100.npy" 2>&1 >/dev/null | grep -v '^snapshot'
 ls -l "$DB-m1-image.vec" | awk '{printf "snapshot file: %.0f MB\n", $5 / 1e6}'
+rm -f "$DB-m1-image.ivf"   # measure a whole build
 /usr/bin/time -f "index: wall %e s, peak RSS %M KB" "$CLI" --threads "$THREADS" index --store "$DB" --model "$MODEL" ${LISTS:+--lists $LISTS} 2>&1 | grep -v '^index'
 ls -l "$DB-m1-image.ivf" | awk '{printf "IVF file: %.0f MB\n", $5 / 1e6}'
 for probes in "" $PROBES; do
