@@ -11,7 +11,8 @@
 #     noise), p50/p95 and recall@10 against one batched exact scan, at the calibrated probes and at
 #     each --probes in $PROBES;
 #  4. the peer, faiss_ivf_peer.py: FAISS IVF (HNSW-assigned centroids) + SQ8 over the same float rows
-#     (read from the snapshot file), the same queries, nprobe raised until recall@10 >= 0.95.
+#     (read from the snapshot file), the same queries, nprobe doubled from 8 until recall@10 >= 0.95 or
+#     past --max-nprobe (64).
 set -e
 BUILD=$(cd "${1:?usage: run_ivf_bench.sh BUILD_DIR [WORK_DIR] [N]}" && pwd)
 WORK=${2:-/tmp/cospace-ivfbench}
