@@ -4,6 +4,7 @@
 // kind of damaged file, in memory where the file cannot be written, cancellation without harm; the
 // CLI's `index` command and `search --index ivf / --ivf-limit` (background build).
 
+#include "cachefile_p.h"
 #include "core/base/npy.h"
 #include "core/search/ivfindex.h"
 #include "core/search/search.h"
@@ -28,6 +29,7 @@
 #include <random>
 
 using namespace cospace;
+using namespace cospace::test;
 
 namespace {
 
@@ -53,14 +55,6 @@ Matrix clustered(int n, unsigned seed, int firstRow = 0)
         normalizeRow({m.row(i), std::size_t(kDim)});
     }
     return m;
-}
-
-QList<StoredItem> images(int n, int from = 0)
-{
-    QList<StoredItem> items;
-    for (int i = from; i < from + n; ++i)
-        items.append({0, Modality::Image, u"/photos/%1.jpg"_qs.arg(i), {}, {}, 100 + i, 1000 + i});
-    return items;
 }
 
 struct Fixture {
@@ -134,14 +128,6 @@ QByteArray readFile(const QString &path)
 {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-void writeBytes(const QString &path, const QByteArray &bytes, qint64 at)
-{
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::ReadWrite));
-    QVERIFY(f.seek(at));
-    QCOMPARE(f.write(bytes), bytes.size());
 }
 
 }  // namespace

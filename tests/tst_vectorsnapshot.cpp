@@ -3,6 +3,7 @@
 // memory where the file cannot be written, cancellable without harm; search over a snapshot equals
 // search over loaded vectors; the CLI uses one for a big store.
 
+#include "cachefile_p.h"
 #include "core/base/npy.h"
 #include "core/base/quantize.h"
 #include "core/search/search.h"
@@ -22,6 +23,7 @@
 #include <random>
 
 using namespace cospace;
+using namespace cospace::test;
 
 namespace {
 
@@ -38,14 +40,6 @@ Matrix randomUnit(int n, int d, unsigned seed)
         normalizeRow({m.row(i), std::size_t(d)});
     }
     return m;
-}
-
-QList<StoredItem> images(int n, int from = 0)
-{
-    QList<StoredItem> items;
-    for (int i = from; i < from + n; ++i)
-        items.append({0, Modality::Image, u"/photos/%1.jpg"_qs.arg(i), {}, {}, 100 + i, 1000 + i});
-    return items;
 }
 
 QList<StoredItem> captions(int n)
@@ -89,14 +83,6 @@ void compareWithLoad(const VectorSnapshot &snap, const EmbeddingStore &store, qi
         QCOMPARE(snap.scales()[i], quantizeRow(set.vectors.rowSpan(i), codes.data()));
         QVERIFY(std::equal(codes.begin(), codes.begin() + snap.dim(), snap.codes() + std::size_t(i) * std::size_t(snap.codeStride())));
     }
-}
-
-void writeBytes(const QString &path, const QByteArray &bytes, qint64 at = 0)
-{
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::ReadWrite));
-    QVERIFY(f.seek(at));
-    QCOMPARE(f.write(bytes), bytes.size());
 }
 
 }  // namespace

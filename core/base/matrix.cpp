@@ -35,4 +35,12 @@ Matrix normalizedRows(Matrix m)
     return m;
 }
 
+Matrix gatherRows(const float *rows, int cols, std::span<const int> which)
+{
+    Matrix out(int(which.size()), cols);
+    for (std::size_t i = 0; i < which.size(); ++i)
+        std::copy_n(rows + std::size_t(which[i]) * std::size_t(cols), cols, out.row(int(i)));
+    return out;
+}
+
 }  // namespace cospace

@@ -31,4 +31,8 @@ bool normalizeRow(std::span<float> row);
 int normalizeRows(Matrix &m);
 Matrix normalizedRows(Matrix m);
 
+// Rows `which` of the row-major `rows` (`cols` values each), in that order; a Matrix's or a mapped file's.
+Matrix gatherRows(const float *rows, int cols, std::span<const int> which);
+inline Matrix gatherRows(const Matrix &m, std::span<const int> which) { return gatherRows(m.data.data(), m.cols, which); }
+
 }  // namespace cospace

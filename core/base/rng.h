@@ -1,6 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <numeric>
+#include <utility>
+#include <vector>
 
 namespace cospace {
 
@@ -26,5 +29,17 @@ public:
 private:
     std::uint64_t m_state;
 };
+
+// A uniform sample of `count` distinct indices of [0, n) in the order drawn (a partial Fisher-Yates
+// shuffle: the same draws from `rng` on every platform).
+inline std::vector<int> sampleWithoutReplacement(int n, int count, Rng &rng)
+{
+    std::vector<int> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    for (int i = 0; i < count; ++i)
+        std::swap(order[std::size_t(i)], order[std::size_t(i + rng.below(n - i))]);
+    order.resize(std::size_t(count));
+    return order;
+}
 
 }  // namespace cospace

@@ -90,15 +90,6 @@ KnnGraph exactKnn(const Matrix &base, const Matrix &queries, int k, int threads,
     return g;
 }
 
-// The given rows of m, in that order.
-Matrix gatherRows(const Matrix &m, const std::vector<int> &rows)
-{
-    Matrix out(int(rows.size()), m.cols);
-    for (std::size_t i = 0; i < rows.size(); ++i)
-        std::copy_n(m.row(rows[i]), m.cols, out.row(int(i)));
-    return out;
-}
-
 // Spherical k-means of the unit rows into `clusters` centroids: a seeded sample of at most
 // kKmeansSamplePerCluster rows per centroid, kKmeansIterations Lloyd steps (base/kmeans.h).
 constexpr int kKmeansSamplePerCluster = 48;
@@ -106,15 +97,9 @@ constexpr int kKmeansIterations = 8;
 
 Matrix sphericalKmeans(const Matrix &unit, int clusters, int threads, std::uint64_t seed)
 {
-    const int n = unit.rows;
     Rng rng(seed ^ 0x5851F42D4C957F2Dull);
-    std::vector<int> order(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i) order[std::size_t(i)] = i;
-    const int samples = std::min(n, clusters * kKmeansSamplePerCluster);
-    for (int i = 0; i < samples; ++i)   // partial Fisher-Yates: the first `samples` are a uniform sample
-        std::swap(order[std::size_t(i)], order[std::size_t(i + rng.below(n - i))]);
-    order.resize(std::size_t(samples));
-    return cospace::sphericalKmeans(gatherRows(unit, order), clusters, kKmeansIterations, rng, threads);
+    const std::vector<int> sample = sampleWithoutReplacement(unit.rows, std::min(unit.rows, clusters * kKmeansSamplePerCluster), rng);
+    return cospace::sphericalKmeans(gatherRows(unit, sample), clusters, kKmeansIterations, rng, threads);
 }
 
 // Approximate kNN by clusters: every row belongs to its nearest k-means centroid and looks for

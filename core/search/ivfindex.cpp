@@ -1,6 +1,6 @@
 #include "core/search/ivfindex.h"
 
-#include "core/base/checksum.h"
+#include "core/base/cachefile.h"
 #include "core/base/kmeans.h"
 #include "core/base/ompthreads.h"
 #include "core/base/pagecache.h"
@@ -14,7 +14,6 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
-
 
 #include <algorithm>
 #include <climits>
@@ -31,8 +30,7 @@ namespace {
 
 constexpr char kMagic[8] = {'C', 'S', 'I', 'V', 'F', '0', '0', '2'};
 constexpr std::uint32_t kFormat = 2;
-constexpr std::uint64_t kHeaderBytes = 4096;
-constexpr std::uint64_t kSectionAlign = 64;
+constexpr std::uint64_t kHeaderBytes = kCacheHeaderBytes;
 // Training: this many sample rows per list, Lloyd steps per level.
 constexpr int kTrainRowsPerList = 32;
 constexpr int kTrainIterations = 10;
@@ -70,26 +68,17 @@ struct Header {
 };
 static_assert(std::is_standard_layout_v<Header> && sizeof(Header) < kHeaderBytes);
 
-std::uint64_t aligned(std::uint64_t offset) { return (offset + kSectionAlign - 1) / kSectionAlign * kSectionAlign; }
-
 void setLayout(Header &h)
 {
     const std::uint64_t d = std::uint64_t(h.dim);
     h.groupCentroidsOffset = kHeaderBytes;
-    h.groupFirstOffset = aligned(h.groupCentroidsOffset + std::uint64_t(h.groups) * d * sizeof(float));
-    h.leafCentroidsOffset = aligned(h.groupFirstOffset + std::uint64_t(h.groups + 1) * sizeof(std::int32_t));
-    h.listOffsetsOffset = aligned(h.leafCentroidsOffset + std::uint64_t(h.lists) * d * sizeof(float));
-    h.listRowsOffset = aligned(h.listOffsetsOffset + std::uint64_t(h.lists + 1) * sizeof(std::int64_t));
-    h.listScalesOffset = aligned(h.listRowsOffset + std::uint64_t(h.rows) * sizeof(std::int32_t));
-    h.listCodesOffset = aligned(h.listScalesOffset + std::uint64_t(h.rows) * sizeof(float));
+    h.groupFirstOffset = alignedSection(h.groupCentroidsOffset + std::uint64_t(h.groups) * d * sizeof(float));
+    h.leafCentroidsOffset = alignedSection(h.groupFirstOffset + std::uint64_t(h.groups + 1) * sizeof(std::int32_t));
+    h.listOffsetsOffset = alignedSection(h.leafCentroidsOffset + std::uint64_t(h.lists) * d * sizeof(float));
+    h.listRowsOffset = alignedSection(h.listOffsetsOffset + std::uint64_t(h.lists + 1) * sizeof(std::int64_t));
+    h.listScalesOffset = alignedSection(h.listRowsOffset + std::uint64_t(h.rows) * sizeof(std::int32_t));
+    h.listCodesOffset = alignedSection(h.listScalesOffset + std::uint64_t(h.rows) * sizeof(float));
     h.fileBytes = h.listCodesOffset + std::uint64_t(h.rows) * std::uint64_t(codeStride(h.dim));
-}
-
-void storeIdBytes(const QString &storeId, char (&out)[48])
-{
-    std::memset(out, 0, sizeof out);
-    const QByteArray id = storeId.toLatin1().left(qsizetype(sizeof out) - 1);
-    std::memcpy(out, id.constData(), std::size_t(id.size()));
 }
 
 // Hash of the first `rows` item ids and scales: equal for a snapshot that only gained rows after them.
@@ -115,7 +104,7 @@ bool plausible(const Header &h, qint64 fileSize, const VectorSnapshot &s)
         || h.groups > h.lists || h.probes < 1 || h.probes > h.lists || h.trainedRows < 1)
         return false;
     char want[48];
-    storeIdBytes(s.storeId(), want);
+    copyStoreId(s.storeId(), want);
     Header layout = h;
     setLayout(layout);
     return std::memcmp(h.storeId, want, sizeof want) == 0 && std::memcmp(&layout, &h, sizeof h) == 0
@@ -193,9 +182,7 @@ void assignRows(const VectorSnapshot &s, const Centroids &c, int first, int end,
             const int leaves = c.groupFirst[std::size_t(g) + 1] - c.groupFirst[std::size_t(g)];
             if (members.empty() || leaves == 0)
                 continue;
-            Matrix sub(int(members.size()), d);
-            for (std::size_t m = 0; m < members.size(); ++m)
-                std::copy_n(x + std::size_t(members[m]) * d, d, sub.row(int(m)));
+            const Matrix sub = gatherRows(x, d, members);
             leafSim.resize(members.size());
             leafOf.resize(members.size());
             faiss::knn_inner_product(sub.data.data(), c.leaves.row(c.groupFirst[std::size_t(g)]), std::size_t(d),
@@ -280,36 +267,15 @@ Lists groupByList(int lists, const std::vector<int> &listOf, int firstRow, const
     return out;
 }
 
-Matrix gather(const VectorSnapshot &s, const std::vector<int> &rows)
-{
-    Matrix m(int(rows.size()), s.dim());
-    for (std::size_t i = 0; i < rows.size(); ++i)
-        std::copy_n(s.row(rows[i]).data(), s.dim(), m.row(int(i)));
-    return m;
-}
-
-// A uniform sample of `count` distinct rows of [0, n), in the order drawn.
-std::vector<int> sampleRows(int n, int count, Rng &rng)
-{
-    std::vector<int> order(std::size_t(n), 0);
-    std::iota(order.begin(), order.end(), 0);
-    for (int i = 0; i < count; ++i)
-        std::swap(order[std::size_t(i)], order[std::size_t(i + rng.below(n - i))]);
-    order.resize(std::size_t(count));
-    return order;
-}
-
 Centroids train(const VectorSnapshot &s, int lists, int threads, JobControl *job)
 {
     const int n = s.rows(), d = s.dim();
     Rng rng(kSeed);
-    std::vector<int> picked = sampleRows(n, std::min(n, lists * kTrainRowsPerList), rng);
+    std::vector<int> picked = sampleWithoutReplacement(n, std::min(n, lists * kTrainRowsPerList), rng);
     std::sort(picked.begin(), picked.end());   // read the mapped rows in file order,
-    const Matrix inFileOrder = gather(s, picked);
-    Matrix sample(inFileOrder.rows, d);        // then shuffle: k-means starts from evenly spaced rows
-    const std::vector<int> shuffled = sampleRows(inFileOrder.rows, inFileOrder.rows, rng);
-    for (int i = 0; i < sample.rows; ++i)
-        std::copy_n(inFileOrder.row(shuffled[std::size_t(i)]), d, sample.row(i));
+    const Matrix inFileOrder = gatherRows(s.vectors(), d, picked);
+    // then shuffle: k-means starts from evenly spaced rows
+    const Matrix sample = gatherRows(inFileOrder, sampleWithoutReplacement(inFileOrder.rows, inFileOrder.rows, rng));
     checkCancel(job);
     const int groupCount = std::clamp(int(std::lround(std::sqrt(double(lists)))), 1, lists);
     Centroids c;
@@ -329,10 +295,7 @@ Centroids train(const VectorSnapshot &s, int lists, int threads, JobControl *job
         if (m.empty())
             continue;
         const int count = std::clamp(int(std::lround(double(lists) * double(m.size()) / double(sample.rows))), 1, int(m.size()));
-        Matrix sub(int(m.size()), d);
-        for (std::size_t i = 0; i < m.size(); ++i)
-            std::copy_n(sample.row(m[i]), d, sub.row(int(i)));
-        leaves.push_back(sphericalKmeans(sub, count, kTrainIterations, rng, threads));
+        leaves.push_back(sphericalKmeans(gatherRows(sample, m), count, kTrainIterations, rng, threads));
         kept.push_back(g);
         if (job)
             job->advance(qint64(m.size()));
@@ -360,13 +323,11 @@ struct IvfIndex::Storage {
     Lists lists;
 };
 
-// Reading back the trained centroids and lists of a mapped or in-memory index (for an update).
+// Writing, mapping and reading back an index (the trained centroids and lists of a mapped one, for an update).
 struct IvfBuilder {
     static Centroids centroidsOf(const IvfIndex &index, const Header &h)
     {
         const IvfIndex::Storage &st = *index.m_storage;
-        if (!st.map)
-            return st.centroids;
         Centroids c;
         c.groups = Matrix(h.groups, h.dim);
         std::copy_n(reinterpret_cast<const float *>(st.map + h.groupCentroidsOffset), c.groups.data.size(), c.groups.data.begin());
@@ -396,7 +357,7 @@ struct IvfBuilder {
         h.rows = qint64(l.rows.size());
         h.trainedRows = trainedRows;
         h.vectorVersion = s.vectorVersion();
-        storeIdBytes(s.storeId(), h.storeId);
+        copyStoreId(s.storeId(), h.storeId);
         h.prefixHash = prefixHash(s, h.rows);
         h.lists = c.leaves.rows;
         h.groups = c.groups.rows;
@@ -482,6 +443,7 @@ struct IvfBuilder {
         index.m_probes = h.probes;
         index.m_calibratedRecall = h.calibratedRecall;
         index.m_dim = h.dim;
+        index.m_vectorVersion = h.vectorVersion;
     }
 
     // The file mapped when it is plausible for the snapshot and its lists are consistent.
@@ -609,7 +571,7 @@ std::shared_ptr<const IvfIndex> IvfIndex::open(std::shared_ptr<const VectorSnaps
     }
     Rng rng(kSeed ^ 0xC0FFEEull);
     Calibration cal;
-    cal.queries = sampleRows(s.rows(), std::min(kCalibrationQueries, s.rows()), rng);
+    cal.queries = sampleWithoutReplacement(s.rows(), std::min(kCalibrationQueries, s.rows()), rng);
     std::vector<int> listOf;
     assignRows(s, c, 0, s.rows(), listOf, &cal, job);
     const auto [probes, recall] = calibrateProbes(s, c, cal, listOf);

@@ -87,6 +87,8 @@ public:
     QString path() const { return m_path; }
     int rows() const { return m_rows; }   // indexed: the snapshot's first rows() rows
     int unindexedRows() const { return m_snapshot->rows() - m_rows; }
+    // Whether it indexes exactly the snapshot's rows at its vector version (else openUsable()'s tail).
+    bool isCurrent() const { return m_rows == m_snapshot->rows() && m_vectorVersion == m_snapshot->vectorVersion(); }
     int lists() const { return m_lists; }
     int groups() const { return m_groups; }
     int trainedRows() const { return m_trainedRows; }
@@ -111,6 +113,7 @@ private:
     Origin m_origin = Origin::InMemory;
     int m_rows = 0, m_lists = 0, m_groups = 0, m_trainedRows = 0, m_probes = 1, m_dim = 0;
     double m_calibratedRecall = 0;
+    qint64 m_vectorVersion = 0;
     const float *m_leafCentroids = nullptr;   // lists x dim
     const qint64 *m_listOffsets = nullptr;    // lists + 1
     const int *m_listRows = nullptr;          // rows

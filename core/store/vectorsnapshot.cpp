@@ -1,6 +1,6 @@
 #include "core/store/vectorsnapshot.h"
 
-#include "core/base/checksum.h"
+#include "core/base/cachefile.h"
 #include "core/base/quantize.h"
 
 #include <QFile>
@@ -19,8 +19,7 @@ namespace {
 
 constexpr char kMagic[8] = {'C', 'S', 'V', 'S', 'N', 'A', 'P', '1'};
 constexpr std::uint32_t kFormat = 1;
-constexpr std::uint64_t kHeaderBytes = 4096;
-constexpr std::uint64_t kSectionAlign = 64;
+constexpr std::uint64_t kHeaderBytes = kCacheHeaderBytes;
 
 struct Header {
     char magic[8];
@@ -43,8 +42,6 @@ struct Header {
 };
 static_assert(std::is_standard_layout_v<Header> && sizeof(Header) == 152);
 
-std::uint64_t aligned(std::uint64_t offset) { return (offset + kSectionAlign - 1) / kSectionAlign * kSectionAlign; }
-
 struct Layout {
     std::uint64_t vectors = kHeaderBytes, ids = 0, scales = 0, codes = 0, end = 0;
 };
@@ -52,9 +49,9 @@ struct Layout {
 Layout layoutFor(std::uint64_t rows, int dim)
 {
     Layout l;
-    l.ids = aligned(l.vectors + rows * std::uint64_t(dim) * sizeof(float));
-    l.scales = aligned(l.ids + rows * sizeof(qint64));
-    l.codes = aligned(l.scales + rows * sizeof(float));
+    l.ids = alignedSection(l.vectors + rows * std::uint64_t(dim) * sizeof(float));
+    l.scales = alignedSection(l.ids + rows * sizeof(qint64));
+    l.codes = alignedSection(l.scales + rows * sizeof(float));
     l.end = l.codes + rows * std::uint64_t(codeStride(dim));
     return l;
 }
@@ -71,8 +68,7 @@ Header makeHeader(qint64 modelId, Modality modality, int dim, qint64 rows, qint6
     h.rows = rows;
     h.stride = codeStride(dim);
     h.vectorVersion = version;
-    const QByteArray id = storeId.toLatin1().left(qsizetype(sizeof h.storeId) - 1);
-    std::memcpy(h.storeId, id.constData(), std::size_t(id.size()));
+    copyStoreId(storeId, h.storeId);
     const Layout l = layoutFor(std::uint64_t(rows), dim);
     h.vectorsOffset = l.vectors;
     h.idsOffset = l.ids;
