@@ -21,13 +21,13 @@ namespace cospace::cli {
 
 namespace {
 
-QString originName(IvfIndex::Origin o)
+// The JSON state: what this run did to the file.
+QString stateName(IvfIndex::Origin o)
 {
     switch (o) {
     case IvfIndex::Origin::Mapped: return u"current"_qs;
-    case IvfIndex::Origin::Built: return u"built"_qs;
     case IvfIndex::Origin::Updated: return u"updated"_qs;
-    default: return u"built in memory (the folder is not writable; nothing kept)"_qs;
+    default: return u"built"_qs;
     }
 }
 
@@ -88,11 +88,14 @@ int runIndex(const QStringList &args)
     if (parser.isSet(json)) {
         printJson(QJsonObject{{u"path"_qs, ivf->path()}, {u"vectors"_qs, ivf->rows()}, {u"lists"_qs, ivf->lists()},
                               {u"probes"_qs, ivf->defaultProbes()}, {u"calibrated_recall"_qs, ivf->calibratedRecall()},
-                              {u"state"_qs, originName(ivf->origin()).section(u' ', 0, 0)}, {u"seconds"_qs, seconds}});
+                              {u"state"_qs, stateName(ivf->origin())}, {u"seconds"_qs, seconds}});
     } else {
         out(u"%1: IVF index of %2 vectors, %3 lists, %4 probes by default (recall@10 %5 on the calibration "
             "sample); %6 in %7 s"_qs.arg(ivf->path()).arg(ivf->rows()).arg(ivf->lists()).arg(ivf->defaultProbes())
-                .arg(ivf->calibratedRecall(), 0, 'f', 3).arg(originName(ivf->origin())).arg(seconds, 0, 'f', 1));
+                .arg(ivf->calibratedRecall(), 0, 'f', 3)
+                .arg(ivf->origin() == IvfIndex::Origin::InMemory ? u"built in memory (the folder is not writable; nothing kept)"_qs
+                                                                 : stateName(ivf->origin()))
+                .arg(seconds, 0, 'f', 1));
     }
     return kOk;
 }

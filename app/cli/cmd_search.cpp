@@ -275,19 +275,20 @@ int runSearch(const QStringList &args)
         const bool wantIvf = indexParams.kind == IndexKind::Ivf
                              || (indexParams.kind == IndexKind::Auto && snapshot && snapshot->rows() > indexParams.ivfLimit);
         if (wantIvf && snapshot->rows() >= 2) {
-            const IvfIndex::State state = IvfIndex::state(*snapshot);
             const QString path = IvfIndex::filePath(*snapshot);
-            if (state == IvfIndex::State::Current) {
-                ivf = IvfIndex::openCurrent(snapshot);
-            } else if (state == IvfIndex::State::Appendable && indexParams.kind == IndexKind::Auto) {
-                // Rows were added since the build: search the index plus a full scan of the new rows now,
-                // and fold them into the lists in the background.
-                ivf = IvfIndex::openUsable(snapshot);
-                if (ivf && startBackgroundIndex(dbPath, stored, modality, path))
-                    err(u"note: %1 vectors added since the IVF index was built are scanned in full until the "
-                        "background update folds them in (progress in %2.log)"_qs.arg(ivf->unindexedRows()).arg(path));
+            ivf = IvfIndex::openUsable(snapshot);   // null when stale
+            if (ivf && !ivf->isCurrent()) {
+                if (indexParams.kind == IndexKind::Auto) {
+                    // Rows were added since the build: search the index plus a full scan of the new rows
+                    // now, and fold them into the lists in the background.
+                    if (startBackgroundIndex(dbPath, stored, modality, path))
+                        err(u"note: %1 vectors added since the IVF index was built are scanned in full until the "
+                            "background update folds them in (progress in %2.log)"_qs.arg(ivf->unindexedRows()).arg(path));
+                } else {
+                    ivf.reset();   // --index ivf: bring it up to date now
+                }
             }
-            if (!ivf && (state != IvfIndex::State::Stale || indexParams.kind == IndexKind::Ivf)) {
+            if (!ivf && indexParams.kind == IndexKind::Ivf) {
                 JobControl job(terminalProgress(u"index"_qs));
                 CancelOnSignal cancelOnSignal(&job);
                 ivf = IvfIndex::open(snapshot, &job);
