@@ -94,6 +94,7 @@ class TestVectorSnapshot : public QObject
 private Q_SLOTS:
     void buildsThenMaps_data();
     void buildsThenMaps();
+    void smallModalityLoadsAlone();
     void everyWriteMakesItStale_data();
     void everyWriteMakesItStale();
     void otherModelsWritesKeepIt();
@@ -130,6 +131,46 @@ void TestVectorSnapshot::buildsThenMaps()
     QCOMPARE(second->origin(), VectorSnapshot::Origin::Mapped);
     compareWithLoad(*second, *f.store, f.a, m);
     QVERIFY(VectorSnapshot::openCurrent(*f.store, f.a, m));
+}
+
+// A modality with few of the model's rows (25 captions beside 460 images) is loaded by a join: the same
+// rows in the same order as filtering the whole load, and as its snapshot. itemsInOrder() gives a
+// snapshot's items in any order asked, an unknown id as id 0.
+void TestVectorSnapshot::smallModalityLoadsAlone()
+{
+    Fixture f;
+    f.store->putBatch(f.a, images(400, 60), randomUnit(400, kDim, 5));
+    const StoredSet all = f.store->load(f.a);
+    const StoredSet caps = f.store->load(f.a, Modality::Caption);
+    QCOMPARE(caps.items.size(), 25);
+    QCOMPARE(caps.vectors.rows, 25);
+    int next = 0;
+    for (int i = 0; i < all.items.size(); ++i) {
+        if (all.items[i].modality != Modality::Caption)
+            continue;
+        QCOMPARE(caps.items[next].id, all.items[i].id);
+        QCOMPARE(caps.items[next].caption, all.items[i].caption);
+        QVERIFY(std::equal(all.vectors.row(i), all.vectors.row(i) + kDim, caps.vectors.row(next)));
+        ++next;
+    }
+    QCOMPARE(next, 25);
+    compareWithLoad(*VectorSnapshot::open(*f.store, f.a, Modality::Caption), *f.store, f.a, Modality::Caption);
+
+    const auto snap = VectorSnapshot::open(*f.store, f.a, Modality::Image);
+    std::vector<qint64> ids(snap->itemIds(), snap->itemIds() + snap->rows());
+    std::reverse(ids.begin(), ids.end());
+    ids.push_back(999'999);
+    const QList<StoredItem> items = f.store->itemsInOrder(ids);
+    QCOMPARE(items.size(), qsizetype(ids.size()));
+    const StoredSet imgs = f.store->load(f.a, Modality::Image);
+    for (int i = 0; i < snap->rows(); ++i) {
+        const StoredItem &want = imgs.items[snap->rows() - 1 - i];
+        QCOMPARE(items[i].id, want.id);
+        QCOMPARE(items[i].path, want.path);
+        QCOMPARE(items[i].modality, Modality::Image);
+    }
+    QCOMPARE(items.last().id, 0);
+    QVERIFY(items.last().path.isEmpty());
 }
 
 void TestVectorSnapshot::everyWriteMakesItStale_data()

@@ -388,6 +388,41 @@ int EmbeddingStore::dropMissingCaptions(const QString &source, const QSet<QStrin
     return deleteItems(gone);
 }
 
+// items[row] and keep[row] = 1 for each (item id, row) of `byItem` whose item exists (of `modality`, when
+// given): one pass over the items table in id order, merged with the sorted ids.
+void EmbeddingStore::readItems(std::vector<std::pair<qint64, int>> byItem, std::optional<Modality> modality,
+                               std::vector<StoredItem> &items, std::vector<char> &keep) const
+{
+    std::sort(byItem.begin(), byItem.end());
+    COSPACE_STMT(s, "SELECT id, modality, source, path, caption, size, mtime FROM items "
+                    "WHERE ?1 < 0 OR modality = ?1 ORDER BY id");
+    s.bind(1, modality ? qint64(*modality) : qint64(-1));
+    auto it = byItem.begin();
+    while (it != byItem.end() && s.step()) {
+        sqlite3_stmt *st = s.get();
+        const qint64 id = sqlite3_column_int64(st, 0);
+        while (it != byItem.end() && it->first < id)
+            ++it;
+        for (; it != byItem.end() && it->first == id; ++it) {
+            items[std::size_t(it->second)] = {id, Modality(sqlite3_column_int(st, 1)), text(st, 3), text(st, 4),
+                                              text(st, 2), sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6)};
+            keep[std::size_t(it->second)] = 1;
+        }
+    }
+}
+
+QList<StoredItem> EmbeddingStore::itemsInOrder(std::span<const qint64> ids) const
+{
+    std::vector<std::pair<qint64, int>> byItem;
+    byItem.reserve(ids.size());
+    for (std::size_t row = 0; row < ids.size(); ++row)
+        byItem.emplace_back(ids[row], int(row));
+    std::vector<StoredItem> items(ids.size());
+    std::vector<char> keep(ids.size(), 0);
+    readItems(std::move(byItem), std::nullopt, items, keep);
+    return QList<StoredItem>(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+}
+
 StoredSet EmbeddingStore::load(qint64 modelId, std::optional<Modality> modality) const
 {
     int dim = 0;
@@ -397,15 +432,24 @@ StoredSet EmbeddingStore::load(qint64 modelId, std::optional<Modality> modality)
     if (dim <= 0)
         fail(u"no model with id %1"_qs.arg(modelId));
     // Two sequential scans instead of a join (three B-tree seeks per row): the vectors in storage
-    // order straight into the Matrix, then the items in id order, matched by a merge.
+    // order straight into the Matrix, then the items in id order, matched by a merge. A modality with
+    // few of the model's rows (a thousand captions beside a million images) is joined instead: its
+    // rows alone, still in storage order.
     StoredSet out;
     const std::size_t bytes = std::size_t(dim) * sizeof(float);
-    out.vectors = Matrix(int(count(modelId)), dim);
+    const qint64 total = count(modelId);
+    const qint64 wanted = modality ? count(modelId, *modality) : total;
+    const bool join = wanted * 4 < total;
+    out.vectors = Matrix(int(join ? wanted : total), dim);
     std::vector<std::pair<qint64, int>> byItem;   // (item id, row)
     byItem.reserve(std::size_t(out.vectors.rows));
     {
-        COSPACE_STMT(s, "SELECT item_id, vector FROM embeddings NOT INDEXED WHERE model_id = ?");
+        COSPACE_STMT(s, join ? "SELECT e.item_id, e.vector FROM items i JOIN embeddings e "
+                               "ON e.model_id = ?1 AND e.item_id = i.id WHERE i.modality = ?2 ORDER BY e.rowid"
+                             : "SELECT item_id, vector FROM embeddings NOT INDEXED WHERE model_id = ?1");
         s.bind(1, modelId);
+        if (join)
+            s.bind(2, qint64(*modality));
         int row = 0;
         while (s.step() && row < out.vectors.rows) {
             if (std::size_t(sqlite3_column_bytes(s.get(), 1)) != bytes)
@@ -416,26 +460,9 @@ StoredSet EmbeddingStore::load(qint64 modelId, std::optional<Modality> modality)
         }
         out.vectors.rows = row;
     }
-    std::sort(byItem.begin(), byItem.end());
     std::vector<StoredItem> items(byItem.size());
     std::vector<char> keep(byItem.size(), 0);
-    {
-        COSPACE_STMT(s, "SELECT id, modality, source, path, caption, size, mtime FROM items "
-                        "WHERE ?1 < 0 OR modality = ?1 ORDER BY id");
-        s.bind(1, modality ? qint64(*modality) : qint64(-1));
-        auto it = byItem.begin();
-        while (s.step() && it != byItem.end()) {
-            sqlite3_stmt *st = s.get();
-            const qint64 id = sqlite3_column_int64(st, 0);
-            while (it != byItem.end() && it->first < id)
-                ++it;
-            if (it == byItem.end() || it->first != id)
-                continue;
-            items[std::size_t(it->second)] = {id, Modality(sqlite3_column_int(st, 1)), text(st, 3), text(st, 4),
-                                              text(st, 2), sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6)};
-            keep[std::size_t(it->second)] = 1;
-        }
-    }
+    readItems(std::move(byItem), modality, items, keep);
     // Drop rows of the other modality, in place.
     int kept = 0;
     out.items.reserve(qsizetype(items.size()));

@@ -30,6 +30,7 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <vector>
 
 struct sqlite3;
@@ -121,6 +122,9 @@ public:
                        const std::function<void(qint64 itemId, const float *vector)> &visit) const;
     // The items with these ids (those that exist), by id.
     QHash<qint64, StoredItem> itemsById(const QList<qint64> &ids) const;
+    // The items of `ids` in that order (a snapshot's rows: vectorsnapshot.h) in one pass over the items
+    // table, not one lookup per id; an id without an item (deleted since) gives a StoredItem with id 0.
+    QList<StoredItem> itemsInOrder(std::span<const qint64> ids) const;
     // The stored vector of an image file for `modelId`, if any.
     std::optional<std::vector<float>> imageVector(qint64 modelId, const QString &path) const;
     qint64 count(qint64 modelId, std::optional<Modality> modality = std::nullopt) const;
@@ -131,6 +135,8 @@ public:
 
 private:
     void exec(const char *sql) const;
+    void readItems(std::vector<std::pair<qint64, int>> byItem, std::optional<Modality> modality,
+                   std::vector<StoredItem> &items, std::vector<char> &keep) const;
     int deleteItems(const QList<qint64> &ids);   // one transaction; their vectors go with them
     [[noreturn]] void fail(const QString &what) const;
 
