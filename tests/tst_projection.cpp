@@ -6,6 +6,7 @@
 #include "core/projection/alignment.h"
 #include "core/base/job.h"
 #include "core/projection/knn_p.h"
+#include "core/projection/layoutcache.h"
 #include "core/base/npy.h"
 #include "core/projection/pca.h"
 #include "core/projection/projection.h"
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 #include <stdexcept>
 
@@ -92,6 +94,8 @@ class TestProjection : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void layoutCacheKeyFollowsContent_data();
+    void layoutCacheKeyFollowsContent();
     void pcaHandChecked();
     void pcaRandomizedFindsPlantedDirections_data();
     void pcaRandomizedFindsPlantedDirections();
@@ -126,6 +130,52 @@ private Q_SLOTS:
 
 // Rows (±2, 0, 5) and (0, ±1, 5): mean (0, 0, 5), covariance diag(8/3, 2/3, 0) with divisor N-1 = 3,
 // so PC1 = x, PC2 = y and the scores are the centred x and y coordinates.
+// The layout cache's key changes with any value, any order of rows, the shape and the options, and
+// only with them (the digest behind it reads 64-bit words in four chains; sizes not a multiple of
+// 32 bytes have a tail).
+void TestProjection::layoutCacheKeyFollowsContent_data()
+{
+    using Edit = std::function<void(Matrix &, ProjectionOptions &)>;
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<Edit>("edit");
+    QTest::addColumn<bool>("sameKey");
+    const auto none = [](Matrix &, ProjectionOptions &) {};
+    for (int rows : {5, 64}) {   // 5 x 3 floats: 60 bytes, a 28-byte tail; 64 x 3: 768, none
+        QTest::addRow("%s/%d", "unchanged", rows) << rows << Edit(none) << true;
+        QTest::addRow("%s/%d", "first value", rows) << rows << Edit([](Matrix &m, ProjectionOptions &) { m.data.front() += 1e-6f; }) << false;
+        QTest::addRow("%s/%d", "last value", rows) << rows << Edit([](Matrix &m, ProjectionOptions &) { m.data.back() = -m.data.back(); }) << false;
+        QTest::addRow("%s/%d", "a middle value", rows) << rows << Edit([](Matrix &m, ProjectionOptions &) { m.data[7] = 0; }) << false;
+        QTest::addRow("%s/%d", "two rows swapped", rows) << rows << Edit([](Matrix &m, ProjectionOptions &) {
+            std::swap_ranges(m.row(0), m.row(0) + m.cols, m.row(1));
+        }) << false;
+        QTest::addRow("%s/%d", "same values, other shape", rows) << rows << Edit([](Matrix &m, ProjectionOptions &) {
+            std::swap(m.rows, m.cols);
+        }) << false;
+        QTest::addRow("%s/%d", "seed", rows) << rows << Edit([](Matrix &, ProjectionOptions &o) { ++o.seed; }) << false;
+        QTest::addRow("%s/%d", "initial layout", rows) << rows << Edit([](Matrix &m, ProjectionOptions &o) {
+            o.initial = Matrix(m.rows, 2, 0.5f);
+        }) << false;
+    }
+}
+
+void TestProjection::layoutCacheKeyFollowsContent()
+{
+    using Edit = std::function<void(Matrix &, ProjectionOptions &)>;
+    QFETCH(int, rows);
+    QFETCH(Edit, edit);
+    QFETCH(bool, sameKey);
+    std::mt19937 rng(3);
+    std::normal_distribution<float> g;
+    Matrix m(rows, 3);
+    for (float &v : m.data)
+        v = g(rng);
+    ProjectionOptions options;
+    const QString before = layoutCacheKey(m, options);
+    QCOMPARE(layoutCacheKey(m, options), before);   // deterministic
+    edit(m, options);
+    QCOMPARE(layoutCacheKey(m, options) == before, sameKey);
+}
+
 void TestProjection::pcaHandChecked()
 {
     Matrix x(4, 3);
