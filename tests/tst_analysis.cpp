@@ -21,6 +21,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <random>
 
 using namespace cospace;
 
@@ -66,6 +67,8 @@ private Q_SLOTS:
     void kMeansTwoGroups();
     void silhouetteByHand();
     void autoKFindsThree();
+    void autoKOnASample_data();
+    void autoKOnASample();
     void labelsAreContrasted();
     void vocabularyWords_data();
     void vocabularyWords();
@@ -131,6 +134,52 @@ void TestAnalysis::autoKFindsThree()
     QCOMPARE(cl.k, 3);
     QVERIFY(cl.silhouette > 0.9);
     QVERIFY(!cl.silhouetteByK.isEmpty());
+}
+
+// Past autoSample rows k is chosen on a sample and every row joins its nearest centroid: on four
+// separated groups (noisy, interleaved in a periodic row order that an evenly spaced sample of 300
+// aliases with: it saw only the largest group) the same k and the same partition as without the
+// sample, every row assigned, clusters numbered largest first.
+void TestAnalysis::autoKOnASample_data()
+{
+    QTest::addColumn<int>("autoSample");
+    QTest::newRow("no sample") << 0;
+    QTest::newRow("sample of 300") << 300;
+    QTest::newRow("sample of 1999") << 1999;
+}
+
+void TestAnalysis::autoKOnASample()
+{
+    QFETCH(int, autoSample);
+    const int n = 2000, d = 8;
+    Matrix x(n, d);
+    std::mt19937 rng(7);
+    std::normal_distribution<float> noise(0.f, 0.05f);
+    std::vector<int> truth(n);
+    for (int i = 0; i < n; ++i) {
+        truth[std::size_t(i)] = (i * 7) % 10 < 4 ? 0 : (i % 3 == 0 ? 1 : (i % 3 == 1 ? 2 : 3));   // uneven sizes
+        for (int j = 0; j < d; ++j)
+            x.at(i, j) = noise(rng);
+        x.at(i, truth[std::size_t(i)]) += 1.f;
+    }
+    normalizeRows(x);
+    ClusterParams params;
+    params.autoSample = autoSample;
+    const Clustering c = clusterEmbeddings(x, params);
+    QCOMPARE(c.k, 4);
+    QCOMPARE(int(c.assignment.size()), n);
+    QCOMPARE(c.centroids.rows, 4);
+    std::vector<int> sizes(4, 0), label(4, -1);
+    for (int i = 0; i < n; ++i) {
+        const int a = c.assignment[std::size_t(i)], t = truth[std::size_t(i)];
+        QVERIFY(a >= 0 && a < 4);
+        if (label[std::size_t(t)] < 0)
+            label[std::size_t(t)] = a;
+        QCOMPARE(a, label[std::size_t(t)]);   // one cluster per group
+        ++sizes[std::size_t(a)];
+    }
+    QVERIFY(std::is_sorted(sizes.rbegin(), sizes.rend()));
+    QVERIFY(c.silhouette > 0.8);
 }
 
 void TestAnalysis::labelsAreContrasted()

@@ -1,6 +1,7 @@
 #include "core/analysis/clusters.h"
 
 #include "core/base/job.h"
+#include "core/base/rng.h"
 #include "core/base/torchmatrix_p.h"
 
 #include <torch/torch.h>
@@ -41,6 +42,38 @@ std::vector<int> seedCentres(const torch::Tensor &x, int k, std::uint64_t seed)
     return centres;
 }
 
+// Each row to its nearest centre (cosine), clusters renumbered largest first (ties: lower old id), and
+// the members' mean directions as the centroids.
+std::vector<int> assignToCentres(const Matrix &unit, const torch::Tensor &x, const torch::Tensor &c, Matrix *centroidsOut)
+{
+    const int n = unit.rows;
+    const int k = int(c.size(0));
+    std::vector<int> assign(std::size_t(n), 0);
+    const torch::Tensor final = x.matmul(c.t()).argmax(1).contiguous();
+    const int64_t *l = final.data_ptr<int64_t>();
+    // Clusters ordered largest first (ties: lower old id), so ids read like a ranking.
+    std::vector<int> sizes(std::size_t(k), 0);
+    for (int i = 0; i < n; ++i)
+        ++sizes[std::size_t(l[i])];
+    std::vector<int> order(static_cast<std::size_t>(k));
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return sizes[std::size_t(a)] > sizes[std::size_t(b)]; });
+    std::vector<int> rank(static_cast<std::size_t>(k));
+    for (int r = 0; r < k; ++r)
+        rank[std::size_t(order[std::size_t(r)])] = r;
+    for (int i = 0; i < n; ++i)
+        assign[std::size_t(i)] = rank[std::size_t(l[i])];
+    if (centroidsOut) {
+        Matrix centres(k, unit.cols);
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < unit.cols; ++j)
+                centres.at(assign[std::size_t(i)], j) += unit.at(i, j);
+        normalizeRows(centres);
+        *centroidsOut = std::move(centres);
+    }
+    return assign;
+}
+
 }  // namespace
 
 std::vector<int> sphericalKMeans(const Matrix &unit, int k, std::uint64_t seed, int iterations, Matrix *centroidsOut)
@@ -67,29 +100,7 @@ std::vector<int> sphericalKMeans(const Matrix &unit, int k, std::uint64_t seed, 
         // An emptied cluster keeps its centre (it may win rows back next round).
         c = torch::where(norms > 1e-12, sums / norms.clamp_min(1e-12), c);
     }
-    const torch::Tensor final = x.matmul(c.t()).argmax(1).contiguous();
-    const int64_t *l = final.data_ptr<int64_t>();
-    // Clusters ordered largest first (ties: lower old id), so ids read like a ranking.
-    std::vector<int> sizes(std::size_t(k), 0);
-    for (int i = 0; i < n; ++i)
-        ++sizes[std::size_t(l[i])];
-    std::vector<int> order(static_cast<std::size_t>(k));
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return sizes[std::size_t(a)] > sizes[std::size_t(b)]; });
-    std::vector<int> rank(static_cast<std::size_t>(k));
-    for (int r = 0; r < k; ++r)
-        rank[std::size_t(order[std::size_t(r)])] = r;
-    for (int i = 0; i < n; ++i)
-        assign[std::size_t(i)] = rank[std::size_t(l[i])];
-    if (centroidsOut) {
-        Matrix centres(k, unit.cols);
-        for (int i = 0; i < n; ++i)
-            for (int j = 0; j < unit.cols; ++j)
-                centres.at(assign[std::size_t(i)], j) += unit.at(i, j);
-        normalizeRows(centres);
-        *centroidsOut = std::move(centres);
-    }
-    return assign;
+    return assignToCentres(unit, x, c, centroidsOut);
 }
 
 double silhouetteScore(const Matrix &unit, const std::vector<int> &assignment, int sample)
@@ -143,9 +154,20 @@ Clustering clusterEmbeddings(const Matrix &unit, const ClusterParams &params, Jo
         return best;
     }
     const int kMax = std::max(2, std::min(params.kMax, int(std::sqrt(unit.rows / 2.0))));
+    const bool sampled = params.autoSample > 0 && unit.rows > params.autoSample;
+    Matrix sample;
+    if (sampled) {
+        // Random (seeded), not evenly spaced: rows stored in a periodic order would alias with a stride.
+        Rng rng(params.seed);
+        std::vector<int> rows = sampleWithoutReplacement(unit.rows, params.autoSample, rng);
+        std::sort(rows.begin(), rows.end());
+        sample = gatherRows(unit, rows);
+    }
+    const Matrix &chooseOn = sampled ? sample : unit;
     if (job) {
-        job->setStage(u"k-means, k = 2..%1 (silhouette)"_qs.arg(kMax));
-        job->setTotal(kMax - 1);
+        job->setStage(sampled ? u"k-means, k = 2..%1 (silhouette, on %2 of %3 rows)"_qs.arg(kMax).arg(sample.rows).arg(unit.rows)
+                              : u"k-means, k = 2..%1 (silhouette)"_qs.arg(kMax));
+        job->setTotal(kMax - 1 + (sampled ? 1 : 0));
     }
     best.silhouette = -2;
     for (int k = 2; k <= kMax; ++k) {
@@ -153,13 +175,28 @@ Clustering clusterEmbeddings(const Matrix &unit, const ClusterParams &params, Jo
             throw JobCancelled{};
         Clustering c;
         c.k = k;
-        c.assignment = sphericalKMeans(unit, k, params.seed, params.iterations, &c.centroids);
-        c.silhouette = silhouetteScore(unit, c.assignment, params.silhouetteSample);
+        c.assignment = sphericalKMeans(chooseOn, k, params.seed, params.iterations, &c.centroids);
+        c.silhouette = silhouetteScore(chooseOn, c.assignment, params.silhouetteSample);
         best.silhouetteByK.append({k, c.silhouette});
         if (c.silhouette > best.silhouette) {
             c.silhouetteByK = best.silhouetteByK;
             best = std::move(c);
         }
+        if (job)
+            job->advance();
+    }
+    if (sampled) {
+        if (job) {
+            job->setStage(u"assigning all %1 rows to %2 clusters"_qs.arg(unit.rows).arg(best.k));
+            if (job->cancelled())
+                throw JobCancelled{};
+        }
+        // One assignment pass of every row to the sample's centroids (the sample's k-means already
+        // converged; a full k-means over a million rows would take minutes more).
+        torch::NoGradGuard noGrad;
+        const Matrix sampleCentres = best.centroids;
+        best.assignment = assignToCentres(unit, detail::viewOf(unit), detail::viewOf(sampleCentres), &best.centroids);
+        best.silhouette = silhouetteScore(unit, best.assignment, params.silhouetteSample);
         if (job)
             job->advance();
     }

@@ -91,8 +91,13 @@ void ClustersDock::compute()
             const WorkspaceSession::MapData d = s.mapData();
             if (!d.model || d.imageCount < 2)
                 throw std::runtime_error("Not enough images on the map to cluster.");
-            Matrix images(d.imageCount, d.vectors->cols);
-            std::copy_n(d.vectors->data.begin(), images.data.size(), images.data.begin());
+            // The image rows come first: a map of images only is clustered in place (no 2 GB copy at 1M).
+            Matrix copy;
+            if (d.imageCount < d.vectors->rows) {
+                copy = Matrix(d.imageCount, d.vectors->cols);
+                std::copy_n(d.vectors->data.begin(), copy.data.size(), copy.data.begin());
+            }
+            const Matrix &images = d.imageCount < d.vectors->rows ? copy : *d.vectors;
             Result r;
             r.modelFingerprint = d.model->fingerprint();
             const Clustering c = clusterEmbeddings(images, params, &job);

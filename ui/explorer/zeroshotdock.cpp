@@ -6,7 +6,6 @@
 #include "ui/map/mapview.h"
 #include "ui/widgets/thumbnailicon.h"
 
-#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -15,6 +14,7 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSet>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -89,12 +89,20 @@ void ZeroShotDock::mapReplaced()
     m_confusion->setRowCount(0);
     m_wrong->clear();
     // Images in folders named by category: those names are the classes to try first.
+    // String slicing, not QFileInfo: this runs on the GUI thread over every point (1M on a big map).
     QStringList folders;
+    QSet<QStringView> seen;
     for (const MapPoint &p : m_map->points())
         if (p.kind == MapPoint::Image) {
-            const QString name = QFileInfo(p.path).dir().dirName();
-            if (!folders.contains(name))
-                folders << name;
+            const qsizetype slash = p.path.lastIndexOf(u'/');
+            const qsizetype before = slash > 0 ? p.path.lastIndexOf(u'/', slash - 1) : -1;
+            const QStringView name = QStringView(p.path).mid(before + 1, slash - before - 1);
+            if (slash > 0 && !seen.contains(name)) {
+                seen.insert(name);
+                folders << name.toString();
+                if (folders.size() > kMaxFolderClasses)
+                    break;
+            }
         }
     if (lines(m_classes).isEmpty() && folders.size() >= 2 && folders.size() <= kMaxFolderClasses)
         setClasses(folders);
