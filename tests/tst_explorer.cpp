@@ -33,6 +33,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -136,9 +137,15 @@ void TestExplorer::layoutCommandDrawsTheSameMap()
     QProcess cli;
     cli.start(QStringLiteral(COSPACE_CLI), {u"layout"_qs, u"--dataset"_qs, m_data, u"--model"_qs, m_model, u"--method"_qs,
                                            u"PCA"_qs, u"--store"_qs, m_dir.filePath(u"store.db"_qs), u"--out"_qs, csv,
-                                           u"--json"_qs});
+                                           u"--json"_qs, u"--timing"_qs});
     QVERIFY(cli.waitForFinished(120000));
-    QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+    const QString stderrText = QString::fromUtf8(cli.readAllStandardError());
+    QVERIFY2(cli.exitCode() == 0, qPrintable(stderrText));
+    // --timing: one line per stage, in order, each with its seconds.
+    for (const QString &stage : {u"loading vectors"_qs, u"looking up the layout cache"_qs, u"writing points"_qs})
+        QVERIFY2(QRegularExpression(u"^layout: %1 \\d+\\.\\d\\d s$"_qs.arg(stage), QRegularExpression::MultilineOption)
+                     .match(stderrText).hasMatch(), qPrintable(stderrText));
+    QVERIFY(stderrText.indexOf(u"loading vectors"_qs) < stderrText.indexOf(u"writing points"_qs));
     const QJsonObject summary = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
     QCOMPARE(summary.value(u"method"_qs).toString(), u"pca"_qs);
     QVERIFY(summary.value(u"cached_layout"_qs).toBool());   // the window's projection, from the shared cache

@@ -1,11 +1,13 @@
 // The explorer's core job without a GUI (core/explorer): the workspace -> map pipeline on a model
 // whose vectors are chosen by hand, pair lines with shared caption texts, typed captions placed
-// without re-projecting, the collection's edits, the enum name tables and the job runner's outcomes.
+// without re-projecting, a big store's workspace read from its mapped snapshot, the collection's edits, the enum name tables and the job runner's outcomes.
 
 #include "core/base/jobrunner.h"
 #include "core/explorer/collection.h"
 #include "core/explorer/workspacesession.h"
 #include "core/model/embeddingmodel.h"
+#include "core/store/embeddingstore.h"
+#include "core/store/vectorsnapshot.h"
 
 #include <QImage>
 #include <QSet>
@@ -72,6 +74,8 @@ private Q_SLOTS:
     void typedCaptionsArePlacedNotProjected();
     void failuresAreValues();
     void collectionEdits();
+    void bigStoreOpensFromSnapshot_data();
+    void bigStoreOpensFromSnapshot();
     void projectionMethodNames_data();
     void projectionMethodNames();
     void jobOutcomes();
@@ -212,6 +216,79 @@ void TestWorkspaceSession::collectionEdits()
     QCOMPARE(first, QDir::cleanPath(m_dir.filePath(u"images/a.png"_qs)));
     QVERIFY(c.addDropped({m_dir.filePath(u"images/b.png"_qs)}, true));              // onto the map: joins
     QVERIFY(c.removeEntry(QDir::cleanPath(m_dir.filePath(u"images/b.png"_qs))));
+}
+
+// A store past kSnapshotMinRows: the workspace's rows come from the mapped snapshot (written beside the
+// store), with each item's path, and searching maps hits back to the workspace's own items — over the
+// snapshot itself when the workspace holds all of its rows, over the gathered rows when only some.
+// Images in big/ lie at 70..340 degrees; three more in other/ at exactly 30, where "a dog" points.
+void TestWorkspaceSession::bigStoreOpensFromSnapshot_data()
+{
+    QTest::addColumn<bool>("withOther");
+    QTest::newRow("some of the snapshot's rows") << false;
+    QTest::newRow("all of them") << true;
+}
+
+void TestWorkspaceSession::bigStoreOpensFromSnapshot()
+{
+    QFETCH(bool, withOther);
+    const int n = int(kSnapshotMinRows);
+    const QString storePath = m_dir.filePath(u"big.db"_qs);
+    QVERIFY(QDir(m_dir.path()).mkpath(u"big"_qs) && QDir(m_dir.path()).mkpath(u"other"_qs));
+    qint64 modelId = 0;
+    {
+        EmbeddingStore store(storePath);
+        modelId = store.ensureModel(u"table:1"_qs, u"table"_qs, 2);
+        if (store.count(modelId) == 0) {
+            QList<StoredItem> items;
+            Matrix vectors(n + 3, 2);
+            for (int i = 0; i < n + 3; ++i) {
+                const bool other = i >= n;
+                StoredItem item;   // size -1: imported vectors, kept although no file exists
+                item.path = other ? m_dir.filePath(u"other/o%1.png"_qs.arg(i - n))
+                                  : m_dir.filePath(u"big/b%1.png"_qs.arg(i, 6, 10, QChar(u'0')));
+                items << item;
+                const std::vector<float> v = at(other ? 30.0 : 70.0 + 270.0 * i / n);
+                std::copy(v.begin(), v.end(), vectors.row(i));
+            }
+            store.putBatch(modelId, items, vectors);
+        }
+    }
+    WorkspaceJobParams p = params();
+    p.workspace.folders = {m_dir.filePath(u"big"_qs)};
+    if (withOther)
+        p.workspace.folders << m_dir.filePath(u"other"_qs);
+    p.workspace.captionFiles.clear();
+    p.workspace.captions = {u"a dog"_qs};
+    WorkspaceSession s = session(u"big.db"_qs);
+    JobControl job;
+    const WorkspaceLayout layout = s.open(p, job);
+    const int images = n + (withOther ? 3 : 0);
+    QCOMPARE(layout.points.size(), images + 1);
+    QVERIFY(QFile::exists(VectorSnapshot::filePath(storePath, modelId, Modality::Image)));
+    QCOMPARE(layout.points[0].path, m_dir.filePath(u"big/b000000.png"_qs));
+    QCOMPARE(layout.points[0].text, u"b000000.png"_qs);
+    QCOMPARE(layout.points[images].text, u"a dog"_qs);
+
+    const QueryResult r = s.search(u"a dog"_qs, 3);
+    QCOMPARE(r.hits.size(), 3);
+    for (const SearchHit &hit : r.hits) {
+        QVERIFY2(hit.row >= 0 && hit.row < images, qPrintable(QString::number(hit.row)));
+        QCOMPARE(hit.item.path, layout.points[int(hit.row)].path);   // the workspace's item, path and all
+    }
+    if (withOther) {
+        QVERIFY(r.hits[0].item.path.startsWith(m_dir.filePath(u"other/"_qs)));
+        QVERIFY(std::abs(r.hits[0].score - 1.f) < 1e-5f);
+    } else {
+        QCOMPARE(r.hits[0].item.path, m_dir.filePath(u"big/b000000.png"_qs));   // 70 degrees: the nearest
+        QVERIFY(std::abs(r.hits[0].score - float(std::cos(40 * M_PI / 180))) < 1e-4f);
+    }
+    // From an image to the captions (the typed one) and from the caption back to the images.
+    QCOMPARE(s.matchPoint(0, 3).hits.value(0).item.caption, u"a dog"_qs);
+    const QList<SearchHit> back = s.matchPoint(images, 1).hits;   // ties among other/'s three: any of them
+    QCOMPARE(back.size(), 1);
+    QCOMPARE(QFileInfo(back[0].item.path).path(), QFileInfo(r.hits[0].item.path).path());
+    QCOMPARE(back[0].score, r.hits[0].score);
 }
 
 void TestWorkspaceSession::projectionMethodNames_data()

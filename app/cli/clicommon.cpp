@@ -1,9 +1,11 @@
 #include "clicommon.h"
 
+#include <QElapsedTimer>
 #include <QJsonDocument>
 
 #include <atomic>
 #include <csignal>
+#include <mutex>
 #include <cstdio>
 #include <unistd.h>
 
@@ -70,6 +72,46 @@ JobControl::Callback terminalProgress(const QString &label)
         std::fflush(stderr);
         g_progressShown = true;
     };
+}
+
+struct StageTiming::Open {
+    std::mutex mutex;
+    QElapsedTimer clock;
+    QString stage;
+    bool started = false;
+};
+
+JobControl::Callback StageTiming::wrap(JobControl::Callback inner)
+{
+    m_open = std::make_shared<Open>();
+    return [open = m_open, label = m_label, inner = std::move(inner)](const JobProgress &p) {
+        {
+            std::lock_guard lock(open->mutex);
+            if (!open->started || (p.stage != open->stage && !p.stage.isEmpty())) {
+                if (open->started) {
+                    endProgressLine();
+                    err(u"%1: %2 %3 s"_qs.arg(label, open->stage).arg(open->clock.nsecsElapsed() * 1e-9, 0, 'f', 2));
+                }
+                open->started = true;
+                open->stage = p.stage.isEmpty() ? u"starting"_qs : p.stage;
+                open->clock.start();
+            }
+        }
+        if (inner)
+            inner(p);
+    };
+}
+
+void StageTiming::close()
+{
+    if (!m_open)
+        return;
+    std::lock_guard lock(m_open->mutex);
+    if (m_open->started) {
+        endProgressLine();
+        err(u"%1: %2 %3 s"_qs.arg(m_label, m_open->stage).arg(m_open->clock.nsecsElapsed() * 1e-9, 0, 'f', 2));
+    }
+    m_open->started = false;
 }
 
 void endProgressLine()

@@ -9,6 +9,7 @@
 #include <QString>
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 namespace cospace::cli {
@@ -39,6 +40,20 @@ std::optional<Enum> parseChoice(const QCommandLineParser &parser, const QCommand
 // A progress callback for JobControl: a one-line bar on stderr when it is a terminal
 // (done/total, items/s, ETA), nothing otherwise.
 JobControl::Callback terminalProgress(const QString &label);
+// `inner`, plus one stderr line per finished stage ("LABEL: STAGE 1.23 s") and one for the last stage
+// when it is closed or destroyed: where a slow command's wall time went (--timing).
+class StageTiming
+{
+public:
+    explicit StageTiming(QString label) : m_label(std::move(label)) {}
+    ~StageTiming() { close(); }
+    JobControl::Callback wrap(JobControl::Callback inner);
+    void close();   // reports the stage still open
+private:
+    struct Open;
+    QString m_label;
+    std::shared_ptr<Open> m_open;
+};
 void endProgressLine();
 
 // Ctrl-C / SIGTERM call job->cancel() while the job runs (the job stops at its next step).

@@ -1,5 +1,5 @@
 // cospace-cli layout (--workspace FILE | --dataset DIR) [--model MODEL] [--method pca|tsne|umap]
-//                    [--store DB] --out OUT.csv|OUT.npy [--json]
+//                    [--store DB] --out OUT.csv|OUT.npy [--timing] [--json]
 // The map the GUI shows for a workspace, headless: the same job (core/explorer/workspacesession.h),
 // the same layout cache, the same points.
 
@@ -47,15 +47,16 @@ int runLayout(const QStringList &args)
                                     u"METHOD"_qs);
     const QCommandLineOption store = storeOption();
     const QCommandLineOption outOpt(u"out"_qs, u"OUT.csv or OUT.npy"_qs, u"OUT"_qs);
+    const QCommandLineOption timing(u"timing"_qs, u"print each stage's wall time to stderr"_qs);
     const QCommandLineOption json(u"json"_qs, u"print {\"points\", \"images\", \"captions\", \"method\", \"model\", "
                                               "\"cached_layout\", \"modality_gap\", \"skipped\", \"out\"}"_qs);
-    parser.addOptions({workspace, dataset, model, method, store, outOpt, json});
+    parser.addOptions({workspace, dataset, model, method, store, outOpt, timing, json});
     int code = kOk;
     if (!parseArgs(parser, args, &code))
         return code;
     if (parser.isSet(workspace) == parser.isSet(dataset) || !parser.isSet(outOpt)) {
         err(u"usage: cospace-cli layout (--workspace FILE | --dataset DIR) [--model MODEL] [--method METHOD] "
-            "[--store DB] --out OUT.csv|OUT.npy [--json]"_qs);
+            "[--store DB] --out OUT.csv|OUT.npy [--timing] [--json]"_qs);
         return kUsage;
     }
     const QString suffix = QFileInfo(parser.value(outOpt)).suffix().toLower();
@@ -75,13 +76,16 @@ int runLayout(const QStringList &args)
         params.workspace.method = *m;
     }
     WorkspaceSession session(storePath(parser, store));
-    JobControl job(terminalProgress(u"layout"_qs));
+    StageTiming stages(u"layout"_qs);
+    JobControl job(parser.isSet(timing) ? stages.wrap(terminalProgress(u"layout"_qs)) : terminalProgress(u"layout"_qs));
     CancelOnSignal cancelOnCtrlC(&job);
     const WorkspaceLayout layout = session.open(params, job);
+    job.setStage(u"writing points"_qs);
     endProgressLine();
     for (const SkippedFile &s : layout.skipped)
         err(u"skipped: %1: %2"_qs.arg(s.path, s.reason));
     writeMapPoints(parser.value(outOpt), layout.points);
+    stages.close();
     const QJsonObject result = summary(layout, parser.value(outOpt));
     if (parser.isSet(json))
         printJson(result);

@@ -38,8 +38,11 @@ Matrix normalizedRows(Matrix m)
 Matrix gatherRows(const float *rows, int cols, std::span<const int> which)
 {
     Matrix out(int(which.size()), cols);
-    for (std::size_t i = 0; i < which.size(); ++i)
-        std::copy_n(rows + std::size_t(which[i]) * std::size_t(cols), cols, out.row(int(i)));
+    // Parallel: a million 512-d rows out of a mapped snapshot are 2 GB of page faults and copying.
+    const std::ptrdiff_t n = std::ptrdiff_t(which.size());
+#pragma omp parallel for schedule(static) if (n > 10000)
+    for (std::ptrdiff_t i = 0; i < n; ++i)
+        std::copy_n(rows + std::size_t(which[std::size_t(i)]) * std::size_t(cols), cols, out.row(int(i)));
     return out;
 }
 

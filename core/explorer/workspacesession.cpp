@@ -8,6 +8,7 @@
 #include "core/projection/layoutcache.h"
 #include "core/store/embeddingstore.h"
 #include "core/store/storedmodel.h"
+#include "core/store/vectorsnapshot.h"
 #include "core/base/paths.h"
 
 #include <QDir>
@@ -158,6 +159,9 @@ struct WorkspaceSession::State {
     QList<StoredItem> items;
     Matrix vectors;
     int imageCount = 0;
+    // The store's snapshot of a modality when this workspace's rows of it are all of its rows, in its
+    // order (a big store opened whole): the search index then reads it in place.
+    std::shared_ptr<const VectorSnapshot> imageSnapshot, captionSnapshot;
     std::unique_ptr<SearchIndex> imageIndex;
     std::unique_ptr<SearchIndex> captionIndex;
     QList<MapPoint> points;
@@ -175,6 +179,8 @@ struct WorkspaceSession::State {
     void ensureModel(const QString &spec);
     QList<SkippedFile> embed(const Workspace &workspace, const CollectionSnapshot &snapshot, JobControl &job);
     void gather(const Workspace &workspace, JobControl &job);
+    StoredSet gatherModality(qint64 modelId, Modality modality, const std::function<bool(const StoredItem &)> &keep,
+                             std::shared_ptr<const VectorSnapshot> &whole, JobControl &job) const;
     StoredSet rows(int first, int count) const;
     int firstTyped() const;
     QList<MapPoint> buildPoints() const;
@@ -212,27 +218,53 @@ QList<SkippedFile> WorkspaceSession::State::embed(const Workspace &workspace, co
     return skipped;
 }
 
+// One modality's rows that `keep` accepts. A big store's come from its mapped snapshot (vectorsnapshot.h)
+// and the items' text from one pass over the items table, instead of decoding every vector from SQLite;
+// `whole` is that snapshot when every one of its rows was kept.
+StoredSet WorkspaceSession::State::gatherModality(qint64 modelId, Modality modality,
+                                                  const std::function<bool(const StoredItem &)> &keep,
+                                                  std::shared_ptr<const VectorSnapshot> &whole, JobControl &job) const
+{
+    whole.reset();
+    if (store->count(modelId, modality) < kSnapshotMinRows)
+        return filterSet(store->load(modelId, modality), keep);
+    std::shared_ptr<const VectorSnapshot> snapshot = VectorSnapshot::open(*store, modelId, modality, &job);
+    job.setStage(u"reading %1 item names"_qs.arg(snapshot->rows()));
+    QList<StoredItem> all = store->itemsInOrder({snapshot->itemIds(), std::size_t(snapshot->rows())});
+    StoredSet out;
+    std::vector<int> rows;
+    rows.reserve(std::size_t(all.size()));
+    for (int i = 0; i < all.size(); ++i)
+        if (all[i].id != 0 && keep(all[i])) {   // id 0: deleted since the snapshot was taken
+            rows.push_back(i);
+            out.items.append(std::move(all[i]));
+        }
+    job.setStage(u"loading vectors"_qs);
+    out.vectors = gatherRows(snapshot->vectors(), snapshot->dim(), rows);
+    if (int(rows.size()) == snapshot->rows())
+        whole = std::move(snapshot);
+    return out;
+}
+
 // This workspace's vectors: images under its folders, captions of its files, typed captions.
 void WorkspaceSession::State::gather(const Workspace &workspace, JobControl &job)
 {
     job.setStage(u"loading vectors"_qs);
     const StoredModel stored = resolveStoredModel(*store, modelSpec, model.get());
-    const StoredSet all = store->load(stored.id);
     QSet<QString> sources;
     for (const QString &f : workspace.captionFiles)
         sources.insert(QFileInfo(f).absoluteFilePath());
-    const StoredSet images = filterSet(all, [&](const StoredItem &i) {
-        return i.modality == Modality::Image && underAny(i.path, workspace.folders);
-    });
-    StoredSet captions = filterSet(all, [&](const StoredItem &i) {
-        return i.modality == Modality::Caption
-               && (sources.contains(i.source) || (isShardFile(i.source) && underAny(i.source, workspace.folders)));
-    });
+    StoredSet images = gatherModality(stored.id, Modality::Image, [&](const StoredItem &i) {
+        return underAny(i.path, workspace.folders);
+    }, imageSnapshot, job);
+    StoredSet captions = gatherModality(stored.id, Modality::Caption, [&](const StoredItem &i) {
+        return sources.contains(i.source) || (isShardFile(i.source) && underAny(i.source, workspace.folders));
+    }, captionSnapshot, job);
     appendSet(captions, typedCaptions(*model, workspace.captions));
     imageCount = int(images.items.size());
     items = images.items + captions.items;
-    vectors = Matrix(0, model->embedDim());
-    vectors.data = images.vectors.data;
+    vectors = std::move(images.vectors);
+    vectors.cols = model->embedDim();
     vectors.data.insert(vectors.data.end(), captions.vectors.data.begin(), captions.vectors.data.end());
     vectors.rows = int(items.size());
 }
@@ -262,9 +294,13 @@ QList<MapPoint> WorkspaceSession::State::buildPoints() const
 {
     QList<MapPoint> out;
     QHash<QString, int> imagePoint;
+    out.reserve(items.size());
+    const bool anyCaptions = imageCount < items.size();   // that may name an image
     for (int i = 0; i < imageCount; ++i) {
-        imagePoint.insert(items[i].path, i);
-        out.append({MapPoint::Image, {}, items[i].path, QFileInfo(items[i].path).fileName()});
+        if (anyCaptions)
+            imagePoint.insert(items[i].path, i);
+        const QString &path = items[i].path;   // the file name, without a QFileInfo per point (1M of them)
+        out.append({MapPoint::Image, {}, path, path.mid(path.lastIndexOf(u'/') + 1)});
     }
     int typed = 0;
     std::vector<int> owner;
@@ -301,8 +337,16 @@ void WorkspaceSession::State::rebuildIndexes()
     textToImage.reset();
     imageToText.reset();
     const int captionCount = int(items.size()) - imageCount;
-    imageIndex = imageCount > 0 ? std::make_unique<SearchIndex>(rows(0, imageCount)) : nullptr;
-    captionIndex = captionCount > 0 ? std::make_unique<SearchIndex>(rows(imageCount, captionCount)) : nullptr;
+    // A snapshot serves while its rows are still exactly the modality's rows (typed captions add rows).
+    const auto index = [this](const std::shared_ptr<const VectorSnapshot> &snapshot, int first, int count) {
+        if (count == 0)
+            return std::unique_ptr<SearchIndex>();
+        if (snapshot && snapshot->rows() == count)
+            return std::make_unique<SearchIndex>(snapshot);
+        return std::make_unique<SearchIndex>(rows(first, count));
+    };
+    imageIndex = index(imageSnapshot, 0, imageCount);
+    captionIndex = index(captionSnapshot, imageCount, captionCount);
 }
 
 // From the layout cache when this exact input was projected before (true), otherwise projecting,
@@ -310,9 +354,11 @@ void WorkspaceSession::State::rebuildIndexes()
 bool WorkspaceSession::State::project(const WorkspaceJobParams &params, const ProjectionOptions &options,
                                       JobControl &job)
 {
+    job.setStage(u"looking up the layout cache"_qs);
     const QString key = layoutCacheKey(vectors, options);
     if (params.useLayoutCache)
         if (const std::optional<Matrix> cached = readCachedLayout(key, vectors.rows, params.layoutCacheDir)) {
+            job.setStage(u"restoring the cached layout"_qs);
             projector = Projector::fromLayout(vectors, *cached, options);
             return true;
         }
@@ -347,8 +393,13 @@ QList<SearchHit> WorkspaceSession::State::ranked(const SearchIndex &index, bool 
                                                  std::span<const float> query, int k)
 {
     const int captionCount = int(items.size()) - imageCount;
-    if (rerank == Rerank::None || imageCount == 0 || captionCount == 0)
-        return index.search(query, k);
+    const int first = imagesTarget ? 0 : imageCount;   // the index's row 0 among the map's points
+    if (rerank == Rerank::None || imageCount == 0 || captionCount == 0) {
+        QList<SearchHit> hits = index.search(query, k);
+        for (SearchHit &hit : hits)   // a snapshot's index knows the item's id only
+            hit.item = items[first + int(hit.row)];
+        return hits;
+    }
     std::optional<Corrected> &c = imagesTarget ? textToImage : imageToText;
     if (!c) {
         const StoredSet bank = imagesTarget ? rows(imageCount, captionCount) : rows(0, imageCount);
@@ -360,7 +411,7 @@ QList<SearchHit> WorkspaceSession::State::ranked(const SearchIndex &index, bool 
     }
     QList<SearchHit> hits;
     for (const RerankedRow &row : rerankedTop(c->gallery, query, *c->correction, k))
-        hits.append({int(hits.size()) + 1, index.items()[row.row], row.cosine, index.percentile(query, row.cosine)});
+        hits.append({int(hits.size()) + 1, items[first + row.row], row.cosine, index.percentile(query, row.cosine), row.row});
     return hits;
 }
 
@@ -422,7 +473,9 @@ WorkspaceLayout WorkspaceSession::open(const WorkspaceJobParams &params, JobCont
     WorkspaceLayout layout;
     layout.skipped = d->embed(workspace, snapshot, job);
     d->gather(workspace, job);
+    job.setStage(u"indexing %1 vectors"_qs.arg(d->vectors.rows));
     d->rebuildIndexes();
+    job.setStage(u"checking pairs"_qs);
     d->points = d->buildPoints();
     layout.modelName = d->model->name();
     layout.modelSource = d->model->source();
@@ -431,6 +484,7 @@ WorkspaceLayout WorkspaceSession::open(const WorkspaceJobParams &params, JobCont
     if (d->imageCount > 0 && d->imageCount < d->vectors.rows) {
         std::vector<int> modality(std::size_t(d->vectors.rows), 1);
         std::fill_n(modality.begin(), d->imageCount, 0);
+        job.setStage(u"measuring the modality gap"_qs);
         layout.modalityGap = modalityGap(d->vectors, modality);
     }
     if (d->vectors.rows >= 3) {

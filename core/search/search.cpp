@@ -272,7 +272,7 @@ QList<SearchHit> SearchIndex::hitsOf(std::span<const float> query, const float *
     for (int i = 0; i < k; ++i) {
         if (labels[i] < 0)
             break;
-        hits.append({int(hits.size()) + 1, item(labels[i]), scores[i], percentileOf(null, scores[i])});
+        hits.append({int(hits.size()) + 1, item(labels[i]), scores[i], percentileOf(null, scores[i]), labels[i]});
     }
     return hits;
 }

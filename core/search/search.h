@@ -66,6 +66,7 @@ struct SearchHit {
     StoredItem item;
     float score = 0;       // cosine
     double percentile = 0; // 0..100 against the null set
+    qint64 row = -1;       // the item's row in the searched set (its snapshot's, or the StoredSet's)
 };
 
 // Completes hits of a snapshot index (id only) with their items' paths and captions from the store.
