@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace cospace {
 
@@ -22,11 +23,13 @@ bool normalizeRow(std::span<float> row)
 
 int normalizeRows(Matrix &m)
 {
-    int firstZero = -1;
+    // Rows are independent: in parallel, the same result as one after another.
+    int firstZero = std::numeric_limits<int>::max();
+#pragma omp parallel for schedule(static) reduction(min : firstZero) if (m.rows > 10000)
     for (int i = 0; i < m.rows; ++i)
-        if (!normalizeRow({m.row(i), std::size_t(m.cols)}) && firstZero < 0)
+        if (!normalizeRow({m.row(i), std::size_t(m.cols)}) && i < firstZero)
             firstZero = i;
-    return firstZero;
+    return firstZero == std::numeric_limits<int>::max() ? -1 : firstZero;
 }
 
 Matrix normalizedRows(Matrix m)

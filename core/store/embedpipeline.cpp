@@ -354,7 +354,8 @@ EmbedResult runEmbedding(EmbeddingModel &model, EmbeddingStore &store, const Emb
         }
     }
     scanned.removeDuplicates();
-    const QHash<QString, StoredFileState> known = store.imageStates(modelId);
+    // Nothing scanned (a workspace of imported or shard rows): no need to read every image's state.
+    const QHash<QString, StoredFileState> known = scanned.isEmpty() ? QHash<QString, StoredFileState>() : store.imageStates(modelId);
     QList<FileJob> todo;
     for (const QString &path : std::as_const(scanned)) {
         const FileJob f = fileJob(path);
