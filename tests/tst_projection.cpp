@@ -117,6 +117,8 @@ private Q_SLOTS:
     void placesDuplicateNextToOriginal();
     void fromLayoutIsFinishedAndPlaces_data();
     void fromLayoutIsFinishedAndPlaces();
+    void fromLayoutSharesUnitRows_data();
+    void fromLayoutSharesUnitRows();
     void orthogonalProcrustesRecoversRotation();
     void procrustes2DRecoversSimilarity_data();
     void procrustes2DRecoversSimilarity();
@@ -361,6 +363,38 @@ void TestProjection::fromLayoutIsFinishedAndPlaces()
     const float radius = std::hypot(layout.at(tenth, 0) - layout.at(5, 0), layout.at(tenth, 1) - layout.at(5, 1));
     QVERIFY2(dist <= radius, qPrintable(u"placed %1 away, 10-NN radius %2"_qs.arg(dist).arg(radius)));
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, Projector::fromLayout(b.x, Matrix(3, 2), options(ProjectionMethod(method))));
+}
+
+// Over the caller's rows (a big workspace's): unit rows are shared, not copied; other rows are
+// normalised into a copy, the caller's left as they were. Either way place() matches the copying
+// overload's exactly.
+void TestProjection::fromLayoutSharesUnitRows_data()
+{
+    QTest::addColumn<float>("scale");
+    QTest::addColumn<bool>("shared");
+    QTest::newRow("unit rows") << 1.f << true;
+    QTest::newRow("rows of length 3") << 3.f << false;
+}
+
+void TestProjection::fromLayoutSharesUnitRows()
+{
+    QFETCH(float, scale);
+    QFETCH(bool, shared);
+    const Blobs b = makeBlobs(4, 30, 16, 0.4, 9);
+    Matrix unit = normalizedRows(b.x);
+    for (float &v : unit.data)
+        v *= scale;
+    const auto rows = std::make_shared<const Matrix>(unit);
+    const Matrix layout = project(b.x, options(ProjectionMethod::Pca));
+    const auto p = Projector::fromLayout(rows, layout, options(ProjectionMethod::Umap));
+    QCOMPARE(rows.use_count(), shared ? 2 : 1);
+    QVERIFY(rows->data == unit.data);   // never normalised in place
+    const auto copied = Projector::fromLayout(unit, layout, options(ProjectionMethod::Umap));
+    Matrix queries(3, unit.cols);
+    for (int q = 0; q < 3; ++q)
+        std::copy(b.x.row(q * 17), b.x.row(q * 17) + b.x.cols, queries.row(q));
+    QVERIFY(p->place(queries).data == copied->place(queries).data);
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, Projector::fromLayout(std::shared_ptr<const Matrix>(), layout, options(ProjectionMethod::Umap)));
 }
 
 void TestProjection::orthogonalProcrustesRecoversRotation()

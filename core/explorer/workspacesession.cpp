@@ -157,7 +157,8 @@ struct WorkspaceSession::State {
     std::unique_ptr<EmbeddingStore> store;
     // This workspace's items and vectors in map-point order: images, captions of files, typed captions.
     QList<StoredItem> items;
-    Matrix vectors;
+    // Shared with a projector over a cached layout (place() reads them): replaced, never changed in place.
+    std::shared_ptr<const Matrix> vectors = std::make_shared<const Matrix>();
     int imageCount = 0;
     // The store's snapshot of a modality when this workspace's rows of it are all of its rows, in its
     // order (a big store opened whole): the search index then reads it in place.
@@ -263,18 +264,19 @@ void WorkspaceSession::State::gather(const Workspace &workspace, JobControl &job
     appendSet(captions, typedCaptions(*model, workspace.captions));
     imageCount = int(images.items.size());
     items = images.items + captions.items;
-    vectors = std::move(images.vectors);
-    vectors.cols = model->embedDim();
-    vectors.data.insert(vectors.data.end(), captions.vectors.data.begin(), captions.vectors.data.end());
-    vectors.rows = int(items.size());
+    Matrix all = std::move(images.vectors);
+    all.cols = model->embedDim();
+    all.data.insert(all.data.end(), captions.vectors.data.begin(), captions.vectors.data.end());
+    all.rows = int(items.size());
+    vectors = std::make_shared<const Matrix>(std::move(all));
 }
 
 StoredSet WorkspaceSession::State::rows(int first, int count) const
 {
     StoredSet set;
     set.items = items.mid(first, count);
-    set.vectors = Matrix(count, vectors.cols);
-    std::copy_n(vectors.row(first), std::size_t(count) * std::size_t(vectors.cols), set.vectors.data.begin());
+    set.vectors = Matrix(count, vectors->cols);
+    std::copy_n(vectors->row(first), std::size_t(count) * std::size_t(vectors->cols), set.vectors.data.begin());
     return set;
 }
 
@@ -306,7 +308,7 @@ QList<MapPoint> WorkspaceSession::State::buildPoints() const
     std::vector<int> owner;
     QList<int> pointOf;
     QStringList texts;
-    Matrix paired(0, vectors.cols);
+    Matrix paired(0, vectors->cols);
     for (int c = imageCount; c < items.size(); ++c) {
         const StoredItem &item = items[c];
         MapPoint p{MapPoint::Caption, {}, item.path, item.caption};
@@ -319,7 +321,7 @@ QList<MapPoint> WorkspaceSession::State::buildPoints() const
         owner.push_back(*it);
         pointOf << c;
         texts << item.caption;
-        paired.data.insert(paired.data.end(), vectors.row(c), vectors.row(c) + paired.cols);
+        paired.data.insert(paired.data.end(), vectors->row(c), vectors->row(c) + paired.cols);
         ++paired.rows;
     }
     if (paired.rows > 0) {
@@ -355,15 +357,15 @@ bool WorkspaceSession::State::project(const WorkspaceJobParams &params, const Pr
                                       JobControl &job)
 {
     job.setStage(u"looking up the layout cache"_qs);
-    const QString key = layoutCacheKey(vectors, options);
+    const QString key = layoutCacheKey(*vectors, options);
     if (params.useLayoutCache)
-        if (const std::optional<Matrix> cached = readCachedLayout(key, vectors.rows, params.layoutCacheDir)) {
+        if (const std::optional<Matrix> cached = readCachedLayout(key, vectors->rows, params.layoutCacheDir)) {
             job.setStage(u"restoring the cached layout"_qs);
-            projector = Projector::fromLayout(vectors, *cached, options);
+            projector = Projector::fromLayout(vectors, *cached, options);   // shares the rows
             return true;
         }
-    job.setStage(u"projecting %1 points (%2)"_qs.arg(vectors.rows).arg(kProjectionMethods.name(options.method).toUpper()));
-    projector = Projector::create(vectors, options, &job);
+    job.setStage(u"projecting %1 points (%2)"_qs.arg(vectors->rows).arg(kProjectionMethods.name(options.method).toUpper()));
+    projector = Projector::create(*vectors, options, &job);
     if (params.layoutBegun) {
         QList<MapPoint> start = points;
         const QList<QPointF> at = mapPositions(projector->layout(), mapTransform(projector->layout()));
@@ -417,7 +419,7 @@ QList<SearchHit> WorkspaceSession::State::ranked(const SearchIndex &index, bool 
 
 std::optional<QPointF> WorkspaceSession::State::place(std::span<const float> query) const
 {
-    if (!projector || int(query.size()) != vectors.cols)
+    if (!projector || int(query.size()) != vectors->cols)
         return std::nullopt;
     Matrix q(1, int(query.size()));
     std::copy(query.begin(), query.end(), q.data.begin());
@@ -428,11 +430,11 @@ std::optional<QPointF> WorkspaceSession::State::place(std::span<const float> que
 // Cosine of the query with every map point (the stored vectors are L2-normalised).
 QList<float> WorkspaceSession::State::similarities(std::span<const float> query) const
 {
-    if (vectors.cols != int(query.size()))
+    if (vectors->cols != int(query.size()))
         return {};
-    QList<float> scores(vectors.rows, 0.f);
-    for (int i = 0; i < vectors.rows; ++i)
-        scores[i] = std::inner_product(query.begin(), query.end(), vectors.row(i), 0.f);
+    QList<float> scores(vectors->rows, 0.f);
+    for (int i = 0; i < vectors->rows; ++i)
+        scores[i] = std::inner_product(query.begin(), query.end(), vectors->row(i), 0.f);
     return scores;
 }
 
@@ -473,7 +475,7 @@ WorkspaceLayout WorkspaceSession::open(const WorkspaceJobParams &params, JobCont
     WorkspaceLayout layout;
     layout.skipped = d->embed(workspace, snapshot, job);
     d->gather(workspace, job);
-    job.setStage(u"indexing %1 vectors"_qs.arg(d->vectors.rows));
+    job.setStage(u"indexing %1 vectors"_qs.arg(d->vectors->rows));
     d->rebuildIndexes();
     job.setStage(u"checking pairs"_qs);
     d->points = d->buildPoints();
@@ -481,13 +483,13 @@ WorkspaceLayout WorkspaceSession::open(const WorkspaceJobParams &params, JobCont
     layout.modelSource = d->model->source();
     layout.modelRunsCode = d->model->describe().value(u"runs_code"_qs).toBool(true);
     layout.method = workspace.method;
-    if (d->imageCount > 0 && d->imageCount < d->vectors.rows) {
-        std::vector<int> modality(std::size_t(d->vectors.rows), 1);
+    if (d->imageCount > 0 && d->imageCount < d->vectors->rows) {
+        std::vector<int> modality(std::size_t(d->vectors->rows), 1);
         std::fill_n(modality.begin(), d->imageCount, 0);
         job.setStage(u"measuring the modality gap"_qs);
-        layout.modalityGap = modalityGap(d->vectors, modality);
+        layout.modalityGap = modalityGap(*d->vectors, modality);
     }
-    if (d->vectors.rows >= 3) {
+    if (d->vectors->rows >= 3) {
         ProjectionOptions options;
         options.method = workspace.method;
         layout.cachedLayout = d->project(params, options, job);
@@ -534,7 +536,7 @@ QueryResult WorkspaceSession::matchPoint(int index, int k)
     const SearchIndex *target = p.kind == MapPoint::Image ? d->captionIndex.get() : d->imageIndex.get();
     QueryResult r{p.text, {}, std::nullopt, {}};
     if (target)
-        r.hits = d->ranked(*target, p.kind == MapPoint::Caption, d->vectors.rowSpan(index), k);
+        r.hits = d->ranked(*target, p.kind == MapPoint::Caption, d->vectors->rowSpan(index), k);
     return r;
 }
 
@@ -551,7 +553,7 @@ Rerank WorkspaceSession::rerank() const { return d->rerank; }
 
 WorkspaceSession::MapData WorkspaceSession::mapData() const
 {
-    return {d->model.get(), &d->items, &d->vectors, d->imageCount};
+    return {d->model.get(), &d->items, d->vectors.get(), d->imageCount};
 }
 
 std::optional<QList<MapPoint>> WorkspaceSession::updateTypedCaptions(const QStringList &typed)
@@ -579,19 +581,19 @@ std::optional<QList<MapPoint>> WorkspaceSession::updateTypedCaptions(const QStri
         if (const auto it = kept.constFind(typed[i]); it != kept.constEnd()) {
             const int row = *it;
             kept.remove(typed[i], row);
-            vector = d->vectors.row(row);
+            vector = d->vectors->row(row);
             p.pos = d->points[row].pos;
         } else {
             vector = embedded.vectors.row(freshRow++);
-            p.pos = d->place({vector, std::size_t(d->vectors.cols)}).value_or(QPointF());
+            p.pos = d->place({vector, std::size_t(d->vectors->cols)}).value_or(QPointF());
         }
         next.items << typedItem(typed[i]);
-        next.vectors.data.insert(next.vectors.data.end(), vector, vector + d->vectors.cols);
+        next.vectors.data.insert(next.vectors.data.end(), vector, vector + d->vectors->cols);
         ++next.vectors.rows;
         points << p;
     }
     d->items = next.items;
-    d->vectors = std::move(next.vectors);
+    d->vectors = std::make_shared<const Matrix>(std::move(next.vectors));
     d->points = points;
     d->rebuildIndexes();
     return points;

@@ -59,8 +59,8 @@ private:
 class FixedProjector final : public Projector
 {
 public:
-    FixedProjector(const Matrix &vectors, const Matrix &layout, ProjectionOptions options)
-        : Projector(vectors, withKnnPlacement(std::move(options))), m_layout(layout) {}
+    FixedProjector(std::shared_ptr<const Matrix> unitRows, const Matrix &layout, ProjectionOptions options)
+        : Projector(std::move(unitRows), withKnnPlacement(std::move(options))), m_layout(layout) {}
     int run(int) override { return 0; }
     int iteration() const override { return 0; }
     int totalIterations() const override { return 0; }
@@ -163,7 +163,11 @@ Matrix initialLayout(const Matrix &unit, const ProjectionOptions &options)
 }
 
 Projector::Projector(const Matrix &vectors, const ProjectionOptions &options)
-    : m_unit(options.method == ProjectionMethod::Pca ? Matrix() : normalizedRows(vectors)), m_options(options) {}
+    : Projector(std::make_shared<const Matrix>(options.method == ProjectionMethod::Pca ? Matrix() : normalizedRows(vectors)),
+                options) {}
+
+Projector::Projector(std::shared_ptr<const Matrix> unitRows, const ProjectionOptions &options)
+    : m_unitRows(std::move(unitRows)), m_unit(*m_unitRows), m_options(options) {}
 
 std::unique_ptr<Projector> Projector::create(const Matrix &vectors, const ProjectionOptions &options, JobControl *job)
 {
@@ -179,12 +183,32 @@ std::unique_ptr<Projector> Projector::create(const Matrix &vectors, const Projec
 std::unique_ptr<Projector> Projector::fromLayout(const Matrix &vectors, const Matrix &layout,
                                                  const ProjectionOptions &options)
 {
-    validateProjectionInput(vectors);
-    if (layout.rows != vectors.rows || layout.cols != 2)
-        invalid("layout: expected " + std::to_string(vectors.rows) + " x 2, got " + std::to_string(layout.rows)
+    return fromLayout(std::make_shared<const Matrix>(vectors), layout, options);
+}
+
+std::unique_ptr<Projector> Projector::fromLayout(std::shared_ptr<const Matrix> vectors, const Matrix &layout,
+                                                 const ProjectionOptions &options)
+{
+    if (!vectors)
+        invalid("layout: no vectors");
+    validateProjectionInput(*vectors);
+    if (layout.rows != vectors->rows || layout.cols != 2)
+        invalid("layout: expected " + std::to_string(vectors->rows) + " x 2, got " + std::to_string(layout.rows)
                 + " x " + std::to_string(layout.cols));
     validateProjectionInput(layout, "layout");
-    return std::make_unique<FixedProjector>(vectors, layout, options);
+    // Unit rows are shared as they are; normalizing any other row would change it, so then a copy.
+    const Matrix &v = *vectors;
+    int notUnit = 0;
+#pragma omp parallel for schedule(static) reduction(+ : notUnit) if (v.rows > 10000)
+    for (int i = 0; i < v.rows; ++i) {
+        double sq = 0;
+        for (int j = 0; j < v.cols; ++j)
+            sq += double(v.at(i, j)) * v.at(i, j);
+        notUnit += std::abs(sq - 1.0) > 1e-4;
+    }
+    if (notUnit > 0)
+        vectors = std::make_shared<const Matrix>(normalizedRows(*vectors));
+    return std::make_unique<FixedProjector>(std::move(vectors), layout, options);
 }
 
 Matrix Projector::place(const Matrix &vectors) const

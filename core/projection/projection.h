@@ -96,6 +96,10 @@ public:
     // `layout` must be vectors.rows x 2 and finite; throws std::runtime_error otherwise.
     static std::unique_ptr<Projector> fromLayout(const Matrix &vectors, const Matrix &layout,
                                                  const ProjectionOptions &options);
+    // The same over rows the caller keeps (a million-row workspace's: shared, not copied). They must not
+    // change while the projector lives; rows that are not unit length are normalised into a copy.
+    static std::unique_ptr<Projector> fromLayout(std::shared_ptr<const Matrix> vectors, const Matrix &layout,
+                                                 const ProjectionOptions &options);
     virtual ~Projector() = default;
 
     virtual int run(int steps) = 0;          // returns the iteration reached
@@ -114,7 +118,9 @@ public:
 
 protected:
     Projector(const Matrix &vectors, const ProjectionOptions &options);
-    Matrix m_unit;               // L2-normalised input rows (for place())
+    Projector(std::shared_ptr<const Matrix> unitRows, const ProjectionOptions &options);
+    std::shared_ptr<const Matrix> m_unitRows;
+    const Matrix &m_unit;        // *m_unitRows: the L2-normalised input rows (for place())
     ProjectionOptions m_options;
 };
 
