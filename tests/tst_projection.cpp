@@ -13,6 +13,7 @@
 #include "core/projection/projection_p.h"
 
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -554,10 +555,22 @@ void TestProjection::cliProjectEndToEnd()
     writeNpy(in, b.x);
     QProcess p;
     p.start(QStringLiteral(COSPACE_CLI), {u"--threads"_qs, u"1"_qs, u"project"_qs, u"--vectors"_qs, in,
-                                           u"--method"_qs, method, u"--out"_qs, outPath, u"--seed"_qs, u"3"_qs});
+                                           u"--method"_qs, method, u"--out"_qs, outPath, u"--seed"_qs, u"3"_qs,
+                                           u"--timing"_qs});
     QVERIFY(p.waitForFinished(60000));
-    QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+    const QByteArray stderrText = p.readAllStandardError();
+    QVERIFY2(p.exitCode() == 0, stderrText.constData());
     QVERIFY(p.readAllStandardOutput().contains(" s"));   // prints the wall time
+    // --timing: each stage's seconds on stderr, the optimisation last for the iterative methods.
+    const QRegularExpression stageLine(u"^project: (.+) (\\d+\\.\\d\\d) s$"_qs, QRegularExpression::MultilineOption);
+    QStringList stages;
+    for (auto it = stageLine.globalMatch(QString::fromUtf8(stderrText)); it.hasNext();)
+        stages << it.next().captured(1);
+    QVERIFY2(!stages.isEmpty(), stderrText.constData());
+    if (method != u"pca")
+        QCOMPARE(stages.last(), u"optimising layout"_qs);
+    if (method == u"umap")
+        QVERIFY2(stages.contains(u"spectral start"_qs), stderrText.constData());
     const Matrix y = readNpy(outPath);
     QCOMPARE(y.rows, b.x.rows);
     QCOMPARE(y.cols, 2);

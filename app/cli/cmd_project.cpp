@@ -1,4 +1,5 @@
 // cospace-cli project (--vectors X.npy | --store DB --model MODEL) --method pca|tsne|umap --out Y.npy [--seed S]
+//                    [--timing]
 // cospace-cli project --store DB --model MODEL --method axes --x "A|B" [--y "C|D"] --out Y.npy
 
 #include "clicommon.h"
@@ -85,7 +86,8 @@ int runProject(const QStringList &args)
     const QCommandLineOption gradient(u"tsne-gradient"_qs, u"t-SNE repulsion: auto, bh (Barnes-Hut) or fft"_qs, u"KIND"_qs, u"auto"_qs);
     const QCommandLineOption axisX(u"x"_qs, u"axes: the x axis as two prompts, \"night|day\""_qs, u"A|B"_qs);
     const QCommandLineOption axisY(u"y"_qs, u"axes: the y axis as two prompts (default: PCA of the rest)"_qs, u"C|D"_qs);
-    parser.addOptions({vectors, method, outOpt, seed, threadsOpt, iterations, gradient, store, model, axisX, axisY});
+    const QCommandLineOption timing(u"timing"_qs, u"print each stage's wall time to stderr"_qs);
+    parser.addOptions({vectors, method, outOpt, seed, threadsOpt, iterations, gradient, store, model, axisX, axisY, timing});
     int code = kOk;
     if (!parseArgs(parser, args, &code))
         return code;
@@ -93,7 +95,7 @@ int runProject(const QStringList &args)
     if (fromStore ? !(parser.isSet(store) && parser.isSet(model) && !parser.isSet(vectors))
                   : !parser.isSet(vectors) || !parser.isSet(outOpt)) {
         err(u"usage: cospace-cli project (--vectors X.npy | --store DB --model MODEL) --method pca|tsne|umap "
-            "--out Y.npy [--seed S]"_qs);
+            "--out Y.npy [--seed S] [--timing]"_qs);
         return kUsage;
     }
     if (!parser.isSet(outOpt)) {
@@ -150,13 +152,15 @@ int runProject(const QStringList &args)
         x = readNpy(parser.value(vectors));
     }
     const double readSeconds = total.nsecsElapsed() / 1e9;
-    JobControl job(terminalProgress(u"project "_qs + m));
+    StageTiming stages(u"project"_qs);
+    JobControl job(parser.isSet(timing) ? stages.wrap(terminalProgress(u"project "_qs + m)) : terminalProgress(u"project "_qs + m));
     CancelOnSignal cancelOnCtrlC(&job);
     QElapsedTimer compute;
     compute.start();
     double knnRecall = -1;
     const Matrix y = project(x, options, &job, &knnRecall);
     const double computeSeconds = compute.nsecsElapsed() / 1e9;
+    stages.close();
     endProgressLine();
     writeNpy(parser.value(outOpt), y);
     out(u"%1: %2 x %3 -> %4 in %5 s (read %6 s, projection %7 s)"_qs.arg(m).arg(x.rows).arg(x.cols)

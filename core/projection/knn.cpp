@@ -234,7 +234,9 @@ double recall(const KnnGraph &g, const RecallSample &s)
 KnnGraph clusteredOrExactKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job)
 {
     const int clusters = std::clamp(int(std::lround(std::sqrt(double(unit.rows)))), 1, unit.rows);
+    if (job) job->setStage(QStringLiteral("k-means for the neighbour search"));
     const Matrix centroids = sphericalKmeans(unit, clusters, threads, seed);
+    if (job) job->setStage(QStringLiteral("exact neighbours of sampled rows"));
     const RecallSample sample = recallSample(unit, k, threads, seed);
     for (int probes = std::min(kClusterProbes, clusters); probes <= std::max(1, clusters / 4); probes *= 2) {
         KnnGraph g = clusteredKnn(unit, centroids, k, probes, threads, job);

@@ -95,7 +95,10 @@ public:
         m_knnRecall = g.sampledRecall;
         m_epochs = options.umapEpochs > 0 ? options.umapEpochs : (n <= 10000 ? 500 : 200);
         std::tie(m_a, m_b) = fitAB(options.spread, options.minDist);
-        initLayout(options, buildGraph(g, std::log2(double(k + 1))));
+        if (job) job->setStage(QStringLiteral("fuzzy graph"));
+        const std::vector<float> weight = buildGraph(g, std::log2(double(k + 1)));
+        if (job) job->setStage(QStringLiteral("spectral start"));
+        initLayout(options, weight);
     }
 
     int run(int steps) override
@@ -292,8 +295,9 @@ private:
         std::vector<DeferredMove> *deferred = m_deferred.data() + std::size_t(chunk) * kSgdChunks;
         NegativeSamples negativeRows(rng, rows, snapshot);
         for (std::size_t e = first; e < last; ++e) {
-            // The tail a few edges on: its row is a cache miss (the layout is 8 MB at 1M points).
-            if (e + kEdgeLookahead < last) {
+            // The tail a few edges on: its row is a cache miss (the layout is 8 MB at 1M points). Only
+            // for an edge due this epoch: most are not, and their prefetches only evicted useful rows.
+            if (e + kEdgeLookahead < last && m_nextSample[e + kEdgeLookahead] <= n) {
                 const int ahead = m_tail[e + kEdgeLookahead];
                 __builtin_prefetch(y + 2 * std::size_t(ahead), 1);
                 __builtin_prefetch(snapshot + 2 * std::size_t(ahead));
