@@ -102,8 +102,6 @@ private Q_SLOTS:
     void pcaRandomizedFindsPlantedDirections();
     void separatesBlobs_data();
     void separatesBlobs();
-    void hnswDistance_data();
-    void hnswDistance();
     void clusteredKnnRecall_data();
     void clusteredKnnRecall();
     void spectralOrdersAPath_data();
@@ -586,31 +584,7 @@ void TestProjection::cliProjectEndToEnd()
 }
 
 QTEST_GUILESS_MAIN(TestProjection)
-// The HNSW distance (a vector kernel picked at run time) equals 1 - <a, b> computed in double, for
-// lengths around and between its 16-wide blocks.
-void TestProjection::hnswDistance_data()
-{
-    QTest::addColumn<int>("dimension");
-    for (int d : {1, 3, 15, 16, 17, 31, 128, 257, 512})
-        QTest::newRow(qPrintable(QString::number(d))) << d;
-}
-
-void TestProjection::hnswDistance()
-{
-    QFETCH(int, dimension);
-    std::mt19937 rng{std::uint32_t(dimension)};
-    std::normal_distribution<float> normal;
-    std::vector<float> a(static_cast<std::size_t>(dimension)), b(a.size());
-    for (std::size_t i = 0; i < a.size(); ++i) { a[i] = normal(rng); b[i] = normal(rng); }
-    double dot = 0, scale = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) { dot += double(a[i]) * b[i]; scale += std::abs(double(a[i]) * b[i]); }
-    const std::size_t n = a.size();
-    const float got = hnswInnerProductDistance(a.data(), b.data(), &n);
-    QVERIFY2(std::abs(double(got) - (1.0 - dot)) <= 1e-5 * std::max(1.0, scale),
-             qPrintable(QStringLiteral("%1 vs %2").arg(double(got)).arg(1.0 - dot)));
-}
-
-// The clustered kNN (UMAP above kUmapExactKnnLimit) finds nearly all exact neighbours on blobs,
+// The clustered kNN (t-SNE and UMAP above their exact limits) finds nearly all exact neighbours on blobs,
 // also overlapping ones (clusters have borders to miss across); on unclustered data it widens its
 // search until a sampled recall reaches 0.9. The same for 1 and 2 threads.
 void TestProjection::clusteredKnnRecall_data()
@@ -629,7 +603,7 @@ void TestProjection::clusteredKnnRecall()
     const Matrix unit = normalizedRows(makeBlobs(12, 250, 24, spread, 5).x);
     const int k = 14;
     const KnnGraph exact = selfKnn(unit, k, 1, 1, nullptr, unit.rows);
-    const KnnGraph clustered = selfKnn(unit, k, 1, 1, nullptr, 0, ApproximateKnn::Clustered);
+    const KnnGraph clustered = selfKnn(unit, k, 1, 1, nullptr, 0);
     QCOMPARE(clustered.n, unit.rows);
     QCOMPARE(clustered.k, k);
     int found = 0;
@@ -647,7 +621,7 @@ void TestProjection::clusteredKnnRecall()
     QCOMPARE(exact.sampledRecall, 1.0);
     QVERIFY2(std::abs(clustered.sampledRecall - recall) < 0.05,
              qPrintable(QStringLiteral("sampled %1, whole %2").arg(clustered.sampledRecall).arg(recall)));
-    const KnnGraph twoThreads = selfKnn(unit, k, 2, 1, nullptr, 0, ApproximateKnn::Clustered);
+    const KnnGraph twoThreads = selfKnn(unit, k, 2, 1, nullptr, 0);
     QVERIFY(twoThreads.index == clustered.index);
     QVERIFY(twoThreads.dist == clustered.dist);
 }

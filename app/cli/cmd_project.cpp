@@ -15,6 +15,8 @@
 #include <QFileInfo>
 #include <QSaveFile>
 
+#include <cmath>
+
 namespace cospace::cli {
 
 namespace {
@@ -69,12 +71,13 @@ int runProject(const QStringList &args)
     parser.setApplicationDescription(
         u"Project N x D vectors (float32/float64 .npy) to an N x 2 float32 .npy layout.\n"
         "  pca   principal components (randomized SVD for large inputs)\n"
-        "  tsne  Barnes-Hut t-SNE, cosine, perplexity 30, early exaggeration 12 for 250 of 750 iterations\n"
+        "  tsne  t-SNE (Barnes-Hut; FFT interpolation from 10000 rows), cosine, perplexity 30, early\n"
+        "        exaggeration 12 for 250 of 750 iterations\n"
         "  umap  UMAP, cosine, n_neighbors 15, min_dist 0.1\n"
         "  axes  semantic axes from prompt pairs (--store/--model): x = cos(v, A) - cos(v, B) for --x \"A|B\",\n"
         "        y likewise for --y \"C|D\", or the first principal component of the rest without --y\n"
-        "Threads come from the global --threads flag (cospace-cli --threads N project ...); exact\n"
-        "repeatability of t-SNE/UMAP above 25000 rows needs --threads 1 (see core/projection.h)."_qs);
+        "Threads come from the global --threads flag (cospace-cli --threads N project ...); layouts are\n"
+        "repeatable for a given thread count (see core/projection/projection.h)."_qs);
     const QCommandLineOption vectors(u"vectors"_qs, u"input N x D .npy"_qs, u"X.npy"_qs);
     const QCommandLineOption method(u"method"_qs, u"pca, tsne or umap (default umap)"_qs, u"METHOD"_qs, u"umap"_qs);
     const QCommandLineOption outOpt(u"out"_qs, u"output N x 2 float32 .npy"_qs, u"Y.npy"_qs);
@@ -166,9 +169,11 @@ int runProject(const QStringList &args)
     out(u"%1: %2 x %3 -> %4 in %5 s (read %6 s, projection %7 s)"_qs.arg(m).arg(x.rows).arg(x.cols)
             .arg(parser.value(outOpt)).arg(total.nsecsElapsed() / 1e9, 0, 'f', 2)
             .arg(readSeconds, 0, 'f', 2).arg(computeSeconds, 0, 'f', 2));
-    if (knnRecall >= 0 && x.rows > kUmapExactKnnLimit)
+    if (knnRecall >= 0 && x.rows > kUmapExactKnnLimit) {
+        const int k = options.method == ProjectionMethod::Tsne ? int(std::floor(3 * options.perplexity)) : options.nNeighbors - 1;
         out(u"nearest neighbours: recall@%1 %2 against brute force on 256 sampled rows"_qs
-                .arg(std::min(options.nNeighbors - 1, x.rows - 1)).arg(knnRecall, 0, 'f', 4));
+                .arg(std::min(k, x.rows - 1)).arg(knnRecall, 0, 'f', 4));
+    }
     return kOk;
 }
 

@@ -7,46 +7,14 @@
 #include "core/projection/projection_p.h"
 
 #include <faiss/utils/distances.h>
-#include <hnswlib/hnswlib.h>
 #include <omp.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <thread>
 
 namespace cospace {
 
-// 1 - <a, b>, the distance hnswlib's InnerProductSpace computes, but compiled for AVX-512 and AVX2
-// as well as the baseline and picked at run time: Debian's hnswlib headers choose their kernel at
-// compile time, and this build targets baseline x86-64 (SSE), where the distances were 43% of a
-// 100k-row UMAP. Sixteen separate partial sums let the compiler use whole vector registers.
-// Clones by feature, not by arch=: the latter dispatches on the CPU model name (a Cooper Lake is no
-// "skylake-avx512"), and this machine ran the baseline clone with it (seen in perf).
-__attribute__((target_clones("avx512f", "avx2", "default")))
-float hnswInnerProductDistance(const void *a, const void *b, const void *dimension)
-{
-    const auto *x = static_cast<const float *>(a), *y = static_cast<const float *>(b);
-    const std::size_t n = *static_cast<const std::size_t *>(dimension);
-    float partial[16] = {};
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (std::size_t j = 0; j < 16; ++j)
-            partial[j] += x[i + j] * y[i + j];
-    float sum = 0;
-    for (std::size_t j = 0; j < 16; ++j)
-        sum += partial[j];
-    for (; i < n; ++i)
-        sum += x[i] * y[i];
-    return 1.f - sum;
-}
-
 namespace {
-
-// HNSW parameters: M = 16 and efConstruction = 100 give > 0.95 recall@15 on 256-d embeddings at a
-// fraction of the hnswlib default (200) build cost; the query beam is widened for larger k.
-constexpr int kHnswM = 16;
-constexpr int kHnswEfConstruction = 100;
 
 // Queries go to FAISS in blocks of this many rows (its own BLAS block size), so a long exact search
 // reports progress and stops soon after a cancel.
@@ -248,64 +216,6 @@ KnnGraph clusteredOrExactKnn(const Matrix &unit, int k, int threads, std::uint64
     return exactKnn(unit, unit, k, threads, true, job);
 }
 
-class InnerProductSpace final : public hnswlib::SpaceInterface<float>
-{
-public:
-    explicit InnerProductSpace(std::size_t dimension) : m_dimension(dimension) {}
-    std::size_t get_data_size() override { return m_dimension * sizeof(float); }
-    hnswlib::DISTFUNC<float> get_dist_func() override { return &hnswInnerProductDistance; }
-    void *get_dist_func_param() override { return &m_dimension; }
-private:
-    std::size_t m_dimension;
-};
-
-KnnGraph hnswKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job)
-{
-    InnerProductSpace space(std::size_t(unit.cols));
-    hnswlib::HierarchicalNSW<float> index(&space, std::size_t(unit.rows), kHnswM, kHnswEfConstruction,
-                                          std::size_t(seed));
-    if (job) {
-        job->setStage(QStringLiteral("nearest neighbours"));
-        job->setTotal(2 * qint64(unit.rows));
-    }
-    index.addPoint(unit.row(0), 0);
-    std::atomic<bool> cancelled{false};
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 256)
-    for (int i = 1; i < unit.rows; ++i) {
-        if (cancelled || (job && job->cancelled())) { cancelled = true; continue; }
-        index.addPoint(unit.row(i), hnswlib::labeltype(i));
-        if (job && i % 256 == 0) job->advance(256);
-    }
-    if (job && job->cancelled())
-        throw JobCancelled{};
-    index.setEf(std::size_t(std::max(k + 32, 64)));
-    KnnGraph g;
-    g.n = unit.rows;
-    g.k = k;
-    g.sampledRecall = -1;
-    g.index.assign(std::size_t(g.n) * k, 0);
-    g.dist.assign(g.index.size(), 0.f);
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 256)
-    for (int i = 0; i < unit.rows; ++i) {
-        auto heap = index.searchKnn(unit.row(i), std::size_t(k + 1));
-        std::vector<std::pair<float, int>> found;
-        while (!heap.empty()) {
-            if (int(heap.top().second) != i)
-                found.emplace_back(std::max(0.f, heap.top().first), int(heap.top().second));
-            heap.pop();
-        }
-        std::sort(found.begin(), found.end());
-        for (int j = 0; j < k; ++j) {
-            // A tiny index can return fewer than k: repeat the last neighbour (harmless weights).
-            const auto &f = found[std::min<std::size_t>(std::size_t(j), found.size() - 1)];
-            g.index[std::size_t(i) * k + j] = f.second;
-            g.dist[std::size_t(i) * k + j] = f.first;
-        }
-        if (job && i % 256 == 0) job->advance(256);
-    }
-    return g;
-}
-
 }  // namespace
 
 int resolveThreads(int threads)
@@ -314,8 +224,7 @@ int resolveThreads(int threads)
     return threads > 0 ? threads : std::max(1, omp_get_max_threads());
 }
 
-KnnGraph selfKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job, int exactLimit,
-                 ApproximateKnn approximate)
+KnnGraph selfKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job, int exactLimit)
 {
     k = std::min(k, unit.rows - 1);
     threads = resolveThreads(threads);
@@ -323,8 +232,7 @@ KnnGraph selfKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, Job
         if (job) job->setStage(QStringLiteral("nearest neighbours (exact)"));
         return exactKnn(unit, unit, k, threads, true, job);
     }
-    return approximate == ApproximateKnn::Clustered ? clusteredOrExactKnn(unit, k, threads, seed, job)
-                                                    : hnswKnn(unit, k, threads, seed, job);
+    return clusteredOrExactKnn(unit, k, threads, seed, job);
 }
 
 KnnGraph queryKnn(const Matrix &unitBase, const Matrix &unitQueries, int k, int threads)

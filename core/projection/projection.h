@@ -15,10 +15,8 @@
 // Determinism: every method is seeded (options.seed) and repeatable on one machine.
 //  - PCA: results do not depend on the thread count beyond BLAS round-off (~1e-6 relative).
 //  - t-SNE and UMAP use an exact cosine kNN for N <= kExactKnnLimit (UMAP: kUmapExactKnnLimit),
-//    identical for any thread count. Above it t-SNE uses an HNSW index (hnswlib) built with
-//    `threads` inserting threads: the approximate neighbour lists, and so the layout, can differ
-//    between runs when threads > 1 (use threads = 1 for bit-identical large t-SNE layouts). UMAP
-//    uses brute force within the 8 nearest of sqrt(N) k-means clusters: deterministic.
+//    identical for any thread count. Above it both use brute force within the 8 nearest of sqrt(N)
+//    k-means clusters (more probes when the sampled recall is under 0.9): deterministic.
 //  - t-SNE gradients are parallel but reduced in a fixed order: same result for any thread count.
 //  - UMAP's spectral start and its SGD are parallel in a fixed partition (16 chunks of the edge
 //    list, see umap.cpp): same result for any thread count.
@@ -43,11 +41,10 @@ inline constexpr EnumNames<ProjectionMethod, 4> kProjectionMethods{{{{Projection
                                                                       {ProjectionMethod::Tsne, "t-sne"},
                                                                       {ProjectionMethod::Pca, "pca"}}}};
 
-// Brute-force (BLAS) kNN up to these many rows, approximate above (brute force grows as N^2).
-// t-SNE's 90 neighbours: at 20k x 256 brute force takes half the CPU time of the HNSW build +
-// search, at 100k it is slower (84 s vs 62 s for the whole t-SNE) for the same trustworthiness.
-// UMAP's 14 from k-means clusters: at 100k x 256 4.6 s instead of 34 s for brute force, the same
-// trustworthiness@15 (0.9467 vs 0.9463, seed 1). Measured (bench/projection/README.md).
+// Brute-force (BLAS) kNN up to these many rows, from k-means clusters above (brute force grows as
+// N^2): UMAP's 14 at 100k x 256 in 4.6 s instead of 34 s, the same trustworthiness@15 (0.9467 vs
+// 0.9463, seed 1); t-SNE's 90 at 200k x 512 in 22 s instead of 90 s with the HNSW index used before,
+// trustworthiness 0.9912 vs 0.9892. Measured (bench/projection/README.md).
 inline constexpr int kExactKnnLimit = 25000;
 inline constexpr int kUmapExactKnnLimit = 25000;
 inline constexpr int kFftTsneMinRows = 10000;  // t-SNE switches to FFT interpolation here
@@ -108,7 +105,7 @@ public:
     bool finished() const { return iteration() >= totalIterations(); }
     virtual const Matrix &layout() const = 0;
     // recall@k of the kNN graph the layout was built on, against brute force on a seeded sample of
-    // 256 rows (1 when the graph is exact); -1 where not measured (PCA, t-SNE).
+    // 256 rows (1 when the graph is exact); -1 where not measured (PCA).
     virtual double knnRecall() const { return -1; }
 
     // Out-of-sample placement: puts each row of `vectors` (M x D, same D) into the current layout

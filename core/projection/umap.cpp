@@ -90,7 +90,7 @@ public:
             throw std::runtime_error("UMAP: n_neighbors must be >= 2, min_dist >= 0, spread > 0");
         // umap-learn counts the point itself among its n_neighbors: ask for n_neighbors - 1 others.
         const int k = std::min(options.nNeighbors - 1, n - 1);
-        const KnnGraph g = selfKnn(m_unit, k, m_threads, options.seed, job, kUmapExactKnnLimit, ApproximateKnn::Clustered);
+        const KnnGraph g = selfKnn(m_unit, k, m_threads, options.seed, job, kUmapExactKnnLimit);
         if (job && job->cancelled()) throw JobCancelled{};
         m_knnRecall = g.sampledRecall;
         m_epochs = options.umapEpochs > 0 ? options.umapEpochs : (n <= 10000 ? 500 : 200);
