@@ -156,8 +156,22 @@ public:
                 lagrange(u - b, &m_weight[std::size_t(6 * i + 3 * d)]);
                 m_base[std::size_t(2 * i + d)] = b * kInterpolationNodes;
             }
+        // The grids live from one iteration to the next (reallocated when the grid grows): at 1M points
+        // a 3000 x 3000 grid's ~0.8 GB of fresh buffers per iteration cost more in page faults than the
+        // transforms.
+        if (p != m_p) {
+            m_p = p;
+            const int cols = p / 2 + 1;
+            m_charge = torch::empty({3, p, p}, torch::kFloat);
+            m_kernel = torch::empty({2, p, p}, torch::kFloat);
+            for (torch::Tensor &spectrum : m_spectra)
+                spectrum = torch::empty({p, cols}, torch::kComplexFloat);
+            m_products = torch::empty({4, p, cols}, torch::kComplexFloat);
+            m_potentials = torch::empty({4, p, p}, torch::kFloat);
+        }
         // Charges 1, y_x, y_y spread onto the nodes.
-        torch::Tensor charge = torch::zeros({3, p, p}, torch::kFloat);
+        torch::Tensor &charge = m_charge;
+        charge.zero_();
         float *ch = charge.data_ptr<float>();
         const std::size_t plane = std::size_t(p) * p;
         for (int i = 0; i < n; ++i)
@@ -172,7 +186,8 @@ public:
         // Kernels 1/(1+r^2) and its square on the circular grid: node offsets 0..m-1 at the start
         // of each axis and -(m-1)..-1 at its end, zero in between (the padding that makes the
         // circular convolution a linear one).
-        torch::Tensor kernel = torch::zeros({2, p, p}, torch::kFloat);
+        torch::Tensor &kernel = m_kernel;
+        kernel.zero_();
         float *k1 = kernel.data_ptr<float>(), *k2 = k1 + plane;
         const double h2 = h * h;
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -192,12 +207,12 @@ public:
         // each runs on one thread; a transform's result does not depend on the thread it runs on.
         // The products are computed here, row by row: LibTorch's own complex multiply splits its
         // range by thread count and the split moves the rounding.
-        torch::Tensor spectra[5];   // K1, K2, charges 1, y_x, y_y
+        torch::Tensor *spectra = m_spectra;   // K1, K2, charges 1, y_x, y_y
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
         for (int t = 0; t < 5; ++t)
-            spectra[t] = torch::fft::rfft2(t < 2 ? kernel[t] : charge[t - 2]).contiguous();
+            torch::fft_rfft2_out(spectra[t], t < 2 ? kernel[t] : charge[t - 2]);
         const int cols = p / 2 + 1;
-        torch::Tensor products = torch::empty({4, p, cols}, torch::kComplexFloat);
+        torch::Tensor &products = m_products;
         static constexpr int kernelOf[4] = {0, 1, 1, 1}, chargeOf[4] = {2, 2, 3, 4};
         using Complex = c10::complex<float>;
         const Complex *spectrum[5];
@@ -213,10 +228,12 @@ public:
                 out[c] = Complex(a[c].real() * b[c].real() - a[c].imag() * b[c].imag(),
                                  a[c].real() * b[c].imag() + a[c].imag() * b[c].real());
         }
-        torch::Tensor potentials = torch::empty({4, p, p}, torch::kFloat);   // K1*1, K2*1, K2*y_x, K2*y_y
+        torch::Tensor &potentials = m_potentials;   // K1*1, K2*1, K2*y_x, K2*y_y
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-        for (int t = 0; t < 4; ++t)
-            potentials[t].copy_(torch::fft::irfft2(products[t], torch::IntArrayRef{p, p}));
+        for (int t = 0; t < 4; ++t) {
+            torch::Tensor out = potentials[t];
+            torch::fft_irfft2_out(out, products[t], torch::IntArrayRef{p, p});
+        }
         const float *pot = potentials.data_ptr<float>();
         std::vector<double> z(static_cast<std::size_t>(n));
 #pragma omp parallel for num_threads(threads) schedule(static) if (n >= kParallelMin)
@@ -250,6 +267,8 @@ private:
     }
     std::vector<int> m_base;
     std::vector<float> m_weight;
+    int m_p = 0;   // the grids' side
+    torch::Tensor m_charge, m_kernel, m_spectra[5], m_products, m_potentials;
 };
 
 class TsneProjector final : public Projector
