@@ -74,24 +74,39 @@ JobControl::Callback terminalProgress(const QString &label)
     };
 }
 
+QCommandLineOption stageTimingOption()
+{
+    return QCommandLineOption(u"timing"_qs, u"print each stage's wall time to stderr"_qs);
+}
+
+// The stage being timed; the callback (any thread) and close() share it.
 struct StageTiming::Open {
     std::mutex mutex;
     QElapsedTimer clock;
     QString stage;
     bool started = false;
+
+    // Ends the open stage with its line on stderr (the caller holds the mutex).
+    void report(const QString &label)
+    {
+        if (!started)
+            return;
+        endProgressLine();
+        err(u"%1: %2 %3 s"_qs.arg(label, stage).arg(clock.nsecsElapsed() * 1e-9, 0, 'f', 2));
+        started = false;
+    }
 };
 
 JobControl::Callback StageTiming::wrap(JobControl::Callback inner)
 {
+    if (!m_enabled)
+        return inner;
     m_open = std::make_shared<Open>();
     return [open = m_open, label = m_label, inner = std::move(inner)](const JobProgress &p) {
         {
             std::lock_guard lock(open->mutex);
             if (!open->started || (p.stage != open->stage && !p.stage.isEmpty())) {
-                if (open->started) {
-                    endProgressLine();
-                    err(u"%1: %2 %3 s"_qs.arg(label, open->stage).arg(open->clock.nsecsElapsed() * 1e-9, 0, 'f', 2));
-                }
+                open->report(label);
                 open->started = true;
                 open->stage = p.stage.isEmpty() ? u"starting"_qs : p.stage;
                 open->clock.start();
@@ -107,11 +122,7 @@ void StageTiming::close()
     if (!m_open)
         return;
     std::lock_guard lock(m_open->mutex);
-    if (m_open->started) {
-        endProgressLine();
-        err(u"%1: %2 %3 s"_qs.arg(m_label, m_open->stage).arg(m_open->clock.nsecsElapsed() * 1e-9, 0, 'f', 2));
-    }
-    m_open->started = false;
+    m_open->report(m_label);
 }
 
 void endProgressLine()

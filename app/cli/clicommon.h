@@ -40,18 +40,22 @@ std::optional<Enum> parseChoice(const QCommandLineParser &parser, const QCommand
 // A progress callback for JobControl: a one-line bar on stderr when it is a terminal
 // (done/total, items/s, ETA), nothing otherwise.
 JobControl::Callback terminalProgress(const QString &label);
-// `inner`, plus one stderr line per finished stage ("LABEL: STAGE 1.23 s") and one for the last stage
-// when it is closed or destroyed: where a slow command's wall time went (--timing).
+// --timing of commands that run one job: each stage's wall time on stderr (StageTiming).
+QCommandLineOption stageTimingOption();
+// When enabled, wrap() returns `inner` plus one stderr line per finished stage ("LABEL: STAGE 1.23 s"),
+// and the last stage is reported when it is closed or destroyed: where a slow command's wall time went.
+// When not, wrap() returns `inner` as it is.
 class StageTiming
 {
 public:
-    explicit StageTiming(QString label) : m_label(std::move(label)) {}
+    StageTiming(QString label, bool enabled) : m_label(std::move(label)), m_enabled(enabled) {}
     ~StageTiming() { close(); }
     JobControl::Callback wrap(JobControl::Callback inner);
     void close();   // reports the stage still open
 private:
     struct Open;
     QString m_label;
+    bool m_enabled;
     std::shared_ptr<Open> m_open;
 };
 void endProgressLine();

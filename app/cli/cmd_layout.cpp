@@ -47,7 +47,7 @@ int runLayout(const QStringList &args)
                                     u"METHOD"_qs);
     const QCommandLineOption store = storeOption();
     const QCommandLineOption outOpt(u"out"_qs, u"OUT.csv or OUT.npy"_qs, u"OUT"_qs);
-    const QCommandLineOption timing(u"timing"_qs, u"print each stage's wall time to stderr"_qs);
+    const QCommandLineOption timing = stageTimingOption();
     const QCommandLineOption json(u"json"_qs, u"print {\"points\", \"images\", \"captions\", \"method\", \"model\", "
                                               "\"cached_layout\", \"modality_gap\", \"skipped\", \"out\"}"_qs);
     parser.addOptions({workspace, dataset, model, method, store, outOpt, timing, json});
@@ -76,8 +76,8 @@ int runLayout(const QStringList &args)
         params.workspace.method = *m;
     }
     WorkspaceSession session(storePath(parser, store));
-    StageTiming stages(u"layout"_qs);
-    JobControl job(parser.isSet(timing) ? stages.wrap(terminalProgress(u"layout"_qs)) : terminalProgress(u"layout"_qs));
+    StageTiming stages(u"layout"_qs, parser.isSet(timing));
+    JobControl job(stages.wrap(terminalProgress(u"layout"_qs)));
     CancelOnSignal cancelOnCtrlC(&job);
     const WorkspaceLayout layout = session.open(params, job);
     job.setStage(u"writing points"_qs);

@@ -89,7 +89,7 @@ int runProject(const QStringList &args)
     const QCommandLineOption gradient(u"tsne-gradient"_qs, u"t-SNE repulsion: auto, bh (Barnes-Hut) or fft"_qs, u"KIND"_qs, u"auto"_qs);
     const QCommandLineOption axisX(u"x"_qs, u"axes: the x axis as two prompts, \"night|day\""_qs, u"A|B"_qs);
     const QCommandLineOption axisY(u"y"_qs, u"axes: the y axis as two prompts (default: PCA of the rest)"_qs, u"C|D"_qs);
-    const QCommandLineOption timing(u"timing"_qs, u"print each stage's wall time to stderr"_qs);
+    const QCommandLineOption timing = stageTimingOption();
     parser.addOptions({vectors, method, outOpt, seed, threadsOpt, iterations, gradient, store, model, axisX, axisY, timing});
     int code = kOk;
     if (!parseArgs(parser, args, &code))
@@ -155,8 +155,8 @@ int runProject(const QStringList &args)
         x = readNpy(parser.value(vectors));
     }
     const double readSeconds = total.nsecsElapsed() / 1e9;
-    StageTiming stages(u"project"_qs);
-    JobControl job(parser.isSet(timing) ? stages.wrap(terminalProgress(u"project "_qs + m)) : terminalProgress(u"project "_qs + m));
+    StageTiming stages(u"project"_qs, parser.isSet(timing));
+    JobControl job(stages.wrap(terminalProgress(u"project "_qs + m)));
     CancelOnSignal cancelOnCtrlC(&job);
     QElapsedTimer compute;
     compute.start();
