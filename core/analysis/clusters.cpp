@@ -44,8 +44,9 @@ std::vector<int> seedCentres(const torch::Tensor &x, int k, std::uint64_t seed)
 
 // Each row to its nearest centre (cosine), clusters renumbered largest first (ties: lower old id), and
 // the members' mean directions as the centroids.
-std::vector<int> assignToCentres(const Matrix &unit, const torch::Tensor &x, const torch::Tensor &c, Matrix *centroidsOut)
+std::vector<int> assignToCentres(const Matrix &unit, const torch::Tensor &c, Matrix *centroidsOut)
 {
+    const torch::Tensor x = detail::viewOf(unit);
     const int n = unit.rows;
     const int k = int(c.size(0));
     std::vector<int> assign(std::size_t(n), 0);
@@ -100,7 +101,7 @@ std::vector<int> sphericalKMeans(const Matrix &unit, int k, std::uint64_t seed, 
         // An emptied cluster keeps its centre (it may win rows back next round).
         c = torch::where(norms > 1e-12, sums / norms.clamp_min(1e-12), c);
     }
-    return assignToCentres(unit, x, c, centroidsOut);
+    return assignToCentres(unit, c, centroidsOut);
 }
 
 double silhouetteScore(const Matrix &unit, const std::vector<int> &assignment, int sample)
@@ -195,7 +196,7 @@ Clustering clusterEmbeddings(const Matrix &unit, const ClusterParams &params, Jo
         // converged; a full k-means over a million rows would take minutes more).
         torch::NoGradGuard noGrad;
         const Matrix sampleCentres = best.centroids;
-        best.assignment = assignToCentres(unit, detail::viewOf(unit), detail::viewOf(sampleCentres), &best.centroids);
+        best.assignment = assignToCentres(unit, detail::viewOf(sampleCentres), &best.centroids);
         best.silhouette = silhouetteScore(unit, best.assignment, params.silhouetteSample);
         if (job)
             job->advance();

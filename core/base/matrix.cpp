@@ -1,8 +1,9 @@
 #include "core/base/matrix.h"
 
+#include "core/base/ompthreads.h"
+
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 namespace cospace {
 
@@ -24,12 +25,8 @@ bool normalizeRow(std::span<float> row)
 int normalizeRows(Matrix &m)
 {
     // Rows are independent: in parallel, the same result as one after another.
-    int firstZero = std::numeric_limits<int>::max();
-#pragma omp parallel for schedule(static) reduction(min : firstZero) if (m.rows > 10000)
-    for (int i = 0; i < m.rows; ++i)
-        if (!normalizeRow({m.row(i), std::size_t(m.cols)}) && i < firstZero)
-            firstZero = i;
-    return firstZero == std::numeric_limits<int>::max() ? -1 : firstZero;
+    const int firstZero = firstIndexWhere(m.rows, 10000, [&m](int i) { return !normalizeRow({m.row(i), std::size_t(m.cols)}); });
+    return firstZero < m.rows ? firstZero : -1;
 }
 
 Matrix normalizedRows(Matrix m)

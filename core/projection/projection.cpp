@@ -1,10 +1,12 @@
 #include "core/projection/projection.h"
 
 #include "core/base/job.h"
+#include "core/base/ompthreads.h"
 #include "core/projection/knn_p.h"
 #include "core/projection/pca.h"
 #include "core/projection/projection_p.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -113,11 +115,8 @@ void validateProjectionInput(const Matrix &v, const char *what)
         invalid(name + ": data size does not match " + std::to_string(v.rows) + " x " + std::to_string(v.cols));
     // The first non-finite value, in parallel (a million 512-d rows are half a billion values).
     const std::ptrdiff_t n = std::ptrdiff_t(v.data.size());
-    std::ptrdiff_t first = n;
-#pragma omp parallel for schedule(static) reduction(min : first) if (n > (1 << 20))
-    for (std::ptrdiff_t i = 0; i < n; ++i)
-        if (!std::isfinite(v.data[std::size_t(i)]) && i < first)
-            first = i;
+    const std::ptrdiff_t first = firstIndexWhere(n, std::ptrdiff_t(1 << 20),
+                                                 [&v](std::ptrdiff_t i) { return !std::isfinite(v.data[std::size_t(i)]); });
     if (first < n)
         invalid(name + ": row " + std::to_string(first / v.cols) + " contains NaN or infinity");
 }
@@ -198,15 +197,13 @@ std::unique_ptr<Projector> Projector::fromLayout(std::shared_ptr<const Matrix> v
     validateProjectionInput(layout, "layout");
     // Unit rows are shared as they are; normalizing any other row would change it, so then a copy.
     const Matrix &v = *vectors;
-    int notUnit = 0;
-#pragma omp parallel for schedule(static) reduction(+ : notUnit) if (v.rows > 10000)
-    for (int i = 0; i < v.rows; ++i) {
+    const bool allUnit = firstIndexWhere(v.rows, 10000, [&v](int i) {
         double sq = 0;
         for (int j = 0; j < v.cols; ++j)
             sq += double(v.at(i, j)) * v.at(i, j);
-        notUnit += std::abs(sq - 1.0) > 1e-4;
-    }
-    if (notUnit > 0)
+        return std::abs(sq - 1.0) > 1e-4;
+    }) == v.rows;
+    if (!allUnit)
         vectors = std::make_shared<const Matrix>(normalizedRows(*vectors));
     return std::make_unique<FixedProjector>(std::move(vectors), layout, options);
 }
