@@ -15,8 +15,6 @@
 #include <QFileInfo>
 #include <QSaveFile>
 
-#include <cmath>
-
 namespace cospace::cli {
 
 namespace {
@@ -169,11 +167,9 @@ int runProject(const QStringList &args)
     out(u"%1: %2 x %3 -> %4 in %5 s (read %6 s, projection %7 s)"_qs.arg(m).arg(x.rows).arg(x.cols)
             .arg(parser.value(outOpt)).arg(total.nsecsElapsed() / 1e9, 0, 'f', 2)
             .arg(readSeconds, 0, 'f', 2).arg(computeSeconds, 0, 'f', 2));
-    if (knnRecall >= 0 && x.rows > kUmapExactKnnLimit) {
-        const int k = options.method == ProjectionMethod::Tsne ? int(std::floor(3 * options.perplexity)) : options.nNeighbors - 1;
+    if (knnRecall >= 0 && x.rows > kUmapExactKnnLimit)
         out(u"nearest neighbours: recall@%1 %2 against brute force on 256 sampled rows"_qs
-                .arg(std::min(k, x.rows - 1)).arg(knnRecall, 0, 'f', 4));
-    }
+                .arg(knnNeighbours(options, x.rows)).arg(knnRecall, 0, 'f', 4));
     return kOk;
 }
 

@@ -161,6 +161,16 @@ Matrix initialLayout(const Matrix &unit, const ProjectionOptions &options)
     return pca(unit, 2, options.seed).projected;
 }
 
+int knnNeighbours(const ProjectionOptions &options, int rows)
+{
+    switch (options.method) {
+    case ProjectionMethod::Tsne: return std::min(rows - 1, int(std::floor(3 * options.perplexity)));
+    case ProjectionMethod::Umap: return std::min(options.nNeighbors - 1, rows - 1);
+    case ProjectionMethod::Pca: break;
+    }
+    return 0;
+}
+
 Projector::Projector(const Matrix &vectors, const ProjectionOptions &options)
     : Projector(std::make_shared<const Matrix>(options.method == ProjectionMethod::Pca ? Matrix() : normalizedRows(vectors)),
                 options) {}

@@ -121,6 +121,11 @@ protected:
     ProjectionOptions m_options;
 };
 
+// The neighbours per row of the kNN graph a method builds over `rows` rows (its knnRecall() is for
+// these): t-SNE 3 x perplexity, UMAP n_neighbors - 1 (umap-learn counts the point itself), at most
+// rows - 1; 0 for PCA.
+int knnNeighbours(const ProjectionOptions &options, int rows);
+
 // Runs a projector to the end. Throws JobCancelled if `job` is cancelled, std::runtime_error on bad input.
 // `knnRecall`, when given, receives Projector::knnRecall().
 Matrix project(const Matrix &vectors, const ProjectionOptions &options, JobControl *job = nullptr,

@@ -280,7 +280,7 @@ public:
         const int n = vectors.rows;
         if (options.perplexity <= 0 || options.tsneIterations < 1 || options.theta < 0)
             throw std::runtime_error("t-SNE: perplexity and iterations must be positive");
-        const int k = std::min(n - 1, int(std::floor(3 * options.perplexity)));
+        const int k = knnNeighbours(options, n);
         // Above the exact limit, brute force within the nearest k-means clusters: at 200k x 512 4x faster
         // than HNSW with a higher trustworthiness (bench/projection/README.md, sitting H).
         const KnnGraph g = selfKnn(m_unit, k, m_threads, options.seed, job, kExactKnnLimit);

@@ -88,8 +88,7 @@ public:
         const int n = vectors.rows;
         if (options.nNeighbors < 2 || options.minDist < 0 || options.spread <= 0 || options.negativeSampleRate < 0)
             throw std::runtime_error("UMAP: n_neighbors must be >= 2, min_dist >= 0, spread > 0");
-        // umap-learn counts the point itself among its n_neighbors: ask for n_neighbors - 1 others.
-        const int k = std::min(options.nNeighbors - 1, n - 1);
+        const int k = knnNeighbours(options, n);   // n_neighbors - 1 others: umap-learn counts the point itself
         const KnnGraph g = selfKnn(m_unit, k, m_threads, options.seed, job, kUmapExactKnnLimit);
         if (job && job->cancelled()) throw JobCancelled{};
         m_knnRecall = g.sampledRecall;
