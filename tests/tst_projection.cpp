@@ -107,6 +107,8 @@ private Q_SLOTS:
     void spectralOrdersAPath_data();
     void spectralOrdersAPath();
     void spectralKeepsComponentsApart();
+    void tsneKeepsHubsInPlace_data();
+    void tsneKeepsHubsInPlace();
     void deterministic_data();
     void deterministic();
     void resumeEqualsUninterrupted_data();
@@ -247,6 +249,51 @@ void TestProjection::separatesBlobs()
     QVERIFY(allFinite(y));
     const double purity = neighbourPurity(y, b.label);
     QVERIFY2(purity > 0.97, qPrintable(u"10-NN blob purity %1"_qs.arg(purity)));
+}
+
+void TestProjection::tsneKeepsHubsInPlace_data()
+{
+    QTest::addColumn<bool>("fft");
+    QTest::newRow("barnes-hut") << false;
+    QTest::newRow("fft") << true;
+}
+
+// A row that is every blob member's nearest neighbour (the blob's centre, in high dimension) carries
+// far more affinity mass than the others: a step sized for the average row would fling it away in early
+// exaggeration (at 1M x 512 such hubs stretched the FFT grid from ~400 to ~4500 nodes a side). Through
+// the early phase each hub must stay near its blob (82 blob radii away before the fix, 1.1 after).
+void TestProjection::tsneKeepsHubsInPlace()
+{
+    QFETCH(bool, fft);
+    const int blobs = 6, members = 100;
+    Blobs b = makeBlobs(blobs, members, 64, 1.5, 9);
+    Matrix x(blobs * (members + 1), b.x.cols);
+    std::copy(b.x.data.begin(), b.x.data.end(), x.data.begin());
+    for (int c = 0; c < blobs; ++c)   // hub c: the mean of blob c's members
+        for (int i = 0; i < members; ++i)
+            for (int j = 0; j < x.cols; ++j) x.at(blobs * members + c, j) += b.x.at(c * members + i, j) / members;
+    ProjectionOptions o = options(ProjectionMethod::Tsne);
+    o.tsneGradient = fft ? ProjectionOptions::TsneGradient::Fft : ProjectionOptions::TsneGradient::BarnesHut;
+    auto p = Projector::create(x, o);
+    double worst = 0;   // the hub farthest outside its blob, in blob radii, at any checkpoint
+    QString where;
+    while (p->iteration() < o.earlyExaggerationIterations) {
+        p->run(10);
+        const Matrix &y = p->layout();
+        QVERIFY(allFinite(y));
+        for (int c = 0; c < blobs; ++c) {
+            double cx = 0, cy = 0;
+            for (int i = c * members; i < (c + 1) * members; ++i) { cx += y.at(i, 0); cy += y.at(i, 1); }
+            cx /= members; cy /= members;
+            double radius = 0;   // the blob's farthest member from its mean
+            for (int i = c * members; i < (c + 1) * members; ++i)
+                radius = std::max(radius, std::hypot(y.at(i, 0) - cx, y.at(i, 1) - cy));
+            const int hub = blobs * members + c;
+            const double off = std::hypot(y.at(hub, 0) - cx, y.at(hub, 1) - cy) / radius;
+            if (off > worst) { worst = off; where = u"hub %1 at iteration %2"_qs.arg(c).arg(p->iteration()); }
+        }
+    }
+    QVERIFY2(worst <= 2.5, qPrintable(u"%1 is %2 blob radii from its blob's mean"_qs.arg(where).arg(worst)));
 }
 
 void TestProjection::deterministic_data()

@@ -3,7 +3,8 @@
 // Conventions follow scikit-learn/openTSNE so layouts are comparable: conditional affinities over
 // the 3*perplexity nearest neighbours calibrated by binary search on the precision, symmetrised
 // P = (P + P^T) / 2N; gradient without the constant factor 4 and learning rate N/12 (the same step
-// as sklearn's "auto" N/(12*4) with the factor); momentum 0.5 then 0.8; delta-bar-delta gains.
+// as sklearn's "auto" N/(12*4) with the factor); momentum 0.5 then 0.8; delta-bar-delta gains. One
+// departure: kNN hubs take smaller steps (kMaxStiffness), so they are not flung out of the layout.
 // Every per-point quantity is computed independently and reduced in index order, so the result is
 // the same for any thread count.
 
@@ -29,6 +30,13 @@ constexpr int kParallelMin = 2048;       // below this a parallel region costs m
 constexpr int kInterpolationNodes = 3;   // FIt-SNE / openTSNE defaults
 constexpr int kMinBoxes = 50;
 constexpr double kBoxWidth = 1.0;
+// A row's attraction is as stiff as its share of P: lr * exaggeration * N * sum_j p_ij / N. Gradient
+// descent with momentum 0.5 overshoots past a stiffness of 3; the learning rate N/12 against
+// exaggeration 12 puts the average row at 1, but kNN hubs (rows in many others' neighbour lists, common
+// in high dimension) reach 10-40 and were flung hundreds of units out in early exaggeration — at 1M x
+// 512 the FFT grid, sized by the layout's extent, grew ~10x a side. Such rows take a step scaled down
+// to this stiffness; the others are untouched.
+constexpr double kMaxStiffness = 2.0;
 
 // Quadtree over the current layout, rebuilt every iteration: nodes in one array, children contiguous.
 class QuadTree
@@ -369,6 +377,12 @@ private:
             e = f;
         }
         for (int i = 0; i < n; ++i) m_rowStart[std::size_t(i) + 1] = std::max(m_rowStart[std::size_t(i) + 1], m_rowStart[std::size_t(i)]);
+        m_mass.assign(std::size_t(n), 0.0);   // N * sum_j p_ij: 1 on average
+        for (int i = 0; i < n; ++i) {
+            double s = 0;
+            for (int e = m_rowStart[std::size_t(i)]; e < m_rowStart[std::size_t(i) + 1]; ++e) s += m_val[std::size_t(e)];
+            m_mass[std::size_t(i)] = s * n;
+        }
     }
 
     double barnesHut(std::vector<double> &rep)
@@ -411,10 +425,13 @@ private:
             m_grad[std::size_t(2 * i)] = float(exaggeration * ax - rep[std::size_t(2 * i)] / z);
             m_grad[std::size_t(2 * i + 1)] = float(exaggeration * ay - rep[std::size_t(2 * i + 1)] / z);
         }
+        const double stiffnessPerMass = m_learningRate * exaggeration / n;
         for (std::size_t c = 0; c < y.size(); ++c) {
             const bool sameSign = (m_grad[c] > 0) == (m_update[c] > 0);
             m_gains[c] = float(std::max(sameSign ? m_gains[c] * 0.8 : m_gains[c] + 0.2, kMinGain));
-            m_update[c] = float(momentum * m_update[c] - m_learningRate * m_gains[c] * m_grad[c]);
+            const double kappa = stiffnessPerMass * m_mass[c / 2];
+            const double rate = kappa > kMaxStiffness ? m_learningRate * kMaxStiffness / kappa : m_learningRate;
+            m_update[c] = float(momentum * m_update[c] - rate * m_gains[c] * m_grad[c]);
             y[c] += m_update[c];
         }
         double mx = 0, my = 0;   // keep the layout centred (openTSNE does the same)
@@ -431,6 +448,7 @@ private:
     Matrix m_layout;
     std::vector<int> m_rowStart, m_col;
     std::vector<float> m_val, m_update, m_gains, m_grad;
+    std::vector<double> m_mass;
     QuadTree m_tree;
     FftRepulsion m_fft;
     bool m_useFft = false;
