@@ -506,18 +506,19 @@ private:
         z = std::max(z, 1e-300);
 #pragma omp parallel for num_threads(m_threads) schedule(dynamic, 128) if (n >= kParallelMin)
         for (int i = 0; i < n; ++i) {
-            double ax = 0, ay = 0;
+            float ax = 0, ay = 0;
             const float xi = y[std::size_t(2 * i)], yi = y[std::size_t(2 * i + 1)];
             for (int e = m_rowStart[std::size_t(i)]; e < m_rowStart[std::size_t(i) + 1]; ++e) {
                 const int j = m_col[std::size_t(e)];
                 const float dx = xi - y[std::size_t(2 * j)], dy = yi - y[std::size_t(2 * j + 1)];
-                const double w = m_val[std::size_t(e)] / (1.0 + dx * dx + dy * dy);
+                const float w = m_val[std::size_t(e)] / (1.f + dx * dx + dy * dy);
                 ax += w * dx; ay += w * dy;
             }
             m_grad[std::size_t(2 * i)] = float(exaggeration * ax - rep[std::size_t(2 * i)] / z);
             m_grad[std::size_t(2 * i + 1)] = float(exaggeration * ay - rep[std::size_t(2 * i + 1)] / z);
         }
         const double stiffnessPerMass = m_learningRate * exaggeration / n;
+#pragma omp parallel for num_threads(m_threads) schedule(static) if (n >= kParallelMin)
         for (std::size_t c = 0; c < y.size(); ++c) {
             const bool sameSign = (m_grad[c] > 0) == (m_update[c] > 0);
             m_gains[c] = float(std::max(sameSign ? m_gains[c] * 0.8 : m_gains[c] + 0.2, kMinGain));
@@ -529,6 +530,7 @@ private:
         double mx = 0, my = 0;   // keep the layout centred (openTSNE does the same)
         for (int i = 0; i < n; ++i) { mx += y[std::size_t(2 * i)]; my += y[std::size_t(2 * i + 1)]; }
         mx /= n; my /= n;
+#pragma omp parallel for num_threads(m_threads) schedule(static) if (n >= kParallelMin)
         for (int i = 0; i < n; ++i) { y[std::size_t(2 * i)] -= float(mx); y[std::size_t(2 * i + 1)] -= float(my); }
     }
 
