@@ -10,6 +10,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 namespace cospace {
@@ -116,7 +117,7 @@ KnnGraph clusteredKnn(const Matrix &unit, const Matrix &centroids, int k, int pr
             queries[std::size_t(probeOf(i, r))].push_back(i);
     std::vector<float> sims;
     std::vector<int64_t> ids;
-    std::vector<std::pair<float, int>> merged;
+    std::vector<std::pair<float, int>> merged, candidates;
     for (int c = 0; c < clusters; ++c) {
         if (job && job->cancelled())
             throw JobCancelled{};
@@ -139,18 +140,31 @@ KnnGraph clusteredKnn(const Matrix &unit, const Matrix &centroids, int k, int pr
             const int row = q[i];
             int *bestIndex = g.index.data() + std::size_t(row) * k;
             float *bestDist = g.dist.data() + std::size_t(row) * k;
-            merged.clear();
-            for (int j = 0; j < k; ++j)
-                if (bestIndex[j] >= 0) merged.emplace_back(bestDist[j], bestIndex[j]);
+            // Only candidates ahead of the current k-th best can enter (after the first probes, few):
+            // those are sorted and merged with the best list, which is sorted already.
+            const std::pair<float, int> worst{bestDist[k - 1], bestIndex[k - 1] < 0 ? INT_MAX : bestIndex[k - 1]};
+            candidates.clear();
             for (int j = 0; j < found; ++j) {
                 const int64_t id = ids[i * std::size_t(found) + std::size_t(j)];
                 if (id < 0 || m[std::size_t(id)] == row) continue;
-                merged.emplace_back(std::max(0.f, 1.f - sims[i * std::size_t(found) + std::size_t(j)]), m[std::size_t(id)]);
+                const std::pair<float, int> c{std::max(0.f, 1.f - sims[i * std::size_t(found) + std::size_t(j)]), m[std::size_t(id)]};
+                if (c < worst) candidates.push_back(c);
             }
-            std::sort(merged.begin(), merged.end());
-            for (int j = 0; j < k && j < int(merged.size()); ++j) {
-                bestDist[j] = merged[std::size_t(j)].first;
-                bestIndex[j] = merged[std::size_t(j)].second;
+            if (candidates.empty()) continue;
+            std::sort(candidates.begin(), candidates.end());
+            merged.clear();
+            int held = 0;
+            while (held < k && bestIndex[held] >= 0) ++held;
+            std::size_t a = 0, b = 0;
+            while (int(merged.size()) < k && (a < std::size_t(held) || b < candidates.size())) {
+                const bool fromBest = b == candidates.size() ||
+                    (a < std::size_t(held) && std::pair<float, int>{bestDist[a], bestIndex[a]} < candidates[b]);
+                if (fromBest) { merged.emplace_back(bestDist[a], bestIndex[a]); ++a; }
+                else merged.push_back(candidates[b++]);
+            }
+            for (std::size_t j = 0; j < merged.size(); ++j) {
+                bestDist[j] = merged[j].first;
+                bestIndex[j] = merged[j].second;
             }
         }
         if (job) job->advance(qint64(q.size()));
