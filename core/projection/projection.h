@@ -48,6 +48,9 @@ inline constexpr EnumNames<ProjectionMethod, 4> kProjectionMethods{{{{Projection
 inline constexpr int kExactKnnLimit = 25000;
 inline constexpr int kUmapExactKnnLimit = 25000;
 inline constexpr int kFftTsneMinRows = 10000;  // t-SNE switches to FFT interpolation here
+// No t-SNE row moves farther than this in one iteration (openTSNE's max_step_norm): kNN hubs would
+// otherwise be flung out in early exaggeration (tsne.cpp).
+inline constexpr double kTsneMaxStepNorm = 5.0;
 
 struct ProjectionOptions {
     ProjectionMethod method = ProjectionMethod::Umap;
