@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
 #include <stdexcept>
 
@@ -97,6 +98,10 @@ class TestProjection : public QObject
 private Q_SLOTS:
     void layoutCacheKeyFollowsContent_data();
     void layoutCacheKeyFollowsContent();
+    void rowBlocksReadAsOneTable_data();
+    void rowBlocksReadAsOneTable();
+    void layoutCacheKeyIgnoresBlocks_data();
+    void layoutCacheKeyIgnoresBlocks();
     void pcaHandChecked();
     void pcaRandomizedFindsPlantedDirections_data();
     void pcaRandomizedFindsPlantedDirections();
@@ -120,6 +125,10 @@ private Q_SLOTS:
     void fromLayoutIsFinishedAndPlaces();
     void fromLayoutSharesUnitRows_data();
     void fromLayoutSharesUnitRows();
+    void fromLayoutRejectsNonFiniteRows_data();
+    void fromLayoutRejectsNonFiniteRows();
+    void modalityGapOfBlocksMatchesMatrix_data();
+    void modalityGapOfBlocksMatchesMatrix();
     void orthogonalProcrustesRecoversRotation();
     void procrustes2DRecoversSimilarity_data();
     void procrustes2DRecoversSimilarity();
@@ -177,6 +186,93 @@ void TestProjection::layoutCacheKeyFollowsContent()
     QCOMPARE(layoutCacheKey(m, options), before);   // deterministic
     edit(m, options);
     QCOMPARE(layoutCacheKey(m, options) == before, sameKey);
+}
+
+// `m`'s rows split at `cuts` into owned blocks of one table (as a workspace's images and captions are).
+static RowBlocks splitRows(const Matrix &m, const std::vector<int> &cuts, std::vector<std::shared_ptr<const Matrix>> *owners = nullptr)
+{
+    RowBlocks table(m.cols);
+    int from = 0;
+    for (std::size_t c = 0; c <= cuts.size(); ++c) {
+        const int to = c < cuts.size() ? cuts[c] : m.rows;
+        auto part = std::make_shared<const Matrix>(MatrixView(m).middleRows(from, to - from).copy());
+        table.append(MatrixView(*part), part);
+        if (owners)
+            owners->push_back(part);
+        from = to;
+    }
+    return table;
+}
+
+// Rows in blocks read as the rows of one matrix: row(), slice() (sharing the blocks) and copy().
+void TestProjection::rowBlocksReadAsOneTable_data()
+{
+    QTest::addColumn<std::vector<int>>("cuts");
+    QTest::addColumn<int>("first");
+    QTest::addColumn<int>("count");
+    QTest::newRow("one block, all") << std::vector<int>{} << 0 << 9;
+    QTest::newRow("one block, middle") << std::vector<int>{} << 2 << 5;
+    QTest::newRow("three blocks, all") << std::vector<int>{3, 4} << 0 << 9;
+    QTest::newRow("three blocks, across all") << std::vector<int>{3, 4} << 2 << 5;
+    QTest::newRow("three blocks, inside the last") << std::vector<int>{3, 4} << 5 << 3;
+    QTest::newRow("three blocks, nothing") << std::vector<int>{3, 4} << 4 << 0;
+}
+
+void TestProjection::rowBlocksReadAsOneTable()
+{
+    QFETCH(std::vector<int>, cuts);
+    QFETCH(int, first);
+    QFETCH(int, count);
+    Matrix m(9, 4);
+    for (std::size_t i = 0; i < m.data.size(); ++i)
+        m.data[i] = float(i);
+    std::vector<std::shared_ptr<const Matrix>> owners;
+    const RowBlocks table = splitRows(m, cuts, &owners);
+    QCOMPARE(table.rows(), m.rows);
+    QCOMPARE(table.cols(), m.cols);
+    for (int i = 0; i < m.rows; ++i)
+        QCOMPARE(table.row(i)[0], m.at(i, 0));
+    const RowBlocks part = table.slice(first, count);
+    QCOMPARE(part.rows(), count);
+    QVERIFY(part.copy().data == std::vector<float>(m.row(first), m.row(first) + std::size_t(count) * m.cols));
+    QVERIFY(table.copy(first, count).data == part.copy().data);
+    for (const RowBlocks::Block &b : part.blocks())   // views into the same memory, not copies
+        QVERIFY(b.rows.values == table.row(first + b.first));
+    QCOMPARE(part.contiguous(), part.blocks().size() <= 1);
+    QVERIFY_THROWS_EXCEPTION(std::out_of_range, table.slice(first, m.rows - first + 1));
+    RowBlocks wrong = table;
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, wrong.append(Matrix(2, 5)));
+}
+
+// A table's key is its rows' key however they are split into blocks, whatever the byte tail of a
+// block (3 columns: 12-byte rows, so the 32-byte groups of the digest straddle the blocks).
+void TestProjection::layoutCacheKeyIgnoresBlocks_data()
+{
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<std::vector<int>>("cuts");
+    QTest::newRow("one block") << 7 << std::vector<int>{};
+    QTest::newRow("cut after 1 row") << 7 << std::vector<int>{1};
+    QTest::newRow("cut after 3 and 4 rows") << 7 << std::vector<int>{3, 4};
+    QTest::newRow("a block per row") << 7 << std::vector<int>{1, 2, 3, 4, 5, 6};
+    QTest::newRow("64 rows in three") << 64 << std::vector<int>{10, 41};
+}
+
+void TestProjection::layoutCacheKeyIgnoresBlocks()
+{
+    QFETCH(int, rows);
+    QFETCH(std::vector<int>, cuts);
+    std::mt19937 rng(5);
+    std::normal_distribution<float> g;
+    Matrix m(rows, 3);
+    for (float &v : m.data)
+        v = g(rng);
+    ProjectionOptions options;
+    const RowBlocks table = splitRows(m, cuts);
+    QCOMPARE(int(table.blocks().size()), int(cuts.size()) + 1);
+    QCOMPARE(layoutCacheKey(table, options), layoutCacheKey(m, options));
+    Matrix other = m;
+    other.data.back() += 1.f;
+    QVERIFY(layoutCacheKey(table, options) != layoutCacheKey(other, options));
 }
 
 void TestProjection::pcaHandChecked()
@@ -425,36 +521,92 @@ void TestProjection::fromLayoutIsFinishedAndPlaces()
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, Projector::fromLayout(b.x, Matrix(3, 2), options(ProjectionMethod(method))));
 }
 
-// Over the caller's rows (a big workspace's): unit rows are shared, not copied; other rows are
-// normalised into a copy, the caller's left as they were. Either way place() matches the copying
-// overload's exactly.
+// Over the caller's rows in blocks (a big workspace's mapped images and captions): unit rows are
+// shared, not copied; other rows are normalised into a copy, the caller's left as they were. Either way
+// place() matches the copying overload's exactly (kNN over the blocks merged as over one matrix).
 void TestProjection::fromLayoutSharesUnitRows_data()
 {
     QTest::addColumn<float>("scale");
+    QTest::addColumn<std::vector<int>>("cuts");
     QTest::addColumn<bool>("shared");
-    QTest::newRow("unit rows") << 1.f << true;
-    QTest::newRow("rows of length 3") << 3.f << false;
+    QTest::newRow("unit rows, one block") << 1.f << std::vector<int>{} << true;
+    QTest::newRow("unit rows, three blocks") << 1.f << std::vector<int>{40, 41} << true;
+    QTest::newRow("rows of length 3, one block") << 3.f << std::vector<int>{} << false;
+    QTest::newRow("rows of length 3, two blocks") << 3.f << std::vector<int>{70} << false;
 }
 
 void TestProjection::fromLayoutSharesUnitRows()
 {
     QFETCH(float, scale);
+    QFETCH(std::vector<int>, cuts);
     QFETCH(bool, shared);
     const Blobs b = makeBlobs(4, 30, 16, 0.4, 9);
     Matrix unit = normalizedRows(b.x);
     for (float &v : unit.data)
         v *= scale;
-    const auto rows = std::make_shared<const Matrix>(unit);
+    std::vector<std::shared_ptr<const Matrix>> owners;
+    const RowBlocks table = splitRows(unit, cuts, &owners);
     const Matrix layout = project(b.x, options(ProjectionMethod::Pca));
-    const auto p = Projector::fromLayout(rows, layout, options(ProjectionMethod::Umap));
-    QCOMPARE(rows.use_count(), shared ? 2 : 1);
-    QVERIFY(rows->data == unit.data);   // never normalised in place
+    const auto p = Projector::fromLayout(table, layout, options(ProjectionMethod::Umap));
+    for (const auto &owner : owners)
+        QCOMPARE(owner.use_count(), shared ? 3 : 2);   // here, the table, and the projector when shared
+    QVERIFY(table.copy().data == unit.data);   // never normalised in place
     const auto copied = Projector::fromLayout(unit, layout, options(ProjectionMethod::Umap));
     Matrix queries(3, unit.cols);
     for (int q = 0; q < 3; ++q)
-        std::copy(b.x.row(q * 17), b.x.row(q * 17) + b.x.cols, queries.row(q));
+        std::copy(b.x.row(q * 17 + 20), b.x.row(q * 17 + 20) + b.x.cols, queries.row(q));
     QVERIFY(p->place(queries).data == copied->place(queries).data);
-    QVERIFY_THROWS_EXCEPTION(std::runtime_error, Projector::fromLayout(std::shared_ptr<const Matrix>(), layout, options(ProjectionMethod::Umap)));
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, Projector::fromLayout(RowBlocks(unit.cols), layout, options(ProjectionMethod::Umap)));
+}
+
+// A NaN or infinity in any block is refused, naming its row in the whole table.
+void TestProjection::fromLayoutRejectsNonFiniteRows_data()
+{
+    QTest::addColumn<int>("row");
+    QTest::addColumn<float>("value");
+    QTest::newRow("NaN in the first block") << 5 << std::numeric_limits<float>::quiet_NaN();
+    QTest::newRow("infinity in the second block") << 57 << std::numeric_limits<float>::infinity();
+    QTest::newRow("NaN in the last row") << 119 << std::numeric_limits<float>::quiet_NaN();
+}
+
+void TestProjection::fromLayoutRejectsNonFiniteRows()
+{
+    QFETCH(int, row);
+    QFETCH(float, value);
+    const Blobs b = makeBlobs(4, 30, 16, 0.4, 9);
+    Matrix unit = normalizedRows(b.x);
+    unit.at(row, 3) = value;
+    const Matrix layout(unit.rows, 2, 0.5f);
+    try {
+        Projector::fromLayout(splitRows(unit, {50}), layout, options(ProjectionMethod::Umap));
+        QFAIL("a non-finite row was accepted");
+    } catch (const std::runtime_error &e) {
+        QVERIFY2(QString::fromUtf8(e.what()).contains(u"row %1 "_qs.arg(row)), e.what());
+    }
+}
+
+// The gap of a table whose first rows are images equals the gap with per-row labels, bit for bit.
+void TestProjection::modalityGapOfBlocksMatchesMatrix_data()
+{
+    QTest::addColumn<int>("images");
+    QTest::addColumn<std::vector<int>>("cuts");
+    QTest::newRow("one block") << 50 << std::vector<int>{};
+    QTest::newRow("blocks at the modality border") << 50 << std::vector<int>{50};
+    QTest::newRow("blocks across it") << 50 << std::vector<int>{20, 90};
+    QTest::newRow("one caption") << 119 << std::vector<int>{60};
+}
+
+void TestProjection::modalityGapOfBlocksMatchesMatrix()
+{
+    QFETCH(int, images);
+    QFETCH(std::vector<int>, cuts);
+    const Blobs b = makeBlobs(4, 30, 16, 0.4, 11);
+    std::vector<int> modality(std::size_t(b.x.rows), 1);
+    std::fill_n(modality.begin(), images, 0);
+    const double expected = cospace::modalityGap(b.x, modality);
+    QVERIFY(expected > 0);
+    QCOMPARE(cospace::modalityGap(splitRows(b.x, cuts), images), expected);
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, cospace::modalityGap(splitRows(b.x, cuts), 0));
 }
 
 void TestProjection::orthogonalProcrustesRecoversRotation()

@@ -44,7 +44,7 @@ std::vector<int> seedCentres(const torch::Tensor &x, int k, std::uint64_t seed)
 
 // Each row to its nearest centre (cosine), clusters renumbered largest first (ties: lower old id), and
 // the members' mean directions as the centroids.
-std::vector<int> assignToCentres(const Matrix &unit, const torch::Tensor &c, Matrix *centroidsOut)
+std::vector<int> assignToCentres(MatrixView unit, const torch::Tensor &c, Matrix *centroidsOut)
 {
     const torch::Tensor x = detail::viewOf(unit);
     const int n = unit.rows;
@@ -77,7 +77,7 @@ std::vector<int> assignToCentres(const Matrix &unit, const torch::Tensor &c, Mat
 
 }  // namespace
 
-std::vector<int> sphericalKMeans(const Matrix &unit, int k, std::uint64_t seed, int iterations, Matrix *centroidsOut)
+std::vector<int> sphericalKMeans(MatrixView unit, int k, std::uint64_t seed, int iterations, Matrix *centroidsOut)
 {
     if (k < 1)
         throw std::invalid_argument("k-means: k must be at least 1");
@@ -104,7 +104,7 @@ std::vector<int> sphericalKMeans(const Matrix &unit, int k, std::uint64_t seed, 
     return assignToCentres(unit, c, centroidsOut);
 }
 
-double silhouetteScore(const Matrix &unit, const std::vector<int> &assignment, int sample)
+double silhouetteScore(MatrixView unit, const std::vector<int> &assignment, int sample)
 {
     const int n = unit.rows;
     const int k = assignment.empty() ? 0 : *std::max_element(assignment.begin(), assignment.end()) + 1;
@@ -143,7 +143,7 @@ double silhouetteScore(const Matrix &unit, const std::vector<int> &assignment, i
     return total / m;
 }
 
-Clustering clusterEmbeddings(const Matrix &unit, const ClusterParams &params, JobControl *job)
+Clustering clusterEmbeddings(MatrixView unit, const ClusterParams &params, JobControl *job)
 {
     Clustering best;
     if (params.k < 0)
@@ -164,7 +164,7 @@ Clustering clusterEmbeddings(const Matrix &unit, const ClusterParams &params, Jo
         std::sort(rows.begin(), rows.end());
         sample = gatherRows(unit, rows);
     }
-    const Matrix &chooseOn = sampled ? sample : unit;
+    const MatrixView chooseOn = sampled ? MatrixView(sample) : unit;
     if (job) {
         job->setStage(sampled ? u"k-means, k = 2..%1 (silhouette, on %2 of %3 rows)"_qs.arg(kMax).arg(sample.rows).arg(unit.rows)
                               : u"k-means, k = 2..%1 (silhouette)"_qs.arg(kMax));

@@ -44,11 +44,11 @@ struct Clustering {
     QList<QPair<int, double>> silhouetteByK;      // auto: every k tried
 };
 
-std::vector<int> sphericalKMeans(const Matrix &unit, int k, std::uint64_t seed, int iterations,
+std::vector<int> sphericalKMeans(MatrixView unit, int k, std::uint64_t seed, int iterations,
                                  Matrix *centroids = nullptr);
 // Mean silhouette with cosine distance over at most `sample` rows (evenly spaced), in [-1, 1].
-double silhouetteScore(const Matrix &unit, const std::vector<int> &assignment, int sample = kSilhouetteSample);
+double silhouetteScore(MatrixView unit, const std::vector<int> &assignment, int sample = kSilhouetteSample);
 
-Clustering clusterEmbeddings(const Matrix &unit, const ClusterParams &params = {}, JobControl *job = nullptr);
+Clustering clusterEmbeddings(MatrixView unit, const ClusterParams &params = {}, JobControl *job = nullptr);
 
 }  // namespace cospace

@@ -35,6 +35,15 @@ Matrix normalizedRows(Matrix m)
     return m;
 }
 
+Matrix MatrixView::copy() const
+{
+    Matrix out;
+    out.data.assign(values, values + std::size_t(rows) * std::size_t(cols));   // one pass, no zero fill first
+    out.rows = rows;
+    out.cols = cols;
+    return out;
+}
+
 Matrix gatherRows(const float *rows, int cols, std::span<const int> which)
 {
     Matrix out(int(which.size()), cols);

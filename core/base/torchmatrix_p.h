@@ -9,10 +9,11 @@
 
 namespace cospace::detail {
 
-// A [rows, cols] float tensor viewing `m`'s memory (no copy): `m` must outlive it and stay unchanged.
-inline torch::Tensor viewOf(const Matrix &m)
+// A [rows, cols] float tensor viewing `m`'s memory (no copy; a Matrix's or mapped rows): it must outlive the
+// tensor, stay unchanged and is never written through it.
+inline torch::Tensor viewOf(MatrixView m)
 {
-    return torch::from_blob(const_cast<float *>(m.data.data()), {m.rows, m.cols});
+    return torch::from_blob(const_cast<float *>(m.values), {m.rows, m.cols});
 }
 
 // Copies a 2-D float tensor into a Matrix.

@@ -50,14 +50,6 @@ StoredSet filterSet(const StoredSet &all, const std::function<bool(const StoredI
     return out;
 }
 
-void appendSet(StoredSet &to, const StoredSet &from)
-{
-    to.items += from.items;
-    to.vectors.cols = std::max(to.vectors.cols, from.vectors.cols);
-    to.vectors.data.insert(to.vectors.data.end(), from.vectors.data.begin(), from.vectors.data.end());
-    to.vectors.rows += from.vectors.rows;
-}
-
 // Layout coordinates -> map coordinates: about sqrt(N) units across, y up.
 struct MapTransform {
     double minX = 0, minY = 0, scale = 1;
@@ -157,8 +149,9 @@ struct WorkspaceSession::State {
     std::unique_ptr<EmbeddingStore> store;
     // This workspace's items and vectors in map-point order: images, captions of files, typed captions.
     QList<StoredItem> items;
-    // Shared with a projector over a cached layout (place() reads them): replaced, never changed in place.
-    std::shared_ptr<const Matrix> vectors = std::make_shared<const Matrix>();
+    // In blocks (base/rowblocks.h): a big modality's rows are its mapped snapshot's, not a copy. Shared
+    // with a projector over a cached layout (place() reads them): replaced, never changed in place.
+    RowBlocks vectors;
     int imageCount = 0;
     // The store's snapshot of a modality when this workspace's rows of it are all of its rows, in its
     // order (a big store opened whole): the search index then reads it in place.
@@ -180,8 +173,12 @@ struct WorkspaceSession::State {
     void ensureModel(const QString &spec);
     QList<SkippedFile> embed(const Workspace &workspace, const CollectionSnapshot &snapshot, JobControl &job);
     void gather(const Workspace &workspace, JobControl &job);
-    StoredSet gatherModality(qint64 modelId, Modality modality, const std::function<bool(const StoredItem &)> &keep,
-                             std::shared_ptr<const VectorSnapshot> &whole, JobControl &job) const;
+    struct Gathered {
+        QList<StoredItem> items;
+        RowBlocks vectors;
+    };
+    Gathered gatherModality(qint64 modelId, Modality modality, const std::function<bool(const StoredItem &)> &keep,
+                            std::shared_ptr<const VectorSnapshot> &whole, JobControl &job) const;
     StoredSet rows(int first, int count) const;
     int firstTyped() const;
     QList<MapPoint> buildPoints() const;
@@ -221,18 +218,23 @@ QList<SkippedFile> WorkspaceSession::State::embed(const Workspace &workspace, co
 
 // One modality's rows that `keep` accepts. A big store's come from its mapped snapshot (vectorsnapshot.h)
 // and the items' text from one pass over the items table, instead of decoding every vector from SQLite;
-// `whole` is that snapshot when every one of its rows was kept.
-StoredSet WorkspaceSession::State::gatherModality(qint64 modelId, Modality modality,
-                                                  const std::function<bool(const StoredItem &)> &keep,
-                                                  std::shared_ptr<const VectorSnapshot> &whole, JobControl &job) const
+// `whole` is that snapshot when every one of its rows was kept, and then the rows are read where it maps
+// them (a million 512-d rows: no 2 GB copy). Otherwise the kept rows are copied out of it.
+WorkspaceSession::State::Gathered WorkspaceSession::State::gatherModality(
+    qint64 modelId, Modality modality, const std::function<bool(const StoredItem &)> &keep,
+    std::shared_ptr<const VectorSnapshot> &whole, JobControl &job) const
 {
     whole.reset();
-    if (store->count(modelId, modality) < kSnapshotMinRows)
-        return filterSet(store->load(modelId, modality), keep);
+    Gathered out;
+    if (store->count(modelId, modality) < kSnapshotMinRows) {
+        StoredSet kept = filterSet(store->load(modelId, modality), keep);
+        out.items = std::move(kept.items);
+        out.vectors.append(std::move(kept.vectors));
+        return out;
+    }
     std::shared_ptr<const VectorSnapshot> snapshot = VectorSnapshot::open(*store, modelId, modality, &job);
     job.setStage(u"reading %1 item names"_qs.arg(snapshot->rows()));
     QList<StoredItem> all = store->itemsInOrder({snapshot->itemIds(), std::size_t(snapshot->rows())});
-    StoredSet out;
     std::vector<int> rows;
     rows.reserve(std::size_t(all.size()));
     for (int i = 0; i < all.size(); ++i)
@@ -240,10 +242,13 @@ StoredSet WorkspaceSession::State::gatherModality(qint64 modelId, Modality modal
             rows.push_back(i);
             out.items.append(std::move(all[i]));
         }
-    job.setStage(u"loading vectors"_qs);
-    out.vectors = gatherRows(snapshot->vectors(), snapshot->dim(), rows);
-    if (int(rows.size()) == snapshot->rows())
+    if (int(rows.size()) == snapshot->rows()) {
+        out.vectors.append(MatrixView(snapshot->vectors(), snapshot->rows(), snapshot->dim()), snapshot);
         whole = std::move(snapshot);
+    } else {
+        job.setStage(u"copying %1 of %2 vectors"_qs.arg(rows.size()).arg(snapshot->rows()));
+        out.vectors.append(gatherRows(snapshot->vectors(), snapshot->dim(), rows));
+    }
     return out;
 }
 
@@ -255,28 +260,27 @@ void WorkspaceSession::State::gather(const Workspace &workspace, JobControl &job
     QSet<QString> sources;
     for (const QString &f : workspace.captionFiles)
         sources.insert(QFileInfo(f).absoluteFilePath());
-    StoredSet images = gatherModality(stored.id, Modality::Image, [&](const StoredItem &i) {
+    Gathered images = gatherModality(stored.id, Modality::Image, [&](const StoredItem &i) {
         return underAny(i.path, workspace.folders);
     }, imageSnapshot, job);
-    StoredSet captions = gatherModality(stored.id, Modality::Caption, [&](const StoredItem &i) {
+    Gathered captions = gatherModality(stored.id, Modality::Caption, [&](const StoredItem &i) {
         return sources.contains(i.source) || (isShardFile(i.source) && underAny(i.source, workspace.folders));
     }, captionSnapshot, job);
-    appendSet(captions, typedCaptions(*model, workspace.captions));
+    StoredSet typed = typedCaptions(*model, workspace.captions);
     imageCount = int(images.items.size());
-    items = images.items + captions.items;
-    Matrix all = std::move(images.vectors);
-    all.cols = model->embedDim();
-    all.data.insert(all.data.end(), captions.vectors.data.begin(), captions.vectors.data.end());
-    all.rows = int(items.size());
-    vectors = std::make_shared<const Matrix>(std::move(all));
+    items = images.items + captions.items + typed.items;
+    RowBlocks all(model->embedDim());
+    all.append(images.vectors);
+    all.append(captions.vectors);
+    all.append(std::move(typed.vectors));
+    vectors = std::move(all);
 }
 
 StoredSet WorkspaceSession::State::rows(int first, int count) const
 {
     StoredSet set;
     set.items = items.mid(first, count);
-    set.vectors = Matrix(count, vectors->cols);
-    std::copy_n(vectors->row(first), std::size_t(count) * std::size_t(vectors->cols), set.vectors.data.begin());
+    set.vectors = vectors.copy(first, count);
     return set;
 }
 
@@ -308,7 +312,7 @@ QList<MapPoint> WorkspaceSession::State::buildPoints() const
     std::vector<int> owner;
     QList<int> pointOf;
     QStringList texts;
-    Matrix paired(0, vectors->cols);
+    Matrix paired(0, vectors.cols());
     for (int c = imageCount; c < items.size(); ++c) {
         const StoredItem &item = items[c];
         MapPoint p{MapPoint::Caption, {}, item.path, item.caption};
@@ -321,7 +325,7 @@ QList<MapPoint> WorkspaceSession::State::buildPoints() const
         owner.push_back(*it);
         pointOf << c;
         texts << item.caption;
-        paired.data.insert(paired.data.end(), vectors->row(c), vectors->row(c) + paired.cols);
+        paired.data.insert(paired.data.end(), vectors.row(c), vectors.row(c) + paired.cols);
         ++paired.rows;
     }
     if (paired.rows > 0) {
@@ -357,15 +361,15 @@ bool WorkspaceSession::State::project(const WorkspaceJobParams &params, const Pr
                                       JobControl &job)
 {
     job.setStage(u"looking up the layout cache"_qs);
-    const QString key = layoutCacheKey(*vectors, options);
+    const QString key = layoutCacheKey(vectors, options);
     if (params.useLayoutCache)
-        if (const std::optional<Matrix> cached = readCachedLayout(key, vectors->rows, params.layoutCacheDir)) {
+        if (const std::optional<Matrix> cached = readCachedLayout(key, vectors.rows(), params.layoutCacheDir)) {
             job.setStage(u"restoring the cached layout"_qs);
             projector = Projector::fromLayout(vectors, *cached, options);   // shares the rows
             return true;
         }
-    job.setStage(u"projecting %1 points (%2)"_qs.arg(vectors->rows).arg(kProjectionMethods.name(options.method).toUpper()));
-    projector = Projector::create(*vectors, options, &job);
+    job.setStage(u"projecting %1 points (%2)"_qs.arg(vectors.rows()).arg(kProjectionMethods.name(options.method).toUpper()));
+    projector = Projector::create(vectors.copy(), options, &job);   // copies: it works on its own unit rows anyway
     if (params.layoutBegun) {
         QList<MapPoint> start = points;
         const QList<QPointF> at = mapPositions(projector->layout(), mapTransform(projector->layout()));
@@ -419,7 +423,7 @@ QList<SearchHit> WorkspaceSession::State::ranked(const SearchIndex &index, bool 
 
 std::optional<QPointF> WorkspaceSession::State::place(std::span<const float> query) const
 {
-    if (!projector || int(query.size()) != vectors->cols)
+    if (!projector || int(query.size()) != vectors.cols())
         return std::nullopt;
     Matrix q(1, int(query.size()));
     std::copy(query.begin(), query.end(), q.data.begin());
@@ -430,11 +434,12 @@ std::optional<QPointF> WorkspaceSession::State::place(std::span<const float> que
 // Cosine of the query with every map point (the stored vectors are L2-normalised).
 QList<float> WorkspaceSession::State::similarities(std::span<const float> query) const
 {
-    if (vectors->cols != int(query.size()))
+    if (vectors.cols() != int(query.size()))
         return {};
-    QList<float> scores(vectors->rows, 0.f);
-    for (int i = 0; i < vectors->rows; ++i)
-        scores[i] = std::inner_product(query.begin(), query.end(), vectors->row(i), 0.f);
+    QList<float> scores(vectors.rows(), 0.f);
+    for (const RowBlocks::Block &b : vectors.blocks())
+        for (int i = 0; i < b.rows.rows; ++i)
+            scores[b.first + i] = std::inner_product(query.begin(), query.end(), b.rows.row(i), 0.f);
     return scores;
 }
 
@@ -475,7 +480,7 @@ WorkspaceLayout WorkspaceSession::open(const WorkspaceJobParams &params, JobCont
     WorkspaceLayout layout;
     layout.skipped = d->embed(workspace, snapshot, job);
     d->gather(workspace, job);
-    job.setStage(u"indexing %1 vectors"_qs.arg(d->vectors->rows));
+    job.setStage(u"indexing %1 vectors"_qs.arg(d->vectors.rows()));
     d->rebuildIndexes();
     job.setStage(u"checking pairs"_qs);
     d->points = d->buildPoints();
@@ -483,13 +488,11 @@ WorkspaceLayout WorkspaceSession::open(const WorkspaceJobParams &params, JobCont
     layout.modelSource = d->model->source();
     layout.modelRunsCode = d->model->describe().value(u"runs_code"_qs).toBool(true);
     layout.method = workspace.method;
-    if (d->imageCount > 0 && d->imageCount < d->vectors->rows) {
-        std::vector<int> modality(std::size_t(d->vectors->rows), 1);
-        std::fill_n(modality.begin(), d->imageCount, 0);
+    if (d->imageCount > 0 && d->imageCount < d->vectors.rows()) {
         job.setStage(u"measuring the modality gap"_qs);
-        layout.modalityGap = modalityGap(*d->vectors, modality);
+        layout.modalityGap = modalityGap(d->vectors, d->imageCount);
     }
-    if (d->vectors->rows >= 3) {
+    if (d->vectors.rows() >= 3) {
         ProjectionOptions options;
         options.method = workspace.method;
         layout.cachedLayout = d->project(params, options, job);
@@ -536,7 +539,7 @@ QueryResult WorkspaceSession::matchPoint(int index, int k)
     const SearchIndex *target = p.kind == MapPoint::Image ? d->captionIndex.get() : d->imageIndex.get();
     QueryResult r{p.text, {}, std::nullopt, {}};
     if (target)
-        r.hits = d->ranked(*target, p.kind == MapPoint::Caption, d->vectors->rowSpan(index), k);
+        r.hits = d->ranked(*target, p.kind == MapPoint::Caption, d->vectors.rowSpan(index), k);
     return r;
 }
 
@@ -553,7 +556,7 @@ Rerank WorkspaceSession::rerank() const { return d->rerank; }
 
 WorkspaceSession::MapData WorkspaceSession::mapData() const
 {
-    return {d->model.get(), &d->items, d->vectors.get(), d->imageCount};
+    return {d->model.get(), &d->items, &d->vectors, d->imageCount};
 }
 
 std::optional<QList<MapPoint>> WorkspaceSession::updateTypedCaptions(const QStringList &typed)
@@ -571,7 +574,9 @@ std::optional<QList<MapPoint>> WorkspaceSession::updateTypedCaptions(const QStri
         if (!kept.contains(text))
             fresh << text;
     const StoredSet embedded = typedCaptions(*d->model, fresh);
-    StoredSet next = d->rows(0, first);
+    const int cols = d->vectors.cols();
+    QList<StoredItem> nextItems = d->items.mid(0, first);
+    Matrix typedRows(0, cols);
     QList<MapPoint> points = d->points.mid(0, first);
     int freshRow = 0;
     for (int i = 0; i < typed.size(); ++i) {
@@ -581,19 +586,22 @@ std::optional<QList<MapPoint>> WorkspaceSession::updateTypedCaptions(const QStri
         if (const auto it = kept.constFind(typed[i]); it != kept.constEnd()) {
             const int row = *it;
             kept.remove(typed[i], row);
-            vector = d->vectors->row(row);
+            vector = d->vectors.row(row);
             p.pos = d->points[row].pos;
         } else {
             vector = embedded.vectors.row(freshRow++);
-            p.pos = d->place({vector, std::size_t(d->vectors->cols)}).value_or(QPointF());
+            p.pos = d->place({vector, std::size_t(cols)}).value_or(QPointF());
         }
-        next.items << typedItem(typed[i]);
-        next.vectors.data.insert(next.vectors.data.end(), vector, vector + d->vectors->cols);
-        ++next.vectors.rows;
+        nextItems << typedItem(typed[i]);
+        typedRows.data.insert(typedRows.data.end(), vector, vector + cols);
+        ++typedRows.rows;
         points << p;
     }
-    d->items = next.items;
-    d->vectors = std::make_shared<const Matrix>(std::move(next.vectors));
+    // The rows before the typed ones stay where they are (a mapped snapshot's are not copied).
+    RowBlocks next = d->vectors.slice(0, first);
+    next.append(std::move(typedRows));
+    d->items = std::move(nextItems);
+    d->vectors = std::move(next);
     d->points = points;
     d->rebuildIndexes();
     return points;

@@ -102,7 +102,7 @@ public:
     struct MapData {
         EmbeddingModel *model = nullptr;
         const QList<StoredItem> *items = nullptr;
-        const Matrix *vectors = nullptr;
+        const RowBlocks *vectors = nullptr;   // images then captions; a big modality's are mapped
         int imageCount = 0;
     };
     MapData mapData() const;

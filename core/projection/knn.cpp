@@ -21,7 +21,7 @@ namespace {
 // reports progress and stops soon after a cancel.
 constexpr int kExactQueryBlock = 4096;
 
-KnnGraph exactKnn(const Matrix &base, const Matrix &queries, int k, int threads, bool excludeSelf, JobControl *job)
+KnnGraph exactKnn(MatrixView base, const Matrix &queries, int k, int threads, bool excludeSelf, JobControl *job)
 {
     const int extra = excludeSelf ? 1 : 0;
     const int kk = std::min(k + extra, base.rows);
@@ -34,7 +34,7 @@ KnnGraph exactKnn(const Matrix &base, const Matrix &queries, int k, int threads,
             if (job && job->cancelled())
                 throw JobCancelled{};
             const int count = std::min(kExactQueryBlock, queries.rows - first);
-            faiss::knn_inner_product(queries.row(first), base.data.data(), std::size_t(base.cols),
+            faiss::knn_inner_product(queries.row(first), base.values, std::size_t(base.cols),
                                      std::size_t(count), std::size_t(base.rows), std::size_t(kk),
                                      sims.data() + std::size_t(first) * kk, ids.data() + std::size_t(first) * kk);
             if (job) job->advance(count);
@@ -249,9 +249,41 @@ KnnGraph selfKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, Job
     return clusteredOrExactKnn(unit, k, threads, seed, job);
 }
 
-KnnGraph queryKnn(const Matrix &unitBase, const Matrix &unitQueries, int k, int threads)
+KnnGraph queryKnn(const RowBlocks &unitBase, const Matrix &unitQueries, int k, int threads)
 {
-    return exactKnn(unitBase, unitQueries, std::min(k, unitBase.rows), resolveThreads(threads), false, nullptr);
+    k = std::min(k, unitBase.rows());
+    threads = resolveThreads(threads);
+    if (unitBase.contiguous())
+        return exactKnn(unitBase.view(), unitQueries, k, threads, false, nullptr);
+    // Each block's own k nearest, merged: the nearest k overall are among them.
+    struct Candidate {
+        float dist;
+        int index;
+        bool operator<(const Candidate &o) const { return dist != o.dist ? dist < o.dist : index < o.index; }
+    };
+    std::vector<std::vector<Candidate>> candidates(std::size_t(unitQueries.rows));
+    for (const RowBlocks::Block &b : unitBase.blocks()) {
+        const KnnGraph part = exactKnn(b.rows, unitQueries, std::min(k, b.rows.rows), threads, false, nullptr);
+        for (int q = 0; q < part.n; ++q)
+            for (int j = 0; j < part.k; ++j) {
+                const std::size_t at = std::size_t(q) * part.k + j;
+                candidates[std::size_t(q)].push_back({part.dist[at], b.first + part.index[at]});
+            }
+    }
+    KnnGraph g;
+    g.n = unitQueries.rows;
+    g.k = k;
+    g.index.resize(std::size_t(g.n) * g.k);
+    g.dist.resize(g.index.size());
+    for (int q = 0; q < g.n; ++q) {
+        std::vector<Candidate> &c = candidates[std::size_t(q)];
+        std::partial_sort(c.begin(), c.begin() + k, c.end());
+        for (int j = 0; j < k; ++j) {
+            g.index[std::size_t(q) * k + j] = c[std::size_t(j)].index;
+            g.dist[std::size_t(q) * k + j] = c[std::size_t(j)].dist;
+        }
+    }
+    return g;
 }
 
 }  // namespace cospace

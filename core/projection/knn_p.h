@@ -3,6 +3,7 @@
 // Inputs are L2-normalised rows; distances are cosine distances 1 - <a, b>, ascending per row.
 
 #include "core/base/matrix.h"
+#include "core/base/rowblocks.h"
 
 #include <cstdint>
 #include <vector>
@@ -27,8 +28,9 @@ struct KnnGraph {
 // (slower and less trustworthy at 200k x 512: bench/projection/README.md, sitting H).
 KnnGraph selfKnn(const Matrix &unit, int k, int threads, std::uint64_t seed, JobControl *job, int exactLimit);
 
-// Exact kNN of each query row among the base rows (out-of-sample placement; queries are few).
-KnnGraph queryKnn(const Matrix &unitBase, const Matrix &unitQueries, int k, int threads);
+// Exact kNN of each query row among the base rows (out-of-sample placement; queries are few), which may
+// lie in several blocks (a workspace's mapped images and captions); indices count across the blocks.
+KnnGraph queryKnn(const RowBlocks &unitBase, const Matrix &unitQueries, int k, int threads);
 
 int resolveThreads(int threads);   // 0 -> all cores
 

@@ -7,6 +7,7 @@
 // Functions are reentrant; concurrent writers of one key are safe (temporary file + rename).
 
 #include "core/base/matrix.h"
+#include "core/base/rowblocks.h"
 #include "core/projection/projection.h"
 
 #include <QString>
@@ -16,6 +17,9 @@
 namespace cospace {
 
 QString layoutCacheKey(const Matrix &vectors, const ProjectionOptions &options);
+// The same key for rows kept in blocks (a workspace's mapped images and captions): the blocks' rows in
+// order are hashed as one stream, so the key does not depend on how the rows are split.
+QString layoutCacheKey(const RowBlocks &vectors, const ProjectionOptions &options);
 
 // `dir` empty = the default folder above. A missing, unreadable or wrong-sized file yields nullopt.
 std::optional<Matrix> readCachedLayout(const QString &key, int rows, const QString &dir = {});

@@ -61,7 +61,7 @@ private:
 class FixedProjector final : public Projector
 {
 public:
-    FixedProjector(std::shared_ptr<const Matrix> unitRows, const Matrix &layout, ProjectionOptions options)
+    FixedProjector(RowBlocks unitRows, const Matrix &layout, ProjectionOptions options)
         : Projector(std::move(unitRows), withKnnPlacement(std::move(options))), m_layout(layout) {}
     int run(int) override { return 0; }
     int iteration() const override { return 0; }
@@ -172,11 +172,14 @@ int knnNeighbours(const ProjectionOptions &options, int rows)
 }
 
 Projector::Projector(const Matrix &vectors, const ProjectionOptions &options)
-    : Projector(std::make_shared<const Matrix>(options.method == ProjectionMethod::Pca ? Matrix() : normalizedRows(vectors)),
-                options) {}
+    : m_unitRows(std::make_shared<const Matrix>(options.method == ProjectionMethod::Pca ? Matrix() : normalizedRows(vectors))),
+      m_unit(*m_unitRows), m_options(options)
+{
+    m_placeRows.append(m_unit, m_unitRows);
+}
 
-Projector::Projector(std::shared_ptr<const Matrix> unitRows, const ProjectionOptions &options)
-    : m_unitRows(std::move(unitRows)), m_unit(*m_unitRows), m_options(options) {}
+Projector::Projector(RowBlocks unitRows, const ProjectionOptions &options)
+    : m_unitRows(std::make_shared<const Matrix>()), m_unit(*m_unitRows), m_placeRows(std::move(unitRows)), m_options(options) {}
 
 std::unique_ptr<Projector> Projector::create(const Matrix &vectors, const ProjectionOptions &options, JobControl *job)
 {
@@ -192,29 +195,43 @@ std::unique_ptr<Projector> Projector::create(const Matrix &vectors, const Projec
 std::unique_ptr<Projector> Projector::fromLayout(const Matrix &vectors, const Matrix &layout,
                                                  const ProjectionOptions &options)
 {
-    return fromLayout(std::make_shared<const Matrix>(vectors), layout, options);
+    return fromLayout(RowBlocks::owning(vectors), layout, options);
 }
 
-std::unique_ptr<Projector> Projector::fromLayout(std::shared_ptr<const Matrix> vectors, const Matrix &layout,
-                                                 const ProjectionOptions &options)
+std::unique_ptr<Projector> Projector::fromLayout(RowBlocks vectors, const Matrix &layout, const ProjectionOptions &options)
 {
-    if (!vectors)
-        invalid("layout: no vectors");
-    validateProjectionInput(*vectors);
-    if (layout.rows != vectors->rows || layout.cols != 2)
-        invalid("layout: expected " + std::to_string(vectors->rows) + " x 2, got " + std::to_string(layout.rows)
+    if (vectors.rows() < 3)
+        invalid("vectors: need at least 3 rows to project, got " + std::to_string(vectors.rows()));
+    if (vectors.cols() < 2)
+        invalid("vectors: need at least 2 columns, got " + std::to_string(vectors.cols()));
+    if (layout.rows != vectors.rows() || layout.cols != 2)
+        invalid("layout: expected " + std::to_string(vectors.rows()) + " x 2, got " + std::to_string(layout.rows)
                 + " x " + std::to_string(layout.cols));
     validateProjectionInput(layout, "layout");
-    // Unit rows are shared as they are; normalizing any other row would change it, so then a copy.
-    const Matrix &v = *vectors;
-    const bool allUnit = firstIndexWhere(v.rows, 10000, [&v](int i) {
-        double sq = 0;
-        for (int j = 0; j < v.cols; ++j)
-            sq += double(v.at(i, j)) * v.at(i, j);
-        return std::abs(sq - 1.0) > 1e-4;
-    }) == v.rows;
+    // One pass over the rows (a mapped million of them are 2 GB): the first row that is not finite,
+    // and whether every row is unit length. Unit rows are shared as they are; normalizing any other
+    // row would change it, so then a copy.
+    bool allUnit = true;
+    for (const RowBlocks::Block &b : vectors.blocks()) {
+        const MatrixView v = b.rows;
+        int firstBad = v.rows;
+        bool unit = true;
+#pragma omp parallel for schedule(static) reduction(min : firstBad) reduction(&& : unit) if (v.rows > 10000)
+        for (int i = 0; i < v.rows; ++i) {
+            const float *x = v.row(i);
+            double sq = 0;
+            for (int j = 0; j < v.cols; ++j)
+                sq += double(x[j]) * x[j];
+            if (!std::isfinite(sq))
+                firstBad = std::min(firstBad, i);
+            unit = unit && std::abs(sq - 1.0) <= 1e-4;
+        }
+        if (firstBad < v.rows)
+            invalid("vectors: row " + std::to_string(b.first + firstBad) + " contains NaN or infinity");
+        allUnit = allUnit && unit;
+    }
     if (!allUnit)
-        vectors = std::make_shared<const Matrix>(normalizedRows(*vectors));
+        vectors = RowBlocks::owning(normalizedRows(vectors.copy()));
     return std::make_unique<FixedProjector>(std::move(vectors), layout, options);
 }
 
@@ -222,13 +239,13 @@ Matrix Projector::place(const Matrix &vectors) const
 {
     if (auto *p = dynamic_cast<const PcaProjector *>(this))
         return p->placeExact(vectors);
-    if (vectors.cols != m_unit.cols)
+    if (vectors.cols != m_placeRows.cols())
         invalid("place: vectors have " + std::to_string(vectors.cols) + " columns, the layout was made from "
-                + std::to_string(m_unit.cols));
+                + std::to_string(m_placeRows.cols()));
     for (float x : vectors.data)
         if (!std::isfinite(x)) invalid("place: vectors contain NaN or infinity");
-    const int k = std::min(m_options.nNeighbors, m_unit.rows);
-    const KnnGraph g = queryKnn(m_unit, normalizedRows(vectors), k, m_options.threads);
+    const int k = std::min(m_options.nNeighbors, m_placeRows.rows());
+    const KnnGraph g = queryKnn(m_placeRows, normalizedRows(vectors), k, m_options.threads);
     const Matrix &y = layout();
     Matrix out(vectors.rows, 2);
     for (int i = 0; i < g.n; ++i) {
@@ -274,6 +291,34 @@ double modalityGap(const Matrix &vectors, const std::vector<int> &modality)
     const auto a = modalityMean(unit, modality, 0), b = modalityMean(unit, modality, 1);
     double s = 0;
     for (std::size_t j = 0; j < a.size(); ++j) s += (a[j] - b[j]) * (a[j] - b[j]);
+    return std::sqrt(s);
+}
+
+double modalityGap(const RowBlocks &vectors, int imageCount)
+{
+    if (vectors.rows() < 3 || vectors.cols() < 2)
+        invalid("modality gap: need at least 3 rows of at least 2 columns");
+    if (imageCount < 1 || imageCount >= vectors.rows())
+        invalid("modality gap: both modalities need at least one row");
+    // As modalityGap(Matrix) does it: each row normalised (normalizeRow), summed in order in double.
+    std::vector<double> mean[2] = {std::vector<double>(std::size_t(vectors.cols())), std::vector<double>(std::size_t(vectors.cols()))};
+    std::vector<float> unit(std::size_t(vectors.cols()));
+    for (const RowBlocks::Block &b : vectors.blocks())
+        for (int i = 0; i < b.rows.rows; ++i) {
+            const std::span<const float> row = b.rows.rowSpan(i);
+            if (!std::all_of(row.begin(), row.end(), [](float v) { return std::isfinite(v); }))
+                invalid("vectors: row " + std::to_string(b.first + i) + " contains NaN or infinity");
+            std::copy(row.begin(), row.end(), unit.begin());
+            normalizeRow(unit);
+            std::vector<double> &m = mean[b.first + i < imageCount ? 0 : 1];
+            for (std::size_t j = 0; j < unit.size(); ++j)
+                m[j] += unit[j];
+        }
+    double s = 0;
+    for (std::size_t j = 0; j < unit.size(); ++j) {
+        const double d = mean[0][j] / imageCount - mean[1][j] / (vectors.rows() - imageCount);
+        s += d * d;
+    }
     return std::sqrt(s);
 }
 

@@ -25,6 +25,7 @@
 
 #include "core/base/matrix.h"
 #include "core/base/names.h"
+#include "core/base/rowblocks.h"
 
 #include <cstdint>
 #include <memory>
@@ -96,9 +97,10 @@ public:
     // `layout` must be vectors.rows x 2 and finite; throws std::runtime_error otherwise.
     static std::unique_ptr<Projector> fromLayout(const Matrix &vectors, const Matrix &layout,
                                                  const ProjectionOptions &options);
-    // The same over rows the caller keeps (a million-row workspace's: shared, not copied). They must not
-    // change while the projector lives; rows that are not unit length are normalised into a copy.
-    static std::unique_ptr<Projector> fromLayout(std::shared_ptr<const Matrix> vectors, const Matrix &layout,
+    // The same over rows the caller keeps in blocks (a million-row workspace's mapped images and
+    // captions: shared, not copied). They must not change while the projector lives; when any row is not
+    // unit length all are normalised into a copy.
+    static std::unique_ptr<Projector> fromLayout(RowBlocks vectors, const Matrix &layout,
                                                  const ProjectionOptions &options);
     virtual ~Projector() = default;
 
@@ -118,9 +120,10 @@ public:
 
 protected:
     Projector(const Matrix &vectors, const ProjectionOptions &options);
-    Projector(std::shared_ptr<const Matrix> unitRows, const ProjectionOptions &options);
+    Projector(RowBlocks unitRows, const ProjectionOptions &options);
     std::shared_ptr<const Matrix> m_unitRows;
-    const Matrix &m_unit;        // *m_unitRows: the L2-normalised input rows (for place())
+    const Matrix &m_unit;        // *m_unitRows: the L2-normalised input rows of create() (empty for PCA)
+    RowBlocks m_placeRows;       // the unit rows place() searches: m_unit's, or fromLayout()'s blocks
     ProjectionOptions m_options;
 };
 
@@ -142,6 +145,9 @@ void validateProjectionInput(const Matrix &vectors, const char *what = "vectors"
 // The modality gap: the Euclidean distance between the means of the L2-normalised rows of modality
 // 0 (e.g. images) and modality 1 (captions); `modality[i]` is 0 or 1 for row i.
 double modalityGap(const Matrix &vectors, const std::vector<int> &modality);
+// The same for a table whose first `imageCount` rows are images and the rest captions (a workspace's),
+// read where the rows are: no normalised copy of them all.
+double modalityGap(const RowBlocks &vectors, int imageCount);
 
 // "Centre each modality" (a visual aid, not a property of the model): L2-normalises every row and
 // subtracts its modality's mean, removing the gap before projecting. Returns the gap it removed.

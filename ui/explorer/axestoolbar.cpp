@@ -61,9 +61,9 @@ void AxesToolBar::apply(const QString &x, const QString &y)
         this,
         [spec](WorkspaceSession &s, JobControl &) {
             const WorkspaceSession::MapData d = s.mapData();
-            if (!d.model || d.vectors->rows < 3)
+            if (!d.model || d.vectors->rows() < 3)
                 throw std::runtime_error("Semantic axes need a map with at least three points.");
-            return placeOnAxes(*d.vectors, axisPoles(*d.model, spec));
+            return placeOnAxes(d.vectors->copy(), axisPoles(*d.model, spec));
         },
         [this, id, spec](const JobOutcome<Matrix> &o) {
             if (id != m_request)

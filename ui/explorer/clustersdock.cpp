@@ -91,13 +91,13 @@ void ClustersDock::compute()
             const WorkspaceSession::MapData d = s.mapData();
             if (!d.model || d.imageCount < 2)
                 throw std::runtime_error("Not enough images on the map to cluster.");
-            // The image rows come first: a map of images only is clustered in place (no 2 GB copy at 1M).
+            // The image rows come first, in one block when they came whole from the store's snapshot:
+            // then clustered where they are mapped (no 2 GB copy at 1M).
+            const RowBlocks imageRows = d.vectors->slice(0, d.imageCount);
             Matrix copy;
-            if (d.imageCount < d.vectors->rows) {
-                copy = Matrix(d.imageCount, d.vectors->cols);
-                std::copy_n(d.vectors->data.begin(), copy.data.size(), copy.data.begin());
-            }
-            const Matrix &images = d.imageCount < d.vectors->rows ? copy : *d.vectors;
+            if (!imageRows.contiguous())
+                copy = imageRows.copy();
+            const MatrixView images = imageRows.contiguous() ? imageRows.view() : MatrixView(copy);
             Result r;
             r.modelFingerprint = d.model->fingerprint();
             const Clustering c = clusterEmbeddings(images, params, &job);

@@ -140,9 +140,7 @@ void HubnessDock::measure()
             const int captions = int(d.items->size()) - d.imageCount;
             if (d.imageCount == 0 || captions == 0)
                 throw std::runtime_error("Hubness needs images and captions on the map.");
-            Matrix images(d.imageCount, d.vectors->cols), texts(captions, d.vectors->cols);
-            std::copy_n(d.vectors->data.begin(), images.data.size(), images.data.begin());
-            std::copy_n(d.vectors->data.begin() + std::ptrdiff_t(images.data.size()), texts.data.size(), texts.data.begin());
+            const Matrix images = d.vectors->copy(0, d.imageCount), texts = d.vectors->copy(d.imageCount, captions);
             Measured m;
             m.method = method;
             m.raw = kOccurrence(images, texts, kOccurrenceK, nullptr, &job);

@@ -119,8 +119,7 @@ void ZeroShotDock::classify()
             const WorkspaceSession::MapData d = s.mapData();
             if (!d.model || d.imageCount == 0)
                 throw std::runtime_error("No images on the map to classify.");
-            Matrix images(d.imageCount, d.vectors->cols);
-            std::copy_n(d.vectors->data.begin(), images.data.size(), images.data.begin());
+            const Matrix images = d.vectors->copy(0, d.imageCount);
             QStringList paths;
             for (int i = 0; i < d.imageCount; ++i)
                 paths << (*d.items)[i].path;
