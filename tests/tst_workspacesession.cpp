@@ -222,6 +222,25 @@ void TestWorkspaceSession::collectionEdits()
 // store), with each item's path, and searching maps hits back to the workspace's own items — over the
 // snapshot itself when the workspace holds all of its rows, over the gathered rows when only some.
 // Images in big/ lie at 70..340 degrees; three more in other/ at exactly 30, where "a dog" points.
+// Whether `p` lies in a mapping of `file` (/proc/self/maps).
+static bool insideMappingOf(const void *p, const QString &file)
+{
+    QFile maps(u"/proc/self/maps"_qs);
+    if (!maps.open(QIODevice::ReadOnly))
+        return false;
+    const auto at = quintptr(p);
+    const QString wanted = QFileInfo(file).canonicalFilePath();
+    for (const QByteArray &line : maps.readAll().split('\n')) {
+        const QList<QByteArray> fields = line.simplified().split(' ');
+        if (fields.size() < 6 || QString::fromUtf8(fields[5]) != wanted)
+            continue;
+        const QList<QByteArray> range = fields[0].split('-');
+        if (range.size() == 2 && at >= range[0].toULongLong(nullptr, 16) && at < range[1].toULongLong(nullptr, 16))
+            return true;
+    }
+    return false;
+}
+
 void TestWorkspaceSession::bigStoreOpensFromSnapshot_data()
 {
     QTest::addColumn<bool>("withOther");
@@ -289,6 +308,16 @@ void TestWorkspaceSession::bigStoreOpensFromSnapshot()
     QCOMPARE(back.size(), 1);
     QCOMPARE(QFileInfo(back[0].item.path).path(), QFileInfo(r.hits[0].item.path).path());
     QCOMPARE(back[0].score, r.hits[0].score);
+
+    // All of the snapshot's rows are read where the snapshot file is mapped (no copy), some are copied
+    // out of it; typing captions keeps the image rows where they are.
+    const QString vecFile = VectorSnapshot::filePath(storePath, modelId, Modality::Image);
+    const float *firstRow = s.mapData().vectors->row(0);
+    QCOMPARE(insideMappingOf(firstRow, vecFile), withOther);
+    QVERIFY(s.updateTypedCaptions({u"a dog"_qs, u"a cat"_qs}).has_value());
+    QCOMPARE(s.mapData().vectors->rows(), images + 2);
+    QCOMPARE(s.mapData().vectors->row(0), firstRow);
+    QCOMPARE(s.matchPoint(0, 1).hits.size(), 1);
 }
 
 void TestWorkspaceSession::projectionMethodNames_data()
