@@ -237,6 +237,7 @@ WorkspaceSession::State::Gathered WorkspaceSession::State::gatherModality(
     QList<StoredItem> all = store->itemsInOrder({snapshot->itemIds(), std::size_t(snapshot->rows())});
     std::vector<int> rows;
     rows.reserve(std::size_t(all.size()));
+    out.items.reserve(all.size());
     for (int i = 0; i < all.size(); ++i)
         if (all[i].id != 0 && keep(all[i])) {   // id 0: deleted since the snapshot was taken
             rows.push_back(i);
@@ -268,7 +269,9 @@ void WorkspaceSession::State::gather(const Workspace &workspace, JobControl &job
     }, captionSnapshot, job);
     StoredSet typed = typedCaptions(*model, workspace.captions);
     imageCount = int(images.items.size());
-    items = images.items + captions.items + typed.items;
+    items = std::move(images.items);   // a million items: moved, not copied
+    items += captions.items;
+    items += typed.items;
     RowBlocks all(model->embedDim());
     all.append(images.vectors);
     all.append(captions.vectors);
