@@ -98,6 +98,8 @@ class TestProjection : public QObject
 private Q_SLOTS:
     void layoutCacheKeyFollowsContent_data();
     void layoutCacheKeyFollowsContent();
+    void powerTableMatchesPow_data();
+    void powerTableMatchesPow();
     void rowBlocksReadAsOneTable_data();
     void rowBlocksReadAsOneTable();
     void layoutCacheKeyIgnoresBlocks_data();
@@ -202,6 +204,37 @@ static RowBlocks splitRows(const Matrix &m, const std::vector<int> &cuts, std::v
         from = to;
     }
     return table;
+}
+
+// UMAP's table power against std::pow in double: within 1e-6 relative over the range of squared
+// layout distances (and far beyond), exact where it hands over (0, subnormals), NaN for negatives.
+void TestProjection::powerTableMatchesPow_data()
+{
+    QTest::addColumn<float>("b");
+    QTest::newRow("min_dist 0.1 (b 0.79)") << 0.7915f;
+    QTest::newRow("b 0.5") << 0.5f;
+    QTest::newRow("b 1.5") << 1.5f;
+}
+
+void TestProjection::powerTableMatchesPow()
+{
+    QFETCH(float, b);
+    const PowerTable power(b);
+    std::mt19937 rng(8);
+    std::uniform_real_distribution<double> log10x(-12.0, 12.0);
+    double worst = 0;
+    for (int i = 0; i < 200000; ++i) {
+        const float x = float(std::pow(10.0, log10x(rng)));
+        const double exact = std::pow(double(x), double(b));
+        worst = std::max(worst, std::abs(double(power(x)) - exact) / exact);
+    }
+    QVERIFY2(worst < 1e-6, qPrintable(QString::number(worst)));
+    for (float x : {1.f, 2.f, 4.f, 0.25f})   // powers of two: the exponent table alone
+        QVERIFY(std::abs(double(power(x)) - std::pow(double(x), double(b))) <= 1e-6 * std::pow(double(x), double(b)));
+    QCOMPARE(power(0.f), 0.f);
+    const float subnormal = std::numeric_limits<float>::denorm_min() * 1000;
+    QCOMPARE(power(subnormal), std::pow(subnormal, b));
+    QVERIFY(std::isnan(power(-1.f)));
 }
 
 // Rows in blocks read as the rows of one matrix: row(), slice() (sharing the blocks) and copy().

@@ -18,8 +18,9 @@ namespace cospace {
 
 namespace {
 
-// Bump when a projector's output changes for the same input, or the key's recipe (2: contentDigest).
-constexpr int kLayoutCacheVersion = 2;
+// Bump when a projector's output changes for the same input, or the key's recipe (2: contentDigest,
+// 3: UMAP's gradient powers from PowerTable).
+constexpr int kLayoutCacheVersion = 3;
 
 QString cacheFolder(const QString &dir)
 {

@@ -121,6 +121,14 @@ void validateProjectionInput(const Matrix &v, const char *what)
         invalid(name + ": row " + std::to_string(first / v.cols) + " contains NaN or infinity");
 }
 
+PowerTable::PowerTable(float b) : m_b(b)
+{
+    for (int e = 0; e < 256; ++e)
+        m_exponent[e] = float(std::exp2(double(e - 127) * b));
+    for (int j = 0; j <= kBuckets; ++j)
+        m_mantissa[j] = float(std::pow(1.0 + double(j) / kBuckets, double(b)));
+}
+
 SmoothKnn smoothKnn(const float *dist, int k, double target)
 {
     constexpr int kIterations = 64;
