@@ -372,7 +372,7 @@ bool WorkspaceSession::State::project(const WorkspaceJobParams &params, const Pr
             return true;
         }
     job.setStage(u"projecting %1 points (%2)"_qs.arg(vectors.rows()).arg(kProjectionMethods.name(options.method).toUpper()));
-    projector = Projector::create(vectors.copy(), options, &job);   // copies: it works on its own unit rows anyway
+    projector = Projector::create(vectors.copy(), options, &job);   // one copy, normalised in place
     if (params.layoutBegun) {
         QList<MapPoint> start = points;
         const QList<QPointF> at = mapPositions(projector->layout(), mapTransform(projector->layout()));

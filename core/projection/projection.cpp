@@ -23,7 +23,7 @@ class PcaProjector final : public Projector
 {
 public:
     PcaProjector(const Matrix &vectors, const ProjectionOptions &options)
-        : Projector(vectors, options), m_layout(vectors.rows, 2), m_pca(pca(vectors, 2, options.seed)) {}
+        : Projector(Matrix(), options), m_layout(vectors.rows, 2), m_pca(pca(vectors, 2, options.seed)) {}
     int run(int steps) override
     {
         if (steps > 0 && m_done == 0) {
@@ -179,8 +179,8 @@ int knnNeighbours(const ProjectionOptions &options, int rows)
     return 0;
 }
 
-Projector::Projector(const Matrix &vectors, const ProjectionOptions &options)
-    : m_unitRows(std::make_shared<const Matrix>(options.method == ProjectionMethod::Pca ? Matrix() : normalizedRows(vectors))),
+Projector::Projector(Matrix vectors, const ProjectionOptions &options)
+    : m_unitRows(std::make_shared<const Matrix>(options.method == ProjectionMethod::Pca ? Matrix() : normalizedRows(std::move(vectors)))),
       m_unit(*m_unitRows), m_options(options)
 {
     m_placeRows.append(m_unit, m_unitRows);
@@ -194,8 +194,19 @@ std::unique_ptr<Projector> Projector::create(const Matrix &vectors, const Projec
     validateProjectionInput(vectors);
     switch (options.method) {
     case ProjectionMethod::Pca: return std::make_unique<PcaProjector>(vectors, options);
-    case ProjectionMethod::Tsne: return makeTsne(vectors, options, job);
+    case ProjectionMethod::Tsne: return makeTsne(vectors, options, job);   // a copy, normalised
     case ProjectionMethod::Umap: return makeUmap(vectors, options, job);
+    }
+    invalid("unknown projection method");
+}
+
+std::unique_ptr<Projector> Projector::create(Matrix &&vectors, const ProjectionOptions &options, JobControl *job)
+{
+    validateProjectionInput(vectors);
+    switch (options.method) {
+    case ProjectionMethod::Pca: return std::make_unique<PcaProjector>(vectors, options);
+    case ProjectionMethod::Tsne: return makeTsne(std::move(vectors), options, job);   // normalised in place
+    case ProjectionMethod::Umap: return makeUmap(std::move(vectors), options, job);
     }
     invalid("unknown projection method");
 }
@@ -288,9 +299,10 @@ Matrix Projector::place(const Matrix &vectors) const
     return out;
 }
 
-Matrix project(const Matrix &vectors, const ProjectionOptions &options, JobControl *job, double *knnRecall)
+namespace {
+
+Matrix runToEnd(std::unique_ptr<Projector> p, JobControl *job, double *knnRecall)
 {
-    auto p = Projector::create(vectors, options, job);
     if (knnRecall)
         *knnRecall = p->knnRecall();
     if (job) {
@@ -305,6 +317,18 @@ Matrix project(const Matrix &vectors, const ProjectionOptions &options, JobContr
     }
     if (job) job->finish();
     return p->layout();
+}
+
+}  // namespace
+
+Matrix project(const Matrix &vectors, const ProjectionOptions &options, JobControl *job, double *knnRecall)
+{
+    return runToEnd(Projector::create(vectors, options, job), job, knnRecall);
+}
+
+Matrix project(Matrix &&vectors, const ProjectionOptions &options, JobControl *job, double *knnRecall)
+{
+    return runToEnd(Projector::create(std::move(vectors), options, job), job, knnRecall);
 }
 
 double modalityGap(const Matrix &vectors, const std::vector<int> &modality)

@@ -92,6 +92,10 @@ public:
     // progress through `job` (may be null; must outlive the Projector). Throws std::runtime_error.
     static std::unique_ptr<Projector> create(const Matrix &vectors, const ProjectionOptions &options,
                                              JobControl *job = nullptr);
+    // The same, taking the rows over: t-SNE and UMAP normalise them in place instead of into a copy (at
+    // 1M x 512 that copy is 2 GB of peak memory). `vectors` is left empty unless the method is PCA.
+    static std::unique_ptr<Projector> create(Matrix &&vectors, const ProjectionOptions &options,
+                                             JobControl *job = nullptr);
     // A finished projector over a layout computed earlier (e.g. read from a cache): no preparation,
     // no iterations; place() works as for the original (by kNN on `vectors`, also for PCA).
     // `layout` must be vectors.rows x 2 and finite; throws std::runtime_error otherwise.
@@ -119,7 +123,7 @@ public:
     Matrix place(const Matrix &vectors) const;
 
 protected:
-    Projector(const Matrix &vectors, const ProjectionOptions &options);
+    Projector(Matrix vectors, const ProjectionOptions &options);   // normalised into m_unitRows (empty for PCA)
     Projector(RowBlocks unitRows, const ProjectionOptions &options);
     std::shared_ptr<const Matrix> m_unitRows;
     const Matrix &m_unit;        // *m_unitRows: the L2-normalised input rows of create() (empty for PCA)
@@ -135,6 +139,9 @@ int knnNeighbours(const ProjectionOptions &options, int rows);
 // Runs a projector to the end. Throws JobCancelled if `job` is cancelled, std::runtime_error on bad input.
 // `knnRecall`, when given, receives Projector::knnRecall().
 Matrix project(const Matrix &vectors, const ProjectionOptions &options, JobControl *job = nullptr,
+               double *knnRecall = nullptr);
+// The same, taking the rows over (Projector::create(Matrix &&): no normalised copy).
+Matrix project(Matrix &&vectors, const ProjectionOptions &options, JobControl *job = nullptr,
                double *knnRecall = nullptr);
 
 // Throws std::runtime_error unless `vectors` is a usable N x D input (N >= 3, D >= 2, finite).

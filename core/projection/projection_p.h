@@ -60,7 +60,8 @@ private:
     float m_mantissa[kBuckets + 1];        // (1 + j / kBuckets)^b
 };
 
-std::unique_ptr<Projector> makeTsne(const Matrix &vectors, const ProjectionOptions &options, JobControl *job);
-std::unique_ptr<Projector> makeUmap(const Matrix &vectors, const ProjectionOptions &options, JobControl *job);
+// They normalise `vectors` in place into the projector's unit rows (pass a copy to keep the original).
+std::unique_ptr<Projector> makeTsne(Matrix vectors, const ProjectionOptions &options, JobControl *job);
+std::unique_ptr<Projector> makeUmap(Matrix vectors, const ProjectionOptions &options, JobControl *job);
 
 }  // namespace cospace

@@ -294,10 +294,10 @@ private:
 class TsneProjector final : public Projector
 {
 public:
-    TsneProjector(const Matrix &vectors, const ProjectionOptions &options, JobControl *job)
-        : Projector(vectors, options), m_job(job), m_threads(resolveThreads(options.threads))
+    TsneProjector(Matrix vectors, const ProjectionOptions &options, JobControl *job)
+        : Projector(std::move(vectors), options), m_job(job), m_threads(resolveThreads(options.threads))
     {
-        const int n = vectors.rows;
+        const int n = m_unit.rows;
         if (options.perplexity <= 0 || options.tsneIterations < 1 || options.theta < 0)
             throw std::runtime_error("t-SNE: perplexity and iterations must be positive");
         const int k = knnNeighbours(options, n);
@@ -562,9 +562,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Projector> makeTsne(const Matrix &vectors, const ProjectionOptions &options, JobControl *job)
+std::unique_ptr<Projector> makeTsne(Matrix vectors, const ProjectionOptions &options, JobControl *job)
 {
-    return std::make_unique<TsneProjector>(vectors, options, job);
+    return std::make_unique<TsneProjector>(std::move(vectors), options, job);
 }
 
 }  // namespace cospace

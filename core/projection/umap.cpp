@@ -82,10 +82,10 @@ std::pair<double, double> fitAB(double spread, double minDist)
 class UmapProjector final : public Projector
 {
 public:
-    UmapProjector(const Matrix &vectors, const ProjectionOptions &options, JobControl *job)
-        : Projector(vectors, options), m_job(job), m_seed(options.seed), m_threads(resolveThreads(options.threads))
+    UmapProjector(Matrix vectors, const ProjectionOptions &options, JobControl *job)
+        : Projector(std::move(vectors), options), m_job(job), m_seed(options.seed), m_threads(resolveThreads(options.threads))
     {
-        const int n = vectors.rows;
+        const int n = m_unit.rows;
         if (options.nNeighbors < 2 || options.minDist < 0 || options.spread <= 0 || options.negativeSampleRate < 0)
             throw std::runtime_error("UMAP: n_neighbors must be >= 2, min_dist >= 0, spread > 0");
         const int k = knnNeighbours(options, n);   // n_neighbors - 1 others: umap-learn counts the point itself
@@ -361,9 +361,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Projector> makeUmap(const Matrix &vectors, const ProjectionOptions &options, JobControl *job)
+std::unique_ptr<Projector> makeUmap(Matrix vectors, const ProjectionOptions &options, JobControl *job)
 {
-    return std::make_unique<UmapProjector>(vectors, options, job);
+    return std::make_unique<UmapProjector>(std::move(vectors), options, job);
 }
 
 }  // namespace cospace
