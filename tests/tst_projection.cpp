@@ -272,6 +272,11 @@ void TestProjection::rowBlocksReadAsOneTable()
     for (const RowBlocks::Block &b : part.blocks())   // views into the same memory, not copies
         QVERIFY(b.rows.values == table.row(first + b.first));
     QCOMPARE(part.contiguous(), part.blocks().size() <= 1);
+    Matrix storage;
+    const MatrixView one = part.viewOrCopy(storage);   // in place when one block, else a copy
+    QCOMPARE(one.rows, count);
+    QVERIFY(std::equal(one.values, one.values + std::size_t(count) * m.cols, m.row(first)));
+    QCOMPARE(storage.empty(), part.contiguous());
     QVERIFY_THROWS_EXCEPTION(std::out_of_range, table.slice(first, m.rows - first + 1));
     RowBlocks wrong = table;
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, wrong.append(Matrix(2, 5)));

@@ -37,9 +37,9 @@ struct UnionFind {
     }
 };
 
-float cosine(const Matrix &m, int a, int b) { return std::inner_product(m.row(a), m.row(a) + m.cols, m.row(b), 0.f); }
+float cosine(MatrixView m, int a, int b) { return std::inner_product(m.row(a), m.row(a) + m.cols, m.row(b), 0.f); }
 
-QList<Outlier> outliersOf(const faiss::IndexFlatIP &index, const Matrix &vectors, const DuplicateParams &params)
+QList<Outlier> outliersOf(const faiss::IndexFlatIP &index, MatrixView vectors, const DuplicateParams &params)
 {
     QList<Outlier> out;
     const int k = std::min(params.outlierNeighbours, vectors.rows - 1);
@@ -48,7 +48,7 @@ QList<Outlier> outliersOf(const faiss::IndexFlatIP &index, const Matrix &vectors
     const int kk = k + 1;   // the image itself comes back too (or an exact copy of it: then both are not outliers)
     std::vector<float> scores(std::size_t(vectors.rows) * std::size_t(kk));
     std::vector<faiss::Index::idx_t> labels(scores.size());
-    index.search(vectors.rows, vectors.data.data(), kk, scores.data(), labels.data());
+    index.search(vectors.rows, vectors.values, kk, scores.data(), labels.data());
     for (int i = 0; i < vectors.rows; ++i) {
         double sum = 0;
         int n = 0;
@@ -90,7 +90,7 @@ QList<QByteArray> fileHashes(const QStringList &paths, JobControl *job)
     return hashes;
 }
 
-DuplicateResult findDuplicates(const Matrix &vectors, const QList<QByteArray> &hashes, const DuplicateParams &params,
+DuplicateResult findDuplicates(MatrixView vectors, const QList<QByteArray> &hashes, const DuplicateParams &params,
                                JobControl *job)
 {
     if (!hashes.isEmpty() && hashes.size() != vectors.rows)
@@ -112,11 +112,11 @@ DuplicateResult findDuplicates(const Matrix &vectors, const QList<QByteArray> &h
             groups.join(*it, i);
     }
     faiss::IndexFlatIP index(vectors.cols);
-    index.add(vectors.rows, vectors.data.data());
+    index.add(vectors.rows, vectors.values);
     // Range search on inner products keeps scores > radius: step just below the threshold so that a
     // pair exactly at it counts (the doc says ">= threshold").
     faiss::RangeSearchResult range(vectors.rows);
-    index.range_search(vectors.rows, vectors.data.data(), std::nextafter(params.threshold, -2.f), &range);
+    index.range_search(vectors.rows, vectors.values, std::nextafter(params.threshold, -2.f), &range);
     for (int i = 0; i < vectors.rows; ++i)
         for (std::size_t r = range.lims[i]; r < range.lims[i + 1]; ++r)
             if (range.labels[r] != i)

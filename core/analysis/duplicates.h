@@ -60,7 +60,7 @@ struct DuplicateResult {
 QList<QByteArray> fileHashes(const QStringList &paths, JobControl *job = nullptr);
 
 // `vectors`: unit rows; `hashes`: one per row or empty (then no exact groups).
-DuplicateResult findDuplicates(const Matrix &vectors, const QList<QByteArray> &hashes,
+DuplicateResult findDuplicates(MatrixView vectors, const QList<QByteArray> &hashes,
                                const DuplicateParams &params = {}, JobControl *job = nullptr);
 
 }  // namespace cospace

@@ -67,7 +67,7 @@ int folderClass(const QString &imagePath, const QStringList &classes)
     return -1;
 }
 
-ZeroShotResult classify(const Matrix &images, const QStringList &paths, const QStringList &classes,
+ZeroShotResult classify(MatrixView images, const QStringList &paths, const QStringList &classes,
                         const Matrix &classVectors, int top)
 {
     if (classVectors.rows != classes.size() || (images.rows > 0 && images.cols != classVectors.cols))

@@ -58,7 +58,7 @@ struct ZeroShotResult {
 // The class an image's parent folder names (case-insensitive), or -1.
 int folderClass(const QString &imagePath, const QStringList &classes);
 
-ZeroShotResult classify(const Matrix &images, const QStringList &paths, const QStringList &classes,
+ZeroShotResult classify(MatrixView images, const QStringList &paths, const QStringList &classes,
                         const Matrix &classVectors, int top = 5);
 
 }  // namespace cospace

@@ -88,4 +88,12 @@ MatrixView RowBlocks::view() const
     return m_blocks.empty() ? MatrixView(nullptr, 0, m_cols) : m_blocks.front().rows;
 }
 
+MatrixView RowBlocks::viewOrCopy(Matrix &storage) const
+{
+    if (contiguous())
+        return view();
+    storage = copy();
+    return storage;
+}
+
 }  // namespace cospace

@@ -47,6 +47,8 @@ public:
     // The rows as one view when they lie in at most one block (no copy), else empty.
     bool contiguous() const { return m_blocks.size() <= 1; }
     MatrixView view() const;   // contiguous() only; throws std::logic_error otherwise
+    // The rows as one view: in place when contiguous(), else copied into `storage` (which must outlive it).
+    MatrixView viewOrCopy(Matrix &storage) const;
 
 private:
     std::vector<Block> m_blocks;

@@ -93,11 +93,8 @@ void ClustersDock::compute()
                 throw std::runtime_error("Not enough images on the map to cluster.");
             // The image rows come first, in one block when they came whole from the store's snapshot:
             // then clustered where they are mapped (no 2 GB copy at 1M).
-            const RowBlocks imageRows = d.vectors->slice(0, d.imageCount);
             Matrix copy;
-            if (!imageRows.contiguous())
-                copy = imageRows.copy();
-            const MatrixView images = imageRows.contiguous() ? imageRows.view() : MatrixView(copy);
+            const MatrixView images = d.vectors->slice(0, d.imageCount).viewOrCopy(copy);
             Result r;
             r.modelFingerprint = d.model->fingerprint();
             const Clustering c = clusterEmbeddings(images, params, &job);
