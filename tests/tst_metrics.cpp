@@ -2,7 +2,11 @@
 
 #include "core/eval/metrics.h"
 
+#include "core/base/job.h"
+
 #include <QTest>
+
+#include <random>
 
 #include <cmath>
 
@@ -25,6 +29,8 @@ class TestMetrics : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void ranksByHand();
+    void ranksMatchBruteForce_data();
+    void ranksMatchBruteForce();
     void sharedTextsByHand();
     void summaryByHand();
     void geometry();
@@ -45,6 +51,60 @@ void TestMetrics::ranksByHand()
     // i2t: I0's best own caption c0 scores 1, unbeaten; I1's best (c2 = 1) ties c3 -> rank 2;
     // I2's only caption c3 scores .8: c1, c4 (.96), c5 (.99) beat it and c2 (.8) ties -> rank 5.
     QCOMPARE(imageToTextRanks(kImages, kCaptions, kOwner), (std::vector<int>{1, 2, 5}));
+}
+
+// Ranks over several 1024-caption blocks against a brute-force count, on small integer vectors (every
+// dot product exact in float, so ties are real ties and count against the caption); progress reaches
+// every caption, and a cancelled job stops with JobCancelled.
+void TestMetrics::ranksMatchBruteForce_data()
+{
+    QTest::addColumn<int>("captions");
+    QTest::addColumn<int>("images");
+    QTest::addColumn<bool>("cancel");
+    QTest::newRow("one block") << 300 << 40 << false;
+    QTest::newRow("three blocks") << 2500 << 300 << false;
+    QTest::newRow("cancelled") << 2500 << 300 << true;
+}
+
+void TestMetrics::ranksMatchBruteForce()
+{
+    QFETCH(int, captions);
+    QFETCH(int, images);
+    QFETCH(bool, cancel);
+    std::mt19937 rng(4);
+    std::uniform_int_distribution<int> value(-2, 2);
+    Matrix img(images, 6), cap(captions, 6);
+    for (float &v : img.data) v = float(value(rng));
+    for (float &v : cap.data) v = float(value(rng));
+    std::vector<int> owner(static_cast<std::size_t>(captions));
+    for (int c = 0; c < captions; ++c)
+        owner[std::size_t(c)] = (c * 7) % images;
+    JobControl job;
+    if (cancel) {
+        job.cancel();
+        QVERIFY_THROWS_EXCEPTION(JobCancelled, textToImageRanks(img, cap, owner, {}, &job));
+        return;
+    }
+    const std::vector<int> ranks = textToImageRanks(img, cap, owner, {}, &job);
+    QCOMPARE(job.snapshot().done, qint64(captions));
+    QCOMPARE(job.snapshot().total, qint64(captions));
+    const auto dot = [&](int c, int i) {
+        double s = 0;
+        for (int j = 0; j < 6; ++j) s += double(cap.at(c, j)) * img.at(i, j);
+        return s;
+    };
+    int ties = 0;
+    for (int c = 0; c < captions; ++c) {
+        const double best = dot(c, owner[std::size_t(c)]);
+        int ahead = 0;
+        for (int i = 0; i < images; ++i)
+            if (i != owner[std::size_t(c)] && dot(c, i) >= best) {
+                ++ahead;
+                ties += dot(c, i) == best;
+            }
+        QCOMPARE(ranks[std::size_t(c)], ahead + 1);
+    }
+    QVERIFY(ties > 0);   // the data has ties to be pessimistic about
 }
 
 void TestMetrics::sharedTextsByHand()

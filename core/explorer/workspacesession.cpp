@@ -181,7 +181,7 @@ struct WorkspaceSession::State {
                             std::shared_ptr<const VectorSnapshot> &whole, JobControl &job) const;
     StoredSet rows(int first, int count) const;
     int firstTyped() const;
-    QList<MapPoint> buildPoints() const;
+    QList<MapPoint> buildPoints(JobControl &job) const;
     void rebuildIndexes();
     bool project(const WorkspaceJobParams &params, const ProjectionOptions &options, JobControl &job);
     std::optional<QPointF> place(std::span<const float> query) const;
@@ -299,7 +299,7 @@ int WorkspaceSession::State::firstTyped() const
 // `partner`, and whether an image it was written for is the model's rank-1 match for it
 // (pessimistic about ties; identical caption texts are correct for each other's images, as in
 // metrics.h).
-QList<MapPoint> WorkspaceSession::State::buildPoints() const
+QList<MapPoint> WorkspaceSession::State::buildPoints(JobControl &job) const
 {
     QList<MapPoint> out;
     QHash<QString, int> imagePoint;
@@ -332,7 +332,10 @@ QList<MapPoint> WorkspaceSession::State::buildPoints() const
         ++paired.rows;
     }
     if (paired.rows > 0) {
-        const std::vector<int> ranks = textToImageRanks(rows(0, imageCount).vectors, paired, owner, textIds(texts));
+        job.setStage(u"checking %1 pairs against %2 images"_qs.arg(paired.rows).arg(imageCount));
+        Matrix copy;   // only when the image rows are not one block (read in place when mapped)
+        const MatrixView images = vectors.slice(0, imageCount).viewOrCopy(copy);
+        const std::vector<int> ranks = textToImageRanks(images, paired, owner, textIds(texts), &job);
         for (std::size_t k = 0; k < ranks.size(); ++k) {
             out[pointOf[int(k)]].partner = owner[k];
             out[pointOf[int(k)]].rankOne = ranks[k] == 1;
@@ -486,7 +489,7 @@ WorkspaceLayout WorkspaceSession::open(const WorkspaceJobParams &params, JobCont
     job.setStage(u"indexing %1 vectors"_qs.arg(d->vectors.rows()));
     d->rebuildIndexes();
     job.setStage(u"checking pairs"_qs);
-    d->points = d->buildPoints();
+    d->points = d->buildPoints(job);
     layout.modelName = d->model->name();
     layout.modelSource = d->model->source();
     layout.modelRunsCode = d->model->describe().value(u"runs_code"_qs).toBool(true);
