@@ -31,6 +31,8 @@ private Q_SLOTS:
     void ranksByHand();
     void ranksMatchBruteForce_data();
     void ranksMatchBruteForce();
+    void rankedFirstApproximatesExact_data();
+    void rankedFirstApproximatesExact();
     void sharedTextsByHand();
     void summaryByHand();
     void geometry();
@@ -105,6 +107,60 @@ void TestMetrics::ranksMatchBruteForce()
         QCOMPARE(ranks[std::size_t(c)], ahead + 1);
     }
     QVERIFY(ties > 0);   // the data has ties to be pessimistic about
+}
+
+// Rank-one flags: exact under the budget (the ranks' own answer); past it, by probed clusters, which can
+// only miss an image that beats a caption's own, never invent one — so every exact "first" stays first,
+// and on clustered data nearly all answers agree.
+void TestMetrics::rankedFirstApproximatesExact_data()
+{
+    QTest::addColumn<double>("exactPairs");
+    QTest::addColumn<bool>("cancel");
+    QTest::newRow("exact") << 1e12 << false;
+    QTest::newRow("approximate") << 0.0 << false;
+    QTest::newRow("approximate, cancelled") << 0.0 << true;
+}
+
+void TestMetrics::rankedFirstApproximatesExact()
+{
+    QFETCH(double, exactPairs);
+    QFETCH(bool, cancel);
+    const int n = 3000, d = 16, blobs = 30;
+    std::mt19937 rng(12);
+    std::normal_distribution<float> g;
+    Matrix centres(blobs, d), img(n, d), cap(n, d);
+    for (float &v : centres.data) v = g(rng);
+    std::vector<int> owner(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        for (int j = 0; j < d; ++j) {
+            img.at(i, j) = centres.at(i % blobs, j) + 0.3f * g(rng);
+            cap.at(i, j) = img.at(i, j) + 0.25f * g(rng);   // a noisy caption of image i
+        }
+        owner[std::size_t(i)] = i;
+    }
+    normalizeRows(img);
+    normalizeRows(cap);
+    JobControl job;
+    if (cancel) {
+        job.cancel();
+        QVERIFY_THROWS_EXCEPTION(JobCancelled, rankedFirst(img, cap, owner, {}, &job, exactPairs));
+        return;
+    }
+    const std::vector<char> first = rankedFirst(img, cap, owner, {}, &job, exactPairs);
+    QCOMPARE(job.snapshot().done, job.snapshot().total);
+    const std::vector<int> ranks = textToImageRanks(img, cap, owner);
+    int exactFirst = 0, agree = 0;
+    for (int c = 0; c < n; ++c) {
+        exactFirst += ranks[std::size_t(c)] == 1;
+        agree += (ranks[std::size_t(c)] == 1) == (first[std::size_t(c)] != 0);
+        if (ranks[std::size_t(c)] == 1)
+            QVERIFY2(first[std::size_t(c)], qPrintable(QString::number(c)));
+    }
+    QVERIFY(exactFirst > n / 10 && exactFirst < n * 9 / 10);   // both answers occur
+    if (exactPairs > 0)
+        QCOMPARE(agree, n);
+    else
+        QVERIFY2(agree >= n * 95 / 100, qPrintable(QString::number(agree)));
 }
 
 void TestMetrics::sharedTextsByHand()

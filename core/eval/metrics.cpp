@@ -1,6 +1,8 @@
 #include "core/eval/metrics.h"
 
 #include "core/base/job.h"
+#include "core/base/kmeans.h"
+#include "core/base/rng.h"
 #include "core/base/torchmatrix_p.h"
 
 #include <torch/torch.h>
@@ -9,6 +11,7 @@
 
 #include <algorithm>
 #include <map>
+#include <cmath>
 #include <numeric>
 #include <stdexcept>
 
@@ -176,6 +179,79 @@ std::vector<int> textToImageRanks(MatrixView images, const Matrix &captions, con
     torch::NoGradGuard noGrad;
     const Correctness k = correctness(images.rows, captionImage, captionText);
     return ranksAgainst(detail::viewOf(captions), detail::viewOf(images), k.imagesOfCaption, {}, job);
+}
+
+std::vector<char> rankedFirst(MatrixView images, const Matrix &captions, const std::vector<int> &captionImage,
+                              const std::vector<int> &captionText, JobControl *job, double exactPairs)
+{
+    check(images, captions, captionImage);
+    std::vector<char> first(std::size_t(captions.rows), 0);
+    if (double(captions.rows) * double(images.rows) <= exactPairs) {
+        const std::vector<int> ranks = textToImageRanks(images, captions, captionImage, captionText, job);
+        for (std::size_t c = 0; c < ranks.size(); ++c)
+            first[c] = ranks[c] == 1;
+        return first;
+    }
+    torch::NoGradGuard noGrad;
+    const Correctness k = correctness(images.rows, captionImage, captionText);
+    const torch::Tensor img = detail::viewOf(images), cap = detail::viewOf(captions);
+    // The best score of each caption's own images.
+    std::vector<float> own(std::size_t(captions.rows));
+    for (int c = 0; c < captions.rows; ++c) {
+        float best = -1e30f;
+        for (int i : k.imagesOfCaption[std::size_t(c)])
+            best = std::max(best, std::inner_product(captions.row(c), captions.row(c) + captions.cols, images.row(i), 0.f));
+        own[std::size_t(c)] = best;
+    }
+    // Clusters of the images, each image's nearest centroid, each caption's kPairProbes nearest.
+    const int clusters = std::clamp(int(std::sqrt(double(images.rows))), 1, images.rows);
+    Rng rng(0x9E3779B97F4A7C15ull);
+    const std::vector<int> sample = sampleWithoutReplacement(images.rows, std::min(images.rows, clusters * 48), rng);
+    const Matrix centroids = sphericalKmeans(gatherRows(images, sample), clusters, 8, rng, at::get_num_threads());
+    const torch::Tensor cen = detail::viewOf(centroids);
+    std::vector<std::vector<int64_t>> members(static_cast<std::size_t>(clusters)), probing(static_cast<std::size_t>(clusters));
+    for (int64_t start = 0; start < images.rows; start += kBlock * 16) {
+        const torch::Tensor nearest = img.slice(0, start, std::min<int64_t>(images.rows, start + kBlock * 16)).matmul(cen.t()).argmax(1);
+        const auto a = nearest.accessor<int64_t, 1>();
+        for (int64_t i = 0; i < a.size(0); ++i)
+            members[std::size_t(a[i])].push_back(start + i);
+    }
+    const int probes = std::min(kPairProbes, clusters);
+    for (int64_t start = 0; start < captions.rows; start += kBlock * 16) {
+        const torch::Tensor top = std::get<1>(cap.slice(0, start, std::min<int64_t>(captions.rows, start + kBlock * 16)).matmul(cen.t()).topk(probes, 1));
+        const auto a = top.accessor<int64_t, 2>();
+        for (int64_t c = 0; c < a.size(0); ++c)
+            for (int p = 0; p < probes; ++p)
+                probing[std::size_t(a[c][p])].push_back(start + c);
+    }
+    // Cluster by cluster: any member not the caption's own that reaches its own score.
+    std::vector<char> beaten(std::size_t(captions.rows), 0);
+    if (job)
+        job->setTotal(clusters);
+    for (int cl = 0; cl < clusters; ++cl) {
+        if (job && job->cancelled())
+            throw JobCancelled{};
+        const std::vector<int64_t> &m = members[std::size_t(cl)], &q = probing[std::size_t(cl)];
+        if (!m.empty() && !q.empty()) {
+            const torch::Tensor sim = cap.index_select(0, torch::tensor(q)).matmul(img.index_select(0, torch::tensor(m)).t()).contiguous();
+            const float *rows = sim.data_ptr<float>();
+            const int64_t nm = int64_t(m.size());
+            at::parallel_for(0, int64_t(q.size()), 16, [&](int64_t from, int64_t to) {
+                for (int64_t r = from; r < to; ++r) {
+                    const std::size_t c = std::size_t(q[std::size_t(r)]);
+                    const std::vector<int> &mine = k.imagesOfCaption[c];
+                    for (int64_t j = 0; j < nm && !beaten[c]; ++j)
+                        if (rows[r * nm + j] >= own[c] && !std::binary_search(mine.begin(), mine.end(), int(m[std::size_t(j)])))
+                            beaten[c] = 1;   // each caption probes a cluster once: one writer per c here
+                }
+            });
+        }
+        if (job)
+            job->advance(1);
+    }
+    for (std::size_t c = 0; c < first.size(); ++c)
+        first[c] = !k.imagesOfCaption[c].empty() && !beaten[c];
+    return first;
 }
 
 std::vector<int> imageToTextRanks(const Matrix &images, const Matrix &captions, const std::vector<int> &captionImage,

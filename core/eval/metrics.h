@@ -57,6 +57,18 @@ std::vector<int> textToImageRanks(MatrixView images, const Matrix &captions, con
                                   const std::vector<int> &captionText = {}, JobControl *job = nullptr);
 RankSummary summariseRanks(std::vector<int> ranks);
 
+// Whether each caption's own images rank first for it among `images` (pessimistic about ties, as the
+// ranks): what the map's pair lines colour. Exact (textToImageRanks) while captions x images <=
+// `exactPairs`; beyond, approximate at a fraction of the cost: the images in sqrt(N) spherical k-means
+// clusters, each caption compared with its own images and the members of its kPairProbes nearest
+// clusters only — an image elsewhere that beats the caption's own goes unseen, so the answer errs only
+// towards "first". Deterministic; progress per cluster, JobCancelled on cancel.
+inline constexpr double kExactPairChecks = 2e9;   // ~13 s of exact ranking on 2 cores
+inline constexpr int kPairProbes = 8;
+std::vector<char> rankedFirst(MatrixView images, const Matrix &captions, const std::vector<int> &captionImage,
+                              const std::vector<int> &captionText = {}, JobControl *job = nullptr,
+                              double exactPairs = kExactPairChecks);
+
 // Throws std::invalid_argument when the shapes disagree or a caption names no image.
 RetrievalMetrics computeRetrievalMetrics(const Matrix &images, const Matrix &captions,
                                          const std::vector<int> &captionImage,

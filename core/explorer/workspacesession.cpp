@@ -335,10 +335,10 @@ QList<MapPoint> WorkspaceSession::State::buildPoints(JobControl &job) const
         job.setStage(u"checking %1 pairs against %2 images"_qs.arg(paired.rows).arg(imageCount));
         Matrix copy;   // only when the image rows are not one block (read in place when mapped)
         const MatrixView images = vectors.slice(0, imageCount).viewOrCopy(copy);
-        const std::vector<int> ranks = textToImageRanks(images, paired, owner, textIds(texts), &job);
-        for (std::size_t k = 0; k < ranks.size(); ++k) {
+        const std::vector<char> first = rankedFirst(images, paired, owner, textIds(texts), &job);
+        for (std::size_t k = 0; k < first.size(); ++k) {
             out[pointOf[int(k)]].partner = owner[k];
-            out[pointOf[int(k)]].rankOne = ranks[k] == 1;
+            out[pointOf[int(k)]].rankOne = first[k] != 0;
         }
     }
     return out;
