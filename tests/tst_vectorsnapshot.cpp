@@ -171,6 +171,14 @@ void TestVectorSnapshot::smallModalityLoadsAlone()
     }
     QCOMPARE(items.last().id, 0);
     QVERIFY(items.last().path.isEmpty());
+    // Reading one modality: its own items the same, another's ids as missing ones.
+    const QList<StoredItem> asImages = f.store->itemsInOrder(ids, Modality::Image);
+    for (int i = 0; i < snap->rows(); ++i)
+        QCOMPARE(asImages[i].path, items[i].path);
+    const QList<StoredItem> asCaptions = f.store->itemsInOrder(ids, Modality::Caption);
+    QCOMPARE(asCaptions.size(), items.size());
+    for (const StoredItem &item : asCaptions)
+        QCOMPARE(item.id, 0);
 }
 
 void TestVectorSnapshot::everyWriteMakesItStale_data()

@@ -234,7 +234,7 @@ WorkspaceSession::State::Gathered WorkspaceSession::State::gatherModality(
     }
     std::shared_ptr<const VectorSnapshot> snapshot = VectorSnapshot::open(*store, modelId, modality, &job);
     job.setStage(u"reading %1 item names"_qs.arg(snapshot->rows()));
-    QList<StoredItem> all = store->itemsInOrder({snapshot->itemIds(), std::size_t(snapshot->rows())});
+    QList<StoredItem> all = store->itemsInOrder({snapshot->itemIds(), std::size_t(snapshot->rows())}, modality);
     std::vector<int> rows;
     rows.reserve(std::size_t(all.size()));
     out.items.reserve(all.size());

@@ -411,7 +411,7 @@ void EmbeddingStore::readItems(std::vector<std::pair<qint64, int>> byItem, std::
     }
 }
 
-QList<StoredItem> EmbeddingStore::itemsInOrder(std::span<const qint64> ids) const
+QList<StoredItem> EmbeddingStore::itemsInOrder(std::span<const qint64> ids, std::optional<Modality> modality) const
 {
     std::vector<std::pair<qint64, int>> byItem;
     byItem.reserve(ids.size());
@@ -419,7 +419,7 @@ QList<StoredItem> EmbeddingStore::itemsInOrder(std::span<const qint64> ids) cons
         byItem.emplace_back(ids[row], int(row));
     std::vector<StoredItem> items(ids.size());
     std::vector<char> keep(ids.size(), 0);
-    readItems(std::move(byItem), std::nullopt, items, keep);
+    readItems(std::move(byItem), modality, items, keep);
     return QList<StoredItem>(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
 }
 

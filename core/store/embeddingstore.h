@@ -124,7 +124,9 @@ public:
     QHash<qint64, StoredItem> itemsById(const QList<qint64> &ids) const;
     // The items of `ids` in that order (a snapshot's rows: vectorsnapshot.h) in one pass over the items
     // table, not one lookup per id; an id without an item (deleted since) gives a StoredItem with id 0.
-    QList<StoredItem> itemsInOrder(std::span<const qint64> ids) const;
+    // With `modality` only that modality's items are read (a snapshot's ids are all of one: a store of
+    // a million images and a million captions converts half the rows); an id of another gives id 0.
+    QList<StoredItem> itemsInOrder(std::span<const qint64> ids, std::optional<Modality> modality = std::nullopt) const;
     // The stored vector of an image file for `modelId`, if any.
     std::optional<std::vector<float>> imageVector(qint64 modelId, const QString &path) const;
     qint64 count(qint64 modelId, std::optional<Modality> modality = std::nullopt) const;
