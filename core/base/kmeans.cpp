@@ -49,4 +49,10 @@ Matrix sphericalKmeans(const Matrix &sample, int clusters, int iterations, Rng &
     return centroids;
 }
 
+Matrix sampledSphericalKmeans(MatrixView unit, int clusters, Rng &rng, int threads)
+{
+    const std::vector<int> sample = sampleWithoutReplacement(unit.rows, std::min(unit.rows, clusters * kKmeansSamplePerCluster), rng);
+    return sphericalKmeans(gatherRows(unit, sample), clusters, kKmeansIterations, rng, threads);
+}
+
 }  // namespace cospace

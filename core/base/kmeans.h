@@ -13,4 +13,11 @@ namespace cospace {
 // threads; centroids are summed serially in double, so the result does not depend on the thread count.
 Matrix sphericalKmeans(const Matrix &sample, int clusters, int iterations, Rng &rng, int threads);
 
+// Centroids for a clustered search over all of `unit`'s rows (the projections' kNN, the map's pair
+// check): the above on a sample of at most kKmeansSamplePerCluster rows per centroid drawn from `rng`,
+// kKmeansIterations Lloyd steps.
+inline constexpr int kKmeansSamplePerCluster = 48;
+inline constexpr int kKmeansIterations = 8;
+Matrix sampledSphericalKmeans(MatrixView unit, int clusters, Rng &rng, int threads);
+
 }  // namespace cospace

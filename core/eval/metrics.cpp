@@ -206,8 +206,7 @@ std::vector<char> rankedFirst(MatrixView images, const Matrix &captions, const s
     // Clusters of the images, each image's nearest centroid, each caption's kPairProbes nearest.
     const int clusters = std::clamp(int(std::sqrt(double(images.rows))), 1, images.rows);
     Rng rng(0x9E3779B97F4A7C15ull);
-    const std::vector<int> sample = sampleWithoutReplacement(images.rows, std::min(images.rows, clusters * 48), rng);
-    const Matrix centroids = sphericalKmeans(gatherRows(images, sample), clusters, 8, rng, at::get_num_threads());
+    const Matrix centroids = sampledSphericalKmeans(images, clusters, rng, at::get_num_threads());
     const torch::Tensor cen = detail::viewOf(centroids);
     std::vector<std::vector<int64_t>> members(static_cast<std::size_t>(clusters)), probing(static_cast<std::size_t>(clusters));
     for (int64_t start = 0; start < images.rows; start += kBlock * 16) {

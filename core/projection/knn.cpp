@@ -59,16 +59,11 @@ KnnGraph exactKnn(MatrixView base, const Matrix &queries, int k, int threads, bo
     return g;
 }
 
-// Spherical k-means of the unit rows into `clusters` centroids: a seeded sample of at most
-// kKmeansSamplePerCluster rows per centroid, kKmeansIterations Lloyd steps (base/kmeans.h).
-constexpr int kKmeansSamplePerCluster = 48;
-constexpr int kKmeansIterations = 8;
-
+// Spherical k-means of the unit rows into `clusters` centroids, seeded (base/kmeans.h).
 Matrix sphericalKmeans(const Matrix &unit, int clusters, int threads, std::uint64_t seed)
 {
     Rng rng(seed ^ 0x5851F42D4C957F2Dull);
-    const std::vector<int> sample = sampleWithoutReplacement(unit.rows, std::min(unit.rows, clusters * kKmeansSamplePerCluster), rng);
-    return cospace::sphericalKmeans(gatherRows(unit, sample), clusters, kKmeansIterations, rng, threads);
+    return sampledSphericalKmeans(unit, clusters, rng, threads);
 }
 
 // Approximate kNN by clusters: every row belongs to its nearest k-means centroid and looks for

@@ -77,6 +77,14 @@ private:
     Matrix m_layout;
 };
 
+void checkProjectionShape(int rows, int cols, const std::string &name)
+{
+    if (rows < 3)
+        invalid(name + ": need at least 3 rows to project, got " + std::to_string(rows));
+    if (cols < 2)
+        invalid(name + ": need at least 2 columns, got " + std::to_string(cols));
+}
+
 void checkModality(const Matrix &v, const std::vector<int> &modality)
 {
     validateProjectionInput(v);
@@ -107,10 +115,7 @@ std::vector<double> modalityMean(const Matrix &unit, const std::vector<int> &mod
 void validateProjectionInput(const Matrix &v, const char *what)
 {
     const std::string name(what);
-    if (v.rows < 3)
-        invalid(name + ": need at least 3 rows to project, got " + std::to_string(v.rows));
-    if (v.cols < 2)
-        invalid(name + ": need at least 2 columns, got " + std::to_string(v.cols));
+    checkProjectionShape(v.rows, v.cols, name);
     if (v.data.size() != std::size_t(v.rows) * std::size_t(v.cols))
         invalid(name + ": data size does not match " + std::to_string(v.rows) + " x " + std::to_string(v.cols));
     // The first non-finite value, in parallel (a million 512-d rows are half a billion values).
@@ -191,13 +196,11 @@ Projector::Projector(RowBlocks unitRows, const ProjectionOptions &options)
 
 std::unique_ptr<Projector> Projector::create(const Matrix &vectors, const ProjectionOptions &options, JobControl *job)
 {
-    validateProjectionInput(vectors);
-    switch (options.method) {
-    case ProjectionMethod::Pca: return std::make_unique<PcaProjector>(vectors, options);
-    case ProjectionMethod::Tsne: return makeTsne(vectors, options, job);   // a copy, normalised
-    case ProjectionMethod::Umap: return makeUmap(vectors, options, job);
+    if (options.method == ProjectionMethod::Pca) {   // reads the rows, keeps no copy
+        validateProjectionInput(vectors);
+        return std::make_unique<PcaProjector>(vectors, options);
     }
-    invalid("unknown projection method");
+    return create(Matrix(vectors), options, job);   // t-SNE and UMAP normalise a copy
 }
 
 std::unique_ptr<Projector> Projector::create(Matrix &&vectors, const ProjectionOptions &options, JobControl *job)
@@ -209,12 +212,6 @@ std::unique_ptr<Projector> Projector::create(Matrix &&vectors, const ProjectionO
     case ProjectionMethod::Umap: return makeUmap(std::move(vectors), options, job);
     }
     invalid("unknown projection method");
-}
-
-std::unique_ptr<Projector> Projector::fromLayout(const Matrix &vectors, const Matrix &layout,
-                                                 const ProjectionOptions &options)
-{
-    return fromLayout(RowBlocks::owning(vectors), layout, options);
 }
 
 namespace {
@@ -233,21 +230,15 @@ double squaredNorm(const float *x, int n)
     return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
 }
 
-}  // namespace
-
-std::unique_ptr<Projector> Projector::fromLayout(RowBlocks vectors, const Matrix &layout, const ProjectionOptions &options)
+// Throws unless `vectors` (finite) and `layout` (rows x 2, finite) can make a fixed projector; true when
+// every row is unit length. One pass over the rows (a mapped million of them are 2 GB).
+bool checkFixedInput(const RowBlocks &vectors, const Matrix &layout)
 {
-    if (vectors.rows() < 3)
-        invalid("vectors: need at least 3 rows to project, got " + std::to_string(vectors.rows()));
-    if (vectors.cols() < 2)
-        invalid("vectors: need at least 2 columns, got " + std::to_string(vectors.cols()));
+    checkProjectionShape(vectors.rows(), vectors.cols(), "vectors");
     if (layout.rows != vectors.rows() || layout.cols != 2)
         invalid("layout: expected " + std::to_string(vectors.rows()) + " x 2, got " + std::to_string(layout.rows)
                 + " x " + std::to_string(layout.cols));
     validateProjectionInput(layout, "layout");
-    // One pass over the rows (a mapped million of them are 2 GB): the first row that is not finite,
-    // and whether every row is unit length. Unit rows are shared as they are; normalizing any other
-    // row would change it, so then a copy.
     bool allUnit = true;
     for (const RowBlocks::Block &b : vectors.blocks()) {
         const MatrixView v = b.rows;
@@ -264,7 +255,22 @@ std::unique_ptr<Projector> Projector::fromLayout(RowBlocks vectors, const Matrix
             invalid("vectors: row " + std::to_string(b.first + firstBad) + " contains NaN or infinity");
         allUnit = allUnit && unit;
     }
-    if (!allUnit)
+    return allUnit;
+}
+
+}  // namespace
+
+// Unit rows are kept as they are; normalizing any other row would change it, so then a copy.
+std::unique_ptr<Projector> Projector::fromLayout(const Matrix &vectors, const Matrix &layout,
+                                                 const ProjectionOptions &options)
+{
+    const bool unit = checkFixedInput(RowBlocks::viewing(vectors), layout);
+    return std::make_unique<FixedProjector>(RowBlocks::owning(unit ? vectors : normalizedRows(vectors)), layout, options);
+}
+
+std::unique_ptr<Projector> Projector::fromLayout(RowBlocks vectors, const Matrix &layout, const ProjectionOptions &options)
+{
+    if (!checkFixedInput(vectors, layout))
         vectors = RowBlocks::owning(normalizedRows(vectors.copy()));
     return std::make_unique<FixedProjector>(std::move(vectors), layout, options);
 }
@@ -331,25 +337,17 @@ Matrix project(Matrix &&vectors, const ProjectionOptions &options, JobControl *j
     return runToEnd(Projector::create(std::move(vectors), options, job), job, knnRecall);
 }
 
-double modalityGap(const Matrix &vectors, const std::vector<int> &modality)
-{
-    checkModality(vectors, modality);
-    const Matrix unit = normalizedRows(vectors);
-    const auto a = modalityMean(unit, modality, 0), b = modalityMean(unit, modality, 1);
-    double s = 0;
-    for (std::size_t j = 0; j < a.size(); ++j) s += (a[j] - b[j]) * (a[j] - b[j]);
-    return std::sqrt(s);
-}
+namespace {
 
-double modalityGap(const RowBlocks &vectors, int imageCount)
+// The distance between the two modalities' mean unit rows, `modalityOf(i)` (0 or 1) naming row i's:
+// each row normalised (normalizeRow) and summed in row order in double, one pass, no normalised copy.
+template <typename ModalityOf>
+double gapOfRows(const RowBlocks &vectors, ModalityOf modalityOf)
 {
-    if (vectors.rows() < 3 || vectors.cols() < 2)
-        invalid("modality gap: need at least 3 rows of at least 2 columns");
-    if (imageCount < 1 || imageCount >= vectors.rows())
-        invalid("modality gap: both modalities need at least one row");
-    // As modalityGap(Matrix) does it: each row normalised (normalizeRow), summed in order in double.
-    std::vector<double> mean[2] = {std::vector<double>(std::size_t(vectors.cols())), std::vector<double>(std::size_t(vectors.cols()))};
-    std::vector<float> unit(std::size_t(vectors.cols()));
+    const std::size_t cols = std::size_t(vectors.cols());
+    std::vector<double> sum[2] = {std::vector<double>(cols), std::vector<double>(cols)};
+    int count[2] = {0, 0};
+    std::vector<float> unit(cols);
     for (const RowBlocks::Block &b : vectors.blocks())
         for (int i = 0; i < b.rows.rows; ++i) {
             const std::span<const float> row = b.rows.rowSpan(i);
@@ -357,16 +355,33 @@ double modalityGap(const RowBlocks &vectors, int imageCount)
                 invalid("vectors: row " + std::to_string(b.first + i) + " contains NaN or infinity");
             std::copy(row.begin(), row.end(), unit.begin());
             normalizeRow(unit);
-            std::vector<double> &m = mean[b.first + i < imageCount ? 0 : 1];
-            for (std::size_t j = 0; j < unit.size(); ++j)
-                m[j] += unit[j];
+            const int m = modalityOf(b.first + i);
+            ++count[m];
+            for (std::size_t j = 0; j < cols; ++j)
+                sum[m][j] += unit[j];
         }
+    if (count[0] == 0 || count[1] == 0)
+        invalid("modality gap: both modalities need at least one row");
     double s = 0;
-    for (std::size_t j = 0; j < unit.size(); ++j) {
-        const double d = mean[0][j] / imageCount - mean[1][j] / (vectors.rows() - imageCount);
+    for (std::size_t j = 0; j < cols; ++j) {
+        const double d = sum[0][j] / count[0] - sum[1][j] / count[1];
         s += d * d;
     }
     return std::sqrt(s);
+}
+
+}  // namespace
+
+double modalityGap(const Matrix &vectors, const std::vector<int> &modality)
+{
+    checkModality(vectors, modality);
+    return gapOfRows(RowBlocks::viewing(vectors), [&modality](int i) { return modality[std::size_t(i)]; });
+}
+
+double modalityGap(const RowBlocks &vectors, int imageCount)
+{
+    checkProjectionShape(vectors.rows(), vectors.cols(), "vectors");
+    return gapOfRows(vectors, [imageCount](int i) { return i < imageCount ? 0 : 1; });
 }
 
 double centreModalities(Matrix &vectors, const std::vector<int> &modality)
